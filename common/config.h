@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/* logonacl.conf (SPEC §2).  One table {section, key, parser, field} drives the
+ * parser; defaults live in config_init_defaults() only.  Unknown sections or
+ * keys, repeated keys and bad values are "file:line: reason" errors. */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "diag.h"
+
+enum channel {
+        CHANNEL_ADMIN,
+        CHANNEL_ENDUSER,
+        CHANNEL_API,
+        _CHANNEL_MAX,
+        CHANNEL_INVALID = -1,
+};
+
+enum action {
+        ACTION_NONE,
+        ACTION_ALLOW_AND_LOG,
+        ACTION_BLOCK_AND_LOG,
+        _ACTION_MAX,
+        ACTION_INVALID = -1,
+};
+
+enum missing_rhost {
+        MISSING_RHOST_LOCAL,
+        MISSING_RHOST_UNAPPROVED,
+};
+
+enum smtp_starttls {
+        SMTP_STARTTLS_TRY,
+        SMTP_STARTTLS_REQUIRED,
+        SMTP_STARTTLS_NO,
+};
+
+struct string_list {
+        char **items;
+        size_t n;
+};
+
+struct channel_config {
+        enum action action;
+        struct string_list services;
+        struct string_list sso_services;        /* admin only */
+        struct string_list inline_services;     /* enduser only */
+        bool apply_to_inline;                   /* enduser only */
+        enum missing_rhost missing_rhost;
+};
+
+struct alert_config {
+        struct string_list email;               /* empty: no alert mail */
+        unsigned threshold;                     /* 5, 20, 50 or 100 */
+        char *from;                             /* NULL: no-reply@<hostname> */
+        char *smtp_url;
+        enum smtp_starttls smtp_starttls;
+        char *smtp_user;                        /* NULL: no AUTH */
+        char *smtp_password_file;
+        char *smtp_ca_file;                     /* NULL: system CAs */
+        char *timezone;                         /* IANA name */
+        struct string_list trusted_users;
+};
+
+struct config {
+        char *path;
+        char *approved_file;
+        char *approved_dir;
+        bool allow_private;
+        struct channel_config channel[_CHANNEL_MAX];
+        struct alert_config alert;
+};
+
+/* Reads and checks path (check_perms: safe_path on the file and its folders).
+ * Returns 0, or a negative errno with "file:line: reason" lines in diags
+ * (all of them, up to max_errors; 0 = no limit).  *ret is initialised either way
+ * and must be freed with config_free(). */
+int config_load(const char *path, bool check_perms, size_t max_errors, struct config *ret, struct diag_list *diags);
+void config_init_defaults(struct config *c);
+void config_free(struct config *c);
+
+/* Which channel a PAM service stands in (services, sso_services, inline_services
+ * of each section); CHANNEL_INVALID when none.  *sso and *inline_service tell how. */
+enum channel config_channel_of(const struct config *c, const char *service, bool *sso, bool *inline_service);
+
+const char *channel_to_string(enum channel c);          /* "admin", "enduser", "api" */
+enum channel channel_from_string(const char *s);
+const char *action_to_string(enum action a);            /* "none", "allow-and-log", "block-and-log" */
+enum action action_from_string(const char *s);

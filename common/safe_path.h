@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/* The ownership and permission walk of SPEC §2, like sshd's StrictModes: the file
+ * must be a regular file owned by root and not writable by group or others; every
+ * folder above it must be owned by root and not group/other-writable, or be
+ * sticky (like /tmp) with the entry below it owned by root.  lstat throughout:
+ * a symlink anywhere is refused. */
+
+#include <stddef.h>
+
+#define SAFE_PATH_REASON_MAX 512
+
+/* 0, or a negative errno with reason "PATH: <what is wrong>" naming the offending path. */
+int safe_path_check_file(const char *path, char reason[SAFE_PATH_REASON_MAX]);
+/* Same for a folder (approved_dir) and the folders above it. */
+int safe_path_check_dir(const char *path, char reason[SAFE_PATH_REASON_MAX]);
