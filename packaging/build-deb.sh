@@ -17,7 +17,8 @@ for tool in dpkg-buildpackage lintian git; do
 done
 
 scratch=$(mktemp -d /tmp/logonacl-deb.XXXXXX)
-trap 'rm -rf "$scratch"' EXIT
+# LOGONACL_KEEP_SCRATCH=1 keeps the scratch folder (build log, unpacked tree) to look at.
+[ -n "${LOGONACL_KEEP_SCRATCH:-}" ] || trap 'rm -rf "$scratch"' EXIT
 version=$(dpkg-parsechangelog -l "$top/packaging/debian/changelog" -S Version)
 src="$scratch/logonacl-$version"
 mkdir "$src"
