@@ -1,3 +1,514 @@
 /* SPDX-License-Identifier: MIT */
-/* placeholder: being written */
+/* Strict address and CIDR parsing, written from the grammar of SPEC §1 (dotted
+ * quad without leading zeros, RFC 4291 text form of IPv6).  Every reason starts
+ * with the entry as written, escaped and capped, so a reason is one safe line. */
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
 #include "addr.h"
+#include "macro.h"
+
+#define ENTRY_SHOWN_MAX 56      /* escaped entry bytes shown in a reason */
+
+static const addr128 IPV4_MAPPED_BASE = { .hi = 0, .lo = UINT64_C(0x0000ffff00000000) };
+
+static bool is_digit(char c) {
+        return c >= '0' && c <= '9';
+}
+
+static int hex_value(char c) {
+        if (c >= '0' && c <= '9')
+                return c - '0';
+        if (c >= 'a' && c <= 'f')
+                return c - 'a' + 10;
+        if (c >= 'A' && c <= 'F')
+                return c - 'A' + 10;
+        return -1;
+}
+
+/* The entry as written, made safe for one log line: printable ASCII as is,
+ * backslash doubled, every other byte \xNN; "..." when longer than the cap. */
+static size_t escape_entry(const char *text, size_t len, char *buf, size_t size) {
+        size_t o = 0;
+
+        for (size_t i = 0; i < len; i++) {
+                unsigned char c = text[i];
+                char piece[5];
+
+                if (c == '\\')
+                        memcpy(piece, "\\\\", 3);
+                else if (c >= 0x20 && c < 0x7f)
+                        piece[0] = c, piece[1] = 0;
+                else
+                        snprintf(piece, sizeof piece, "\\x%02x", c);
+
+                size_t n = strlen(piece);
+                if (o + n > ENTRY_SHOWN_MAX || o + n + 4 > size) {
+                        memcpy(buf + o, "...", 4);
+                        return o + 3;
+                }
+                memcpy(buf + o, piece, n + 1);
+                o += n;
+        }
+        buf[o] = 0;
+        return o;
+}
+
+_printf_(4, 0)
+static int vfail(char reason[ADDR_REASON_MAX], const char *text, size_t len, const char *fmt, va_list ap) {
+        if (!reason)
+                return -EINVAL;
+
+        size_t o = escape_entry(text, len, reason, ADDR_REASON_MAX);
+        if (len == 0)
+                o = (size_t) snprintf(reason, ADDR_REASON_MAX, "\"\"");
+        o += (size_t) snprintf(reason + o, ADDR_REASON_MAX - o, ": ");
+        vsnprintf(reason + o, ADDR_REASON_MAX - o, fmt, ap);
+        return -EINVAL;
+}
+
+/* Writes "<entry>: <what>" and returns -EINVAL. */
+_printf_(4, 5)
+static int fail(char reason[ADDR_REASON_MAX], const char *text, size_t len, const char *fmt, ...) {
+        va_list ap;
+        va_start(ap, fmt);
+        int r = vfail(reason, text, len, fmt, ap);
+        va_end(ap);
+        return r;
+}
+
+int addr_reason_format(char reason[ADDR_REASON_MAX], const char *text, size_t len, const char *fmt, ...) {
+        va_list ap;
+        va_start(ap, fmt);
+        int r = vfail(reason, text, len, fmt, ap);
+        va_end(ap);
+        return r;
+}
+
+static addr128 ipv4_mapped(uint32_t v4) {
+        return (addr128) { .hi = 0, .lo = IPV4_MAPPED_BASE.lo | v4 };
+}
+
+/* Host-bit mask of a prefix over 128 bits: the bits below the prefix set. */
+static addr128 host_mask(unsigned prefix) {
+        addr128 m;
+
+        if (prefix == 0)
+                return (addr128) { .hi = UINT64_MAX, .lo = UINT64_MAX };
+        if (prefix < 64) {
+                m.hi = UINT64_MAX >> prefix;
+                m.lo = UINT64_MAX;
+        } else if (prefix < 128) {
+                m.hi = 0;
+                m.lo = UINT64_MAX >> (prefix - 64);
+        } else
+                m.hi = m.lo = 0;
+        return m;
+}
+
+/* One dotted quad at text[0..len), nothing else.  On error fills *what with a
+ * reason fragment (static text or into whatbuf). */
+static int parse_ipv4(const char *text, size_t len, uint32_t *ret, char *what, size_t what_size) {
+        uint32_t value = 0;
+        unsigned n_octets = 0;
+        size_t i = 0;
+
+        for (;;) {
+                size_t start = i;
+                unsigned octet = 0;
+
+                while (i < len && is_digit(text[i]) && i - start < 6) {
+                        octet = octet * 10 + (unsigned) (text[i] - '0');
+                        i++;
+                }
+                size_t n_digits = i - start;
+
+                if (n_digits == 0) {
+                        if (i < len && text[i] != '.')
+                                snprintf(what, what_size, "unexpected character '%c'", text[i]);
+                        else
+                                snprintf(what, what_size, "has an empty octet");
+                        return -EINVAL;
+                }
+                if (i < len && is_digit(text[i])) {
+                        snprintf(what, what_size, "an octet is out of range (0-255)");
+                        return -EINVAL;
+                }
+                if (n_digits > 1 && text[start] == '0') {
+                        snprintf(what, what_size, "octet \"%.*s\" has a leading zero", (int) n_digits, text + start);
+                        return -EINVAL;
+                }
+                if (octet > 255) {
+                        snprintf(what, what_size, "octet %u is out of range (0-255)", octet);
+                        return -EINVAL;
+                }
+                if (n_octets == 4) {
+                        snprintf(what, what_size, "has more than 4 octets");
+                        return -EINVAL;
+                }
+                value = value << 8 | octet;
+                n_octets++;
+
+                if (i == len)
+                        break;
+                if (text[i] != '.') {
+                        if (n_octets == 4)
+                                snprintf(what, what_size, "trailing garbage after the address");
+                        else
+                                snprintf(what, what_size, "unexpected character '%c'", text[i]);
+                        return -EINVAL;
+                }
+                i++;
+                if (i == len) {
+                        snprintf(what, what_size, n_octets == 4 ? "trailing garbage after the address" : "has an empty octet");
+                        return -EINVAL;
+                }
+        }
+
+        if (n_octets != 4) {
+                snprintf(what, what_size, "has %u octet%s, an IPv4 address has 4", n_octets, n_octets == 1 ? "" : "s");
+                return -EINVAL;
+        }
+        *ret = value;
+        return 0;
+}
+
+/* RFC 4291 §2.2 text form: groups of 1-4 hex digits, one "::", optional dotted
+ * quad in the last 32 bits.  No zone. */
+static int parse_ipv6(const char *text, size_t len, addr128 *ret, char *what, size_t what_size) {
+        uint16_t groups[8] = {};
+        unsigned n = 0;
+        int gap = -1;           /* group index where "::" stands */
+        size_t i = 0;
+
+        if (len >= 2 && text[0] == ':' && text[1] == ':') {
+                gap = 0;
+                i = 2;
+        } else if (len >= 1 && text[0] == ':') {
+                snprintf(what, what_size, "starts with a single ':'");
+                return -EINVAL;
+        }
+
+        while (i < len) {
+                size_t start = i;
+                unsigned value = 0;
+
+                while (i < len && hex_value(text[i]) >= 0 && i - start < 5) {
+                        value = value << 4 | (unsigned) hex_value(text[i]);
+                        i++;
+                }
+
+                if (i < len && text[i] == '.') {
+                        /* Embedded IPv4: must be the last 32 bits. */
+                        uint32_t v4;
+                        if (n > 6) {
+                                snprintf(what, what_size, "too many groups before the embedded IPv4 address");
+                                return -EINVAL;
+                        }
+                        if (parse_ipv4(text + start, len - start, &v4, what, what_size) < 0)
+                                return -EINVAL;
+                        groups[n++] = (uint16_t) (v4 >> 16);
+                        groups[n++] = (uint16_t) v4;
+                        i = len;
+                        break;
+                }
+                if (i == start) {
+                        if (i < len && text[i] == '%')
+                                snprintf(what, what_size, "a zone ('%%') is not allowed here");
+                        else if (i < len && text[i] == ':')
+                                snprintf(what, what_size, "has an empty IPv6 group");
+                        else
+                                snprintf(what, what_size, "unexpected character '%c'", text[i]);
+                        return -EINVAL;
+                }
+                if (i - start > 4) {
+                        snprintf(what, what_size, "an IPv6 group has more than 4 hex digits");
+                        return -EINVAL;
+                }
+                if (n == 8) {
+                        snprintf(what, what_size, "has more than 8 IPv6 groups");
+                        return -EINVAL;
+                }
+                groups[n++] = (uint16_t) value;
+
+                if (i == len)
+                        break;
+                if (text[i] != ':') {
+                        if (text[i] == '%')
+                                snprintf(what, what_size, "a zone ('%%') is not allowed here");
+                        else
+                                snprintf(what, what_size, "unexpected character '%c'", text[i]);
+                        return -EINVAL;
+                }
+                i++;
+                if (i < len && text[i] == ':') {
+                        if (gap >= 0) {
+                                snprintf(what, what_size, "\"::\" appears more than once");
+                                return -EINVAL;
+                        }
+                        gap = (int) n;
+                        i++;
+                } else if (i == len) {
+                        snprintf(what, what_size, "ends with a single ':'");
+                        return -EINVAL;
+                }
+        }
+
+        if (gap >= 0 && n > 7) {
+                snprintf(what, what_size, "\"::\" stands for no group in a full address");
+                return -EINVAL;
+        }
+        if (gap < 0 && n != 8) {
+                snprintf(what, what_size, "has %u IPv6 groups, expected 8 (or \"::\")", n);
+                return -EINVAL;
+        }
+
+        uint16_t full[8] = {};
+        if (gap < 0)
+                memcpy(full, groups, sizeof full);
+        else {
+                unsigned tail = n - (unsigned) gap;
+                memcpy(full, groups, (size_t) gap * sizeof(uint16_t));
+                memcpy(full + 8 - tail, groups + gap, tail * sizeof(uint16_t));
+        }
+
+        ret->hi = ret->lo = 0;
+        for (unsigned k = 0; k < 4; k++) {
+                ret->hi = ret->hi << 16 | full[k];
+                ret->lo = ret->lo << 16 | full[k + 4];
+        }
+        return 0;
+}
+
+static bool is_ascii_printable(const char *text, size_t len) {
+        for (size_t i = 0; i < len; i++)
+                if ((unsigned char) text[i] < 0x21 || (unsigned char) text[i] > 0x7e)
+                        return false;
+        return true;
+}
+
+/* Address only; family from the presence of ':'. */
+static int parse_address(const char *text, size_t len, addr128 *ret, int *family, char *what, size_t what_size) {
+        if (len == 0) {
+                snprintf(what, what_size, "no address before '/'");
+                return -EINVAL;
+        }
+        if (memchr(text, ':', len)) {
+                if (parse_ipv6(text, len, ret, what, what_size) < 0)
+                        return -EINVAL;
+                *family = 6;
+                return 0;
+        }
+        if (!is_digit(text[0])) {
+                snprintf(what, what_size, "not an IPv4 or IPv6 address");
+                return -EINVAL;
+        }
+        uint32_t v4;
+        if (parse_ipv4(text, len, &v4, what, what_size) < 0)
+                return -EINVAL;
+        *ret = ipv4_mapped(v4);
+        *family = 4;
+        return 0;
+}
+
+int addr_parse(const char *text, size_t len, addr128 *ret, int *family) {
+        char what[ADDR_REASON_MAX];
+
+        if (!text || len == 0 || !is_ascii_printable(text, len))
+                return -EINVAL;
+        return parse_address(text, len, ret, family, what, sizeof what);
+}
+
+static int parse_prefix(const char *text, size_t len, unsigned max, unsigned *ret, char *what, size_t what_size) {
+        unsigned value = 0;
+
+        if (len == 0) {
+                snprintf(what, what_size, "the prefix after '/' is empty");
+                return -EINVAL;
+        }
+        for (size_t i = 0; i < len; i++)
+                if (!is_digit(text[i])) {
+                        snprintf(what, what_size, "the prefix after '/' is not a decimal number");
+                        return -EINVAL;
+                }
+        if (len > 1 && text[0] == '0') {
+                snprintf(what, what_size, "prefix /%.*s has a leading zero", (int) (len > 5 ? 5 : len), text);
+                return -EINVAL;
+        }
+        if (len > 3) {
+                snprintf(what, what_size, "prefix is out of range (0-%u)", max);
+                return -EINVAL;
+        }
+        for (size_t i = 0; i < len; i++)
+                value = value * 10 + (unsigned) (text[i] - '0');
+        if (value > max) {
+                snprintf(what, what_size, "prefix /%u is out of range (0-%u)", value, max);
+                return -EINVAL;
+        }
+        *ret = value;
+        return 0;
+}
+
+int ip_block_parse(const char *text, size_t len, struct ip_block *ret, char reason[ADDR_REASON_MAX]) {
+        char what[ADDR_REASON_MAX];
+        addr128 a;
+        int family;
+        unsigned prefix;
+
+        if (!text || len == 0)
+                return fail(reason, "", 0, "empty entry");
+        if (!is_ascii_printable(text, len))
+                return fail(reason, text, len, "contains a space, control or non-ASCII byte");
+
+        const char *slash = memchr(text, '/', len);
+        size_t addr_len = slash ? (size_t) (slash - text) : len;
+
+        if (parse_address(text, addr_len, &a, &family, what, sizeof what) < 0)
+                return fail(reason, text, len, "%s", what);
+
+        unsigned max = family == 4 ? 32 : 128;
+        if (!slash)
+                prefix = max;
+        else if (parse_prefix(slash + 1, len - addr_len - 1, max, &prefix, what, sizeof what) < 0)
+                return fail(reason, text, len, "%s", what);
+
+        unsigned prefix128 = family == 4 ? prefix + 96 : prefix;
+        addr128 m = host_mask(prefix128);
+        if ((a.hi & m.hi) || (a.lo & m.lo)) {
+                struct ip_block suggested = {
+                        .first = { a.hi & ~m.hi, a.lo & ~m.lo },
+                        .family = (uint8_t) family,
+                        .prefix = (uint8_t) prefix,
+                };
+                char fixed[IP_BLOCK_TEXT_MAX];
+                addr_format(suggested.first, family, fixed);
+                return fail(reason, text, len, "host bits are set below /%u (did you mean %s/%u?)",
+                            prefix, fixed, prefix);
+        }
+
+        if (ret)
+                *ret = (struct ip_block) {
+                        .first = a,
+                        .last = { a.hi | m.hi, a.lo | m.lo },
+                        .family = (uint8_t) family,
+                        .prefix = (uint8_t) prefix,
+                };
+        return 0;
+}
+
+struct special_range {
+        uint32_t base;
+        uint8_t prefix;
+        const char *text, *name;
+};
+
+/* SPEC §1, in the order a reason names them. */
+static const struct special_range ipv4_not_global[] = {
+        { 0x00000000, 8,  "0.0.0.0/8",      "this network" },
+        { 0x0a000000, 8,  "10.0.0.0/8",     "private-use" },
+        { 0x64400000, 10, "100.64.0.0/10",  "shared address space" },
+        { 0x7f000000, 8,  "127.0.0.0/8",    "loopback" },
+        { 0xa9fe0000, 16, "169.254.0.0/16", "link-local" },
+        { 0xac100000, 12, "172.16.0.0/12",  "private-use" },
+        { 0xc0000000, 24, "192.0.0.0/24",   "IETF protocol assignments" },
+        { 0xc0a80000, 16, "192.168.0.0/16", "private-use" },
+        { 0xc6120000, 15, "198.18.0.0/15",  "benchmarking" },
+        { 0xe0000000, 4,  "224.0.0.0/4",    "multicast" },
+        { 0xf0000000, 4,  "240.0.0.0/4",    "reserved" },
+};
+
+int ip_block_check_global_as(const struct ip_block *b, const char *text, size_t len, char reason[ADDR_REASON_MAX]) {
+        static const char tail[] = "only global addresses may be approved";
+
+        if (b->family == 4) {
+                uint32_t first = (uint32_t) b->first.lo, last = (uint32_t) b->last.lo;
+                for (size_t k = 0; k < ELEMENTSOF(ipv4_not_global); k++) {
+                        const struct special_range *r = &ipv4_not_global[k];
+                        uint32_t r_last = r->base | (UINT32_MAX >> r->prefix);
+                        if (last < r->base || first > r_last)
+                                continue;
+                        bool inside = first >= r->base && last <= r_last;
+                        return fail(reason, text, len, "%s %s (%s); %s",
+                                    inside ? "lies in" : "overlaps", r->text, r->name, tail);
+                }
+                return 0;
+        }
+
+        /* 2000::/3: the top three bits are 001. */
+        bool first_in = b->first.hi >> 61 == 1, last_in = b->last.hi >> 61 == 1;
+        if (first_in && last_in)
+                return 0;
+        return fail(reason, text, len, "%s 2000::/3 (global unicast); %s",
+                    first_in || last_in || b->prefix < 3 ? "reaches outside" : "lies outside", tail);
+}
+
+int ip_block_check_global(const struct ip_block *b, char reason[ADDR_REASON_MAX]) {
+        char text[IP_BLOCK_TEXT_MAX];
+
+        ip_block_format(b, text);
+        return ip_block_check_global_as(b, text, strlen(text), reason);
+}
+
+static void format_ipv6(addr128 a, char *buf) {
+        uint16_t g[8];
+        for (unsigned k = 0; k < 4; k++) {
+                g[k] = (uint16_t) (a.hi >> (48 - 16 * k));
+                g[k + 4] = (uint16_t) (a.lo >> (48 - 16 * k));
+        }
+
+        /* RFC 5952 §5: ::ffff:a.b.c.d for IPv4-mapped addresses. */
+        if (a.hi == 0 && (a.lo >> 32) == 0xffff) {
+                uint32_t v4 = (uint32_t) a.lo;
+                sprintf(buf, "::ffff:%u.%u.%u.%u", v4 >> 24, (v4 >> 16) & 0xff, (v4 >> 8) & 0xff, v4 & 0xff);
+                return;
+        }
+
+        /* RFC 5952 §4.2: compress the longest run of two or more zero groups, the first on a tie. */
+        int best = -1, best_len = 1;
+        for (int k = 0; k < 8;) {
+                if (g[k] != 0) {
+                        k++;
+                        continue;
+                }
+                int run = k;
+                while (run < 8 && g[run] == 0)
+                        run++;
+                if (run - k > best_len) {
+                        best = k;
+                        best_len = run - k;
+                }
+                k = run;
+        }
+
+        char *p = buf;
+        for (int k = 0; k < 8; k++) {
+                if (k == best) {
+                        p = stpcpy(p, "::");
+                        k += best_len - 1;
+                        continue;
+                }
+                if (k > 0 && k != best + best_len)
+                        *p++ = ':';
+                p += sprintf(p, "%x", g[k]);
+        }
+        *p = 0;
+}
+
+void addr_format(addr128 a, int family, char buf[IP_BLOCK_TEXT_MAX]) {
+        if (family == 4) {
+                uint32_t v4 = (uint32_t) a.lo;
+                snprintf(buf, IP_BLOCK_TEXT_MAX, "%u.%u.%u.%u", v4 >> 24, (v4 >> 16) & 0xff, (v4 >> 8) & 0xff, v4 & 0xff);
+        } else
+                format_ipv6(a, buf);
+}
+
+void ip_block_format(const struct ip_block *b, char buf[IP_BLOCK_TEXT_MAX]) {
+        addr_format(b->first, b->family, buf);
+        if (b->prefix != (b->family == 4 ? 32 : 128)) {
+                size_t n = strlen(buf);
+                snprintf(buf + n, IP_BLOCK_TEXT_MAX - n, "/%u", b->prefix);
+        }
+}

@@ -43,6 +43,14 @@ int addr_parse(const char *text, size_t len, addr128 *ret, int *family);
 /* The global-only rule: -EINVAL with reason "<entry>: ... lies in 10.0.0.0/8 (private-use)"
  * when any address of the block is outside the global ranges of SPEC §1. */
 int ip_block_check_global(const struct ip_block *b, char reason[ADDR_REASON_MAX]);
+/* The same, with the reason starting with text[0..len) (the entry as written). */
+int ip_block_check_global_as(const struct ip_block *b, const char *text, size_t len, char reason[ADDR_REASON_MAX]);
+
+/* "<entry>: <what>" into reason, the entry escaped (\xNN for control and
+ * non-ASCII bytes) and capped; returns -EINVAL.  For callers that reject an
+ * entry for reasons of their own (an overlong line). */
+int addr_reason_format(char reason[ADDR_REASON_MAX], const char *text, size_t len, const char *fmt, ...)
+        __attribute__((format(printf, 4, 5)));
 
 /* Canonical text: "203.0.113.0/24", "203.0.113.7" for /32, "2001:db8::/32", RFC 5952 for IPv6. */
 void ip_block_format(const struct ip_block *b, char buf[IP_BLOCK_TEXT_MAX]);

@@ -1,3 +1,705 @@
 /* SPDX-License-Identifier: MIT */
-/* placeholder: being written */
+/* The approved list: strict line parser (file:line errors), then a sweep over
+ * the blocks sorted by address that cuts the number line into disjoint segments,
+ * each labelled with the most specific entry covering it.  CIDR blocks are
+ * either nested or disjoint, so a stack of open blocks is all the sweep needs. */
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+
 #include "approved.h"
+#include "approved_layout.h"
+#include "safe_path.h"
+
+#define APPROVED_LINE_MAX 4096                          /* longer lines are an error */
+#define APPROVED_FILE_MAX ((size_t) 1 << 30)            /* 1 GiB of text */
+#define APPROVED_ENTRIES_MAX ((size_t) UINT32_MAX - 1)
+#define BUCKETS_MIN_SEGMENTS 1024                       /* below: plain binary search */
+
+static const char invalid_line[] = "IP address or CIDR block is invalid.";
+
+/* Growable arrays of the list being built. */
+struct builder {
+        struct approved_record *entries;
+        size_t n_entries, cap_entries;
+        char **sources;
+        size_t n_sources, cap_sources;
+        size_t n_errors, max_errors;
+        bool allow_private;
+        struct diag_list *diags;
+};
+
+static void builder_free(struct builder *b) {
+        free(b->entries);
+        for (size_t i = 0; i < b->n_sources; i++)
+                free(b->sources[i]);
+        free(b->sources);
+}
+
+static bool builder_full(const struct builder *b) {
+        return b->max_errors > 0 && b->n_errors >= b->max_errors;
+}
+
+static void report(struct builder *b, const char *source, unsigned line, const char *reason) {
+        char where[PATH_MAX + 32];
+
+        if (source) {
+                snprintf(where, sizeof where, "%s:%u", source, line);
+                diag_add(b->diags, where, "%s", invalid_line);
+                diag_add(b->diags, where, "%s", reason);
+        } else {
+                diag_add(b->diags, NULL, "%s", invalid_line);
+                diag_add(b->diags, NULL, "%s", reason);
+        }
+        diag_count_error(b->diags);
+        b->n_errors++;
+}
+
+/* A whole-file problem (unreadable, too big, bad permissions): one line. */
+static int report_file(struct builder *b, int r, const char *fmt, ...) _printf_(3, 4);
+static int report_file(struct builder *b, int r, const char *fmt, ...) {
+        char msg[1024];
+        va_list ap;
+
+        va_start(ap, fmt);
+        vsnprintf(msg, sizeof msg, fmt, ap);
+        va_end(ap);
+        diag_add(b->diags, NULL, "%s", msg);
+        diag_count_error(b->diags);
+        b->n_errors++;
+        return r;
+}
+
+static int parse_entry(const char *text, size_t len, bool allow_private, struct ip_block *ret,
+                       char reason[ADDR_REASON_MAX]) {
+        int r = ip_block_parse(text, len, ret, reason);
+        if (r < 0)
+                return r;
+        if (!allow_private)
+                return ip_block_check_global_as(ret, text, len, reason);
+        return 0;
+}
+
+int approved_entry_parse(const char *text, bool allow_private, struct ip_block *ret, struct diag_list *diags) {
+        char reason[ADDR_REASON_MAX];
+        struct ip_block block;
+
+        int r = parse_entry(text ?: "", text ? strlen(text) : 0, allow_private, &block, reason);
+        if (r < 0) {
+                diag_add(diags, NULL, "%s", invalid_line);
+                diag_add(diags, NULL, "%s", reason);
+                diag_count_error(diags);
+                return r;
+        }
+        if (ret)
+                *ret = block;
+        return 0;
+}
+
+static int builder_add_source(struct builder *b, const char *name) {
+        if (b->n_sources == b->cap_sources) {
+                size_t cap = b->cap_sources ? b->cap_sources * 2 : 8;
+                char **n = realloc(b->sources, cap * sizeof *n);
+                if (!n)
+                        return -ENOMEM;
+                b->sources = n;
+                b->cap_sources = cap;
+        }
+        char *copy = strdup(name);
+        if (!copy)
+                return -ENOMEM;
+        b->sources[b->n_sources++] = copy;
+        return (int) (b->n_sources - 1);
+}
+
+static int builder_add_entry(struct builder *b, const struct ip_block *block, uint32_t source, unsigned line) {
+        if (b->n_entries == b->cap_entries) {
+                size_t cap = b->cap_entries ? b->cap_entries * 2 : 64;
+                if (cap > APPROVED_ENTRIES_MAX)
+                        return -E2BIG;
+                struct approved_record *n = realloc(b->entries, cap * sizeof *n);
+                if (!n)
+                        return -ENOMEM;
+                b->entries = n;
+                b->cap_entries = cap;
+        }
+        b->entries[b->n_entries++] = (struct approved_record) {
+                .first_hi = block->first.hi,
+                .first_lo = block->first.lo,
+                .line = line,
+                .source = source,
+                .family = block->family,
+                .prefix = block->prefix,
+        };
+        return 0;
+}
+
+static bool is_blank(char c) {
+        return c == ' ' || c == '\t' || c == '\r';
+}
+
+/* One line: an optional entry, an optional '#' comment, blanks around. */
+static int parse_line(struct builder *b, const char *line, size_t len, uint32_t source, unsigned line_no) {
+        char reason[ADDR_REASON_MAX];
+        struct ip_block block;
+
+        const char *hash = memchr(line, '#', len);
+        size_t end = hash ? (size_t) (hash - line) : len, start = 0;
+        while (start < end && is_blank(line[start]))
+                start++;
+        while (end > start && is_blank(line[end - 1]))
+                end--;
+        if (start == end)
+                return 0;
+
+        if (parse_entry(line + start, end - start, b->allow_private, &block, reason) < 0) {
+                report(b, b->sources[source], line_no, reason);
+                return 0;
+        }
+        return builder_add_entry(b, &block, source, line_no);
+}
+
+static int parse_buffer(struct builder *b, const char *data, size_t size, uint32_t source) {
+        unsigned line_no = 0;
+
+        for (size_t pos = 0; pos < size && !builder_full(b);) {
+                const char *nl = memchr(data + pos, '\n', size - pos);
+                size_t len = nl ? (size_t) (nl - (data + pos)) : size - pos;
+
+                if (line_no == UINT32_MAX)
+                        return -E2BIG;
+                line_no++;
+                if (len > APPROVED_LINE_MAX) {
+                        char reason[ADDR_REASON_MAX];
+                        addr_reason_format(reason, data + pos, len, "the line is longer than %u bytes",
+                                           APPROVED_LINE_MAX);
+                        report(b, b->sources[source], line_no, reason);
+                } else {
+                        int r = parse_line(b, data + pos, len, source, line_no);
+                        if (r < 0)
+                                return r;
+                }
+                pos += len + 1;
+        }
+        return 0;
+}
+
+/* The whole file in one buffer: one read() loop, no mmap (a file truncated under
+ * a mapping would kill the PAM host with SIGBUS). */
+static int read_file(struct builder *b, const char *path, char **ret, size_t *ret_size) {
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return report_file(b, -errno, "%s: cannot open: %s", path, strerror(errno));
+
+        struct stat st;
+        if (fstat(fd, &st) < 0)
+                return report_file(b, -errno, "%s: cannot stat: %s", path, strerror(errno));
+        if (!S_ISREG(st.st_mode))
+                return report_file(b, -EINVAL, "%s: not a regular file", path);
+        if ((uint64_t) st.st_size > APPROVED_FILE_MAX)
+                return report_file(b, -EFBIG, "%s: larger than %zu bytes", path, APPROVED_FILE_MAX);
+
+        size_t cap = (size_t) st.st_size + 1, size = 0;
+        _cleanup_free_ char *data = malloc(cap);
+        if (!data)
+                return -ENOMEM;
+        for (;;) {
+                if (size == cap) {
+                        if (cap > APPROVED_FILE_MAX)
+                                return report_file(b, -EFBIG, "%s: larger than %zu bytes", path, APPROVED_FILE_MAX);
+                        char *n = realloc(data, cap * 2);
+                        if (!n)
+                                return -ENOMEM;
+                        data = n;
+                        cap *= 2;
+                }
+                ssize_t k = read(fd, data + size, cap - size);
+                if (k < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return report_file(b, -errno, "%s: cannot read: %s", path, strerror(errno));
+                }
+                if (k == 0)
+                        break;
+                size += (size_t) k;
+        }
+        *ret = data;
+        data = NULL;
+        *ret_size = size;
+        return 0;
+}
+
+static int load_file(struct builder *b, const char *path, bool check_perms) {
+        if (check_perms) {
+                char reason[SAFE_PATH_REASON_MAX];
+                int r = safe_path_check_file(path, reason);
+                if (r < 0)
+                        return report_file(b, r, "%s", reason);
+        }
+
+        int source = builder_add_source(b, path);
+        if (source < 0)
+                return source;
+
+        _cleanup_free_ char *data = NULL;
+        size_t size = 0;
+        int r = read_file(b, path, &data, &size);
+        if (r < 0)
+                return r;
+        return parse_buffer(b, data, size, (uint32_t) source);
+}
+
+static int cmp_strings(const void *a, const void *b) {
+        return strcmp(*(char * const *) a, *(char * const *) b);
+}
+
+static bool is_list_name(const char *name) {
+        size_t n = strlen(name);
+        return name[0] != '.' && n > 5 && strcmp(name + n - 5, ".list") == 0;
+}
+
+static void free_names(char **names, size_t n) {
+        for (size_t i = 0; i < n; i++)
+                free(names[i]);
+        free(names);
+}
+
+/* The *.list regular files of dir, sorted by strcmp; a missing dir has none. */
+int approved_dropins(const char *dir, bool check_perms, char ***ret, size_t *ret_n, char reason[1024]) {
+        *ret = NULL;
+        *ret_n = 0;
+        if (!dir || !*dir)
+                return 0;
+
+        DIR *d = opendir(dir);
+        if (!d) {
+                if (errno == ENOENT)
+                        return 0;
+                int r = -errno;
+                snprintf(reason, 1024, "%s: cannot open folder: %s", dir, strerror(errno));
+                return r;
+        }
+        if (check_perms) {
+                char why[SAFE_PATH_REASON_MAX];
+                int r = safe_path_check_dir(dir, why);
+                if (r < 0) {
+                        closedir(d);
+                        snprintf(reason, 1024, "%s", why);
+                        return r;
+                }
+        }
+
+        char **names = NULL;
+        size_t n = 0, cap = 0;
+        int r = 0;
+        struct dirent *de;
+        while ((errno = 0, de = readdir(d))) {
+                if (!is_list_name(de->d_name))
+                        continue;
+                struct stat st;
+                if (fstatat(dirfd(d), de->d_name, &st, check_perms ? AT_SYMLINK_NOFOLLOW : 0) < 0 ||
+                    (!S_ISREG(st.st_mode) && !(check_perms && S_ISLNK(st.st_mode))))
+                        continue;       /* symlinks reach safe_path, which names them */
+                if (n == cap) {
+                        cap = cap ? cap * 2 : 16;
+                        char **nn = realloc(names, cap * sizeof *nn);
+                        if (!nn) {
+                                r = -ENOMEM;
+                                break;
+                        }
+                        names = nn;
+                }
+                if (asprintf(&names[n], "%s/%s", dir, de->d_name) < 0) {
+                        r = -ENOMEM;
+                        break;
+                }
+                n++;
+        }
+        if (r == 0 && errno != 0) {
+                r = -errno;
+                snprintf(reason, 1024, "%s: cannot read folder: %s", dir, strerror(errno));
+        }
+        closedir(d);
+        if (r < 0) {
+                free_names(names, n);
+                return r;
+        }
+        qsort(names, n, sizeof *names, cmp_strings);
+        *ret = names;
+        *ret_n = n;
+        return 0;
+}
+
+/* Sort key of a block: address, then larger blocks first, then the order written. */
+struct sort_item {
+        uint64_t hi, lo;
+        uint32_t prefix128;
+        uint32_t entry;
+};
+
+static inline bool item_less(const struct sort_item *a, const struct sort_item *b) {
+        if (a->hi != b->hi) return a->hi < b->hi;
+        if (a->lo != b->lo) return a->lo < b->lo;
+        if (a->prefix128 != b->prefix128) return a->prefix128 < b->prefix128;
+        return a->entry < b->entry;
+}
+
+static inline void item_swap(struct sort_item *a, struct sort_item *b) {
+        struct sort_item t = *a;
+        *a = *b;
+        *b = t;
+}
+
+static void heap_sift(struct sort_item *v, size_t n, size_t i) {
+        for (;;) {
+                size_t m = i, l = 2 * i + 1, r = l + 1;
+                if (l < n && item_less(&v[m], &v[l])) m = l;
+                if (r < n && item_less(&v[m], &v[r])) m = r;
+                if (m == i)
+                        return;
+                item_swap(&v[i], &v[m]);
+                i = m;
+        }
+}
+
+static void heap_sort(struct sort_item *v, size_t n) {
+        for (size_t i = n / 2; i-- > 0;)
+                heap_sift(v, n, i);
+        for (size_t i = n; i-- > 1;) {
+                item_swap(&v[0], &v[i]);
+                heap_sift(v, i, 0);
+        }
+}
+
+/* Introsort with an inlined comparison: qsort's callback costs twice as much
+ * on a million entries.  Keys are unique (entry index), so no equal runs. */
+static void sort_items(struct sort_item *v, size_t n, unsigned depth) {
+        while (n > 16) {
+                if (depth-- == 0) {
+                        heap_sort(v, n);
+                        return;
+                }
+                size_t mid = n / 2;
+                if (item_less(&v[mid], &v[0])) item_swap(&v[mid], &v[0]);
+                if (item_less(&v[n - 1], &v[0])) item_swap(&v[n - 1], &v[0]);
+                if (item_less(&v[n - 1], &v[mid])) item_swap(&v[n - 1], &v[mid]);
+                struct sort_item pivot = v[mid];
+                size_t i = 0, j = n - 1;
+                for (;;) {
+                        while (item_less(&v[i], &pivot)) i++;
+                        while (item_less(&pivot, &v[j])) j--;
+                        if (i >= j)
+                                break;
+                        item_swap(&v[i], &v[j]);
+                        i++;
+                        j--;
+                }
+                /* [0, j] <= pivot <= [j + 1, n) */
+                if (j + 1 < n - j - 1) {
+                        sort_items(v, j + 1, depth);
+                        v += j + 1;
+                        n -= j + 1;
+                } else {
+                        sort_items(v + j + 1, n - j - 1, depth);
+                        n = j + 1;
+                }
+        }
+        for (size_t i = 1; i < n; i++) {
+                struct sort_item t = v[i];
+                size_t k = i;
+                while (k > 0 && item_less(&t, &v[k - 1])) {
+                        v[k] = v[k - 1];
+                        k--;
+                }
+                v[k] = t;
+        }
+}
+
+static addr128 addr_next(addr128 a) {
+        return (addr128) { .hi = a.hi + (a.lo == UINT64_MAX), .lo = a.lo + 1 };
+}
+
+static addr128 addr_prev(addr128 a) {
+        return (addr128) { .hi = a.hi - (a.lo == 0), .lo = a.lo - 1 };
+}
+
+static addr128 record_last(const struct approved_record *e) {
+        unsigned p = e->family == 4 ? e->prefix + 96u : e->prefix;
+        addr128 last = { e->first_hi, e->first_lo };
+        if (p == 0)
+                return (addr128) { UINT64_MAX, UINT64_MAX };
+        if (p < 64) {
+                last.hi |= UINT64_MAX >> p;
+                last.lo = UINT64_MAX;
+        } else if (p < 128)
+                last.lo |= UINT64_MAX >> (p - 64);
+        return last;
+}
+
+struct segments {
+        addr128 *first, *last;
+        uint32_t *entry;
+        size_t n;
+};
+
+static void emit(struct segments *s, addr128 first, addr128 last, uint32_t entry) {
+        if (s->n > 0 && s->entry[s->n - 1] == entry && addr128_cmp(addr_next(s->last[s->n - 1]), first) == 0) {
+                s->last[s->n - 1] = last;
+                return;
+        }
+        s->first[s->n] = first;
+        s->last[s->n] = last;
+        s->entry[s->n] = entry;
+        s->n++;
+}
+
+struct open_block {
+        addr128 last;
+        uint32_t entry;
+};
+
+/* Closes the open blocks that end before limit (all when limit is NULL),
+ * emitting what each still covers from *cursor on. */
+static void close_blocks(struct segments *s, struct open_block *stack, size_t *depth,
+                         addr128 *cursor, bool *cursor_done, const addr128 *limit) {
+        while (*depth > 0 && (!limit || addr128_cmp(stack[*depth - 1].last, *limit) < 0)) {
+                struct open_block *top = &stack[--*depth];
+                if (!*cursor_done && addr128_cmp(*cursor, top->last) <= 0) {
+                        emit(s, *cursor, top->last, top->entry);
+                        if (top->last.hi == UINT64_MAX && top->last.lo == UINT64_MAX)
+                                *cursor_done = true;
+                        else
+                                *cursor = addr_next(top->last);
+                }
+        }
+}
+
+static int build_segments(const struct approved_record *entries, size_t n, struct segments *ret) {
+        _cleanup_free_ struct sort_item *items = malloc((n ?: 1) * sizeof *items);
+        _cleanup_free_ struct open_block *stack = malloc(130 * sizeof *stack);
+        struct segments s = {
+                .first = malloc((2 * n + 1) * sizeof(addr128)),
+                .last = malloc((2 * n + 1) * sizeof(addr128)),
+                .entry = malloc((2 * n + 1) * sizeof(uint32_t)),
+        };
+        if (!items || !stack || !s.first || !s.last || !s.entry) {
+                free(s.first);
+                free(s.last);
+                free(s.entry);
+                return -ENOMEM;
+        }
+
+        for (size_t i = 0; i < n; i++)
+                items[i] = (struct sort_item) {
+                        .hi = entries[i].first_hi,
+                        .lo = entries[i].first_lo,
+                        .prefix128 = entries[i].family == 4 ? entries[i].prefix + 96u : entries[i].prefix,
+                        .entry = (uint32_t) i,
+                };
+        sort_items(items, n, 64);
+
+        size_t depth = 0;
+        addr128 cursor = {};
+        bool cursor_done = false;
+        for (size_t i = 0; i < n; i++) {
+                addr128 first = { items[i].hi, items[i].lo };
+                addr128 last = record_last(&entries[items[i].entry]);
+
+                /* The same block again: the first one written (sorted first) wins. */
+                if (i > 0 && items[i - 1].hi == first.hi && items[i - 1].lo == first.lo &&
+                    items[i - 1].prefix128 == items[i].prefix128)
+                        continue;
+
+                close_blocks(&s, stack, &depth, &cursor, &cursor_done, &first);
+                if (depth > 0) {
+                        /* Nested: the enclosing block covers what lies before this one. */
+                        struct open_block *top = &stack[depth - 1];
+                        if (addr128_cmp(cursor, first) < 0)
+                                emit(&s, cursor, addr_prev(first), top->entry);
+                }
+                /* Nesting depth is at most 129 (one block per prefix length). */
+                stack[depth++] = (struct open_block) { last, items[i].entry };
+                cursor = first;
+        }
+        close_blocks(&s, stack, &depth, &cursor, &cursor_done, NULL);
+
+        *ret = s;
+        return 0;
+}
+
+/* bucket[k] = first segment whose first address has a key >= k. */
+static uint32_t *build_buckets(const addr128 *first, size_t n) {
+        uint32_t *bucket = malloc((APPROVED_BUCKETS + 1) * sizeof *bucket);
+        if (!bucket)
+                return NULL;
+        size_t i = 0;
+        for (uint32_t k = 0; k <= APPROVED_BUCKETS; k++) {
+                while (i < n && approved_bucket_key(first[i]) < k)
+                        i++;
+                bucket[k] = (uint32_t) i;
+        }
+        return bucket;
+}
+
+static int builder_finish(struct builder *b, struct approved_list **ret) {
+        struct segments s;
+        int r = build_segments(b->entries, b->n_entries, &s);
+        if (r < 0)
+                return r;
+
+        struct approved_list *l = calloc(1, sizeof *l);
+        uint32_t *bucket = s.n >= BUCKETS_MIN_SEGMENTS ? build_buckets(s.first, s.n) : NULL;
+        if (!l || (s.n >= BUCKETS_MIN_SEGMENTS && !bucket)) {
+                free(l);
+                free(bucket);
+                free(s.first);
+                free(s.last);
+                free(s.entry);
+                return -ENOMEM;
+        }
+
+        *l = (struct approved_list) {
+                .n_segments = s.n,
+                .seg_first = s.first,
+                .seg_last = s.last,
+                .seg_entry = s.entry,
+                .bucket = bucket,
+                .n_entries = b->n_entries,
+                .entries = b->entries,
+                .n_sources = b->n_sources,
+                .sources = (const char **) b->sources,
+        };
+        b->entries = NULL;
+        b->sources = NULL;
+        b->n_entries = b->n_sources = 0;
+        *ret = l;
+        return 0;
+}
+
+int approved_list_parse_buffer(const char *data, size_t size, const char *source, bool allow_private,
+                               size_t max_errors, struct diag_list *diags, struct approved_list **ret) {
+        _cleanup_(builder_free) struct builder b = {
+                .allow_private = allow_private,
+                .max_errors = max_errors,
+                .diags = diags,
+        };
+
+        int r = builder_add_source(&b, source);
+        if (r < 0)
+                return r;
+        r = parse_buffer(&b, data, size, 0);
+        if (r < 0)
+                return r;
+        if (b.n_errors > 0)
+                return -EINVAL;
+        return builder_finish(&b, ret);
+}
+
+int approved_list_load(const char *main_file, const char *dir, bool allow_private, bool check_perms,
+                       size_t max_errors, struct diag_list *diags, struct approved_list **ret) {
+        _cleanup_(builder_free) struct builder b = {
+                .allow_private = allow_private,
+                .max_errors = max_errors,
+                .diags = diags,
+        };
+        char reason[1024];
+        char **dropins;
+        size_t n_dropins;
+
+        int r = load_file(&b, main_file, check_perms);
+        if (r < 0)
+                return r;
+
+        r = approved_dropins(dir, check_perms, &dropins, &n_dropins, reason);
+        if (r < 0)
+                return report_file(&b, r, "%s", reason);
+
+        for (size_t i = 0; i < n_dropins && r >= 0 && !builder_full(&b); i++)
+                r = load_file(&b, dropins[i], check_perms);
+        free_names(dropins, n_dropins);
+        if (r < 0)
+                return r;
+        if (b.n_errors > 0)
+                return -EINVAL;
+        return builder_finish(&b, ret);
+}
+
+/* Largest i with seg_first[i] <= addr in [lo, hi), or lo - 1. */
+static size_t search(const addr128 *first, size_t lo, size_t hi, addr128 addr) {
+        while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                if (addr128_cmp(first[mid], addr) <= 0)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        return lo;      /* one past the answer */
+}
+
+static void record_info(const struct approved_list *l, uint32_t entry, struct approved_entry_info *info) {
+        const struct approved_record *e = &l->entries[entry];
+        struct ip_block block = {
+                .first = { e->first_hi, e->first_lo },
+                .family = e->family,
+                .prefix = e->prefix,
+        };
+        ip_block_format(&block, info->text);
+        info->source = e->source < l->n_sources ? l->sources[e->source] : "";
+        info->line = e->line;
+}
+
+bool approved_list_match(const struct approved_list *l, addr128 addr, struct approved_entry_info *info) {
+        if (!l || l->n_segments == 0)
+                return false;
+
+        size_t lo = 0, hi = l->n_segments;
+        if (l->bucket) {
+                uint32_t k = approved_bucket_key(addr);
+                lo = l->bucket[k];
+                hi = l->bucket[k + 1];
+        }
+        size_t end = search(l->seg_first, lo, hi, addr);
+        if (end == 0)
+                return false;
+        size_t i = end - 1;
+        if (addr128_cmp(addr, l->seg_last[i]) > 0)
+                return false;
+        if (info)
+                record_info(l, l->seg_entry[i], info);
+        return true;
+}
+
+size_t approved_list_entries(const struct approved_list *l) {
+        return l ? l->n_entries : 0;
+}
+
+bool approved_list_entry(const struct approved_list *l, size_t i, struct approved_entry_info *info) {
+        if (!l || i >= l->n_entries)
+                return false;
+        record_info(l, (uint32_t) i, info);
+        return true;
+}
+
+void approved_list_free(struct approved_list *l) {
+        if (!l)
+                return;
+        if (l->mapped) {
+                munmap(l->map, l->map_size);
+        } else {
+                free((void *) l->seg_first);
+                free((void *) l->seg_last);
+                free((void *) l->seg_entry);
+                free((void *) l->bucket);
+                free((void *) l->entries);
+                for (size_t i = 0; i < l->n_sources; i++)
+                        free((void *) l->sources[i]);
+        }
+        free(l->sources);
+        free(l);
+}

@@ -39,5 +39,18 @@ int approved_entry_parse(const char *text, bool allow_private, struct ip_block *
  * specific entry that covers addr. */
 bool approved_list_match(const struct approved_list *l, addr128 addr, struct approved_entry_info *info);
 
+/* Number of valid entries as written (duplicates included). */
 size_t approved_list_entries(const struct approved_list *l);
+/* Entry i (0 <= i < approved_list_entries) in the order written; false past the end. */
+bool approved_list_entry(const struct approved_list *l, size_t i, struct approved_entry_info *info);
+
+/* Like approved_list_load for one in-memory text named source (no drop-ins, no
+ * permission checks): for tests and fuzzing. */
+int approved_list_parse_buffer(const char *data, size_t size, const char *source, bool allow_private,
+                               size_t max_errors, struct diag_list *diags, struct approved_list **ret);
+
+/* The *.list regular files of dir (no dotfiles) as "dir/name", sorted by strcmp;
+ * a missing dir has none.  check_perms: safe_path on dir, and symlinks are kept
+ * so that the file check names them.  Errors: negative errno and reason. */
+int approved_dropins(const char *dir, bool check_perms, char ***ret, size_t *ret_n, char reason[1024]);
 void approved_list_free(struct approved_list *l);

@@ -1,3 +1,115 @@
 /* SPDX-License-Identifier: MIT */
-/* placeholder: being written */
+/* PAM_RHOST comes from the client side of a protocol (or from a proxy): classify
+ * it without trusting it.  Only a strictly numeric address can be approved; a
+ * host name is never resolved (slow, spoofable) and so is simply unapproved. */
+
+#include <string.h>
+
 #include "rhost.h"
+
+#define RHOST_MAX 1024          /* longer PAM_RHOST values are junk */
+#define ZONE_MAX 64
+#define HOSTNAME_MAX 253
+#define LABEL_MAX 63
+
+static bool is_alnum(char c) {
+        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+/* An interface name or number after '%': what "ip" and getaddrinfo accept in practice. */
+static bool is_zone(const char *text, size_t len) {
+        if (len == 0 || len > ZONE_MAX)
+                return false;
+        for (size_t i = 0; i < len; i++)
+                if (!is_alnum(text[i]) && !strchr("-_.", text[i]))
+                        return false;
+        return true;
+}
+
+/* RFC 1123 LDH syntax: labels of 1-63 letters, digits and hyphens, no hyphen at
+ * either end of a label, at most 253 bytes, one trailing dot allowed; the last
+ * label is not all digits (that would be a malformed address, not a name). */
+static bool is_hostname(const char *text, size_t len) {
+        if (len > 0 && text[len - 1] == '.')
+                len--;
+        if (len == 0 || len > HOSTNAME_MAX)
+                return false;
+
+        size_t label_start = 0;
+        bool label_all_digits = true;
+        for (size_t i = 0; i <= len; i++) {
+                if (i == len || text[i] == '.') {
+                        size_t label_len = i - label_start;
+                        if (label_len == 0 || label_len > LABEL_MAX)
+                                return false;
+                        if (text[label_start] == '-' || text[i - 1] == '-')
+                                return false;
+                        if (i == len && label_all_digits)
+                                return false;
+                        label_start = i + 1;
+                        label_all_digits = true;
+                        continue;
+                }
+                if (text[i] == '-')
+                        label_all_digits = false;
+                else if (!is_alnum(text[i]))
+                        return false;
+                else if (!(text[i] >= '0' && text[i] <= '9'))
+                        label_all_digits = false;
+        }
+        return true;
+}
+
+static bool is_printable_ascii(const char *text, size_t len) {
+        for (size_t i = 0; i < len; i++)
+                if ((unsigned char) text[i] < 0x21 || (unsigned char) text[i] > 0x7e)
+                        return false;
+        return true;
+}
+
+/* A numeric address, optionally in URI brackets and with an IPv6 zone, which is dropped. */
+static bool parse_numeric(const char *text, size_t len, struct client_address *ret) {
+        bool bracketed = len >= 2 && text[0] == '[' && text[len - 1] == ']';
+        if (bracketed) {
+                text++;
+                len -= 2;
+        }
+
+        const char *percent = memchr(text, '%', len);
+        size_t addr_len = percent ? (size_t) (percent - text) : len;
+        if (percent && !is_zone(percent + 1, len - addr_len - 1))
+                return false;
+
+        addr128 a;
+        int family;
+        if (addr_parse(text, addr_len, &a, &family) < 0)
+                return false;
+        if ((percent || bracketed) && family != 6)
+                return false;
+
+        /* ::ffff:a.b.c.d is the IPv4 client of a dual-stack socket. */
+        if (family == 6 && a.hi == 0 && (a.lo >> 32) == 0xffff)
+                family = 4;
+
+        ret->kind = RHOST_ADDRESS;
+        ret->family = family;
+        ret->addr = a;
+        addr_format(a, family, ret->text);
+        return true;
+}
+
+void rhost_normalise(const char *rhost, struct client_address *ret) {
+        *ret = (struct client_address) { .kind = RHOST_MISSING };
+
+        if (!rhost || rhost[0] == 0)
+                return;
+
+        size_t len = strnlen(rhost, RHOST_MAX + 1);
+        if (len > RHOST_MAX || !is_printable_ascii(rhost, len)) {
+                ret->kind = RHOST_INVALID;
+                return;
+        }
+        if (parse_numeric(rhost, len, ret))
+                return;
+        ret->kind = is_hostname(rhost, len) ? RHOST_HOSTNAME : RHOST_INVALID;
+}
