@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 #include "diag.h"
 
 enum channel {
@@ -83,6 +84,12 @@ void config_free(struct config *c);
 /* Which channel a PAM service stands in (services, sso_services, inline_services
  * of each section); CHANNEL_INVALID when none.  *sso and *inline_service tell how. */
 enum channel config_channel_of(const struct config *c, const char *service, bool *sso, bool *inline_service);
+
+/* The envelope and header sender: [alert] from, or no-reply@<hostname>. */
+int config_alert_from(const struct config *c, char **ret);
+/* The uids of trusted_users that exist; an unknown user is skipped with a
+ * warning line in warnings (may be NULL): trusting fewer is the safe side. */
+int config_trusted_uids(const struct config *c, uid_t **ret, size_t *ret_n, struct diag_list *warnings);
 
 const char *channel_to_string(enum channel c);          /* "admin", "enduser", "api" */
 enum channel channel_from_string(const char *s);

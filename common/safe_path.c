@@ -1,3 +1,127 @@
 /* SPDX-License-Identifier: MIT */
-/* placeholder: being written */
+#include <errno.h>
+#include <stdarg.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "macro.h"
 #include "safe_path.h"
+
+_printf_(2, 3) static int fail(char reason[SAFE_PATH_REASON_MAX], const char *fmt, ...);
+
+static int fail(char reason[SAFE_PATH_REASON_MAX], const char *fmt, ...) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(reason, SAFE_PATH_REASON_MAX, fmt, ap);
+        va_end(ap);
+        return -EPERM;
+}
+
+static int lstat_or_fail(const char *path, struct stat *st, char reason[SAFE_PATH_REASON_MAX]) {
+        if (lstat(path, st) < 0) {
+                int r = -errno;
+                snprintf(reason, SAFE_PATH_REASON_MAX, "%s: %s", path, strerror(-r));
+                return r;
+        }
+        if (S_ISLNK(st->st_mode))
+                return fail(reason, "%s: is a symbolic link, must be the real path", path);
+        return 0;
+}
+
+/* Makes path absolute (relative to the working folder) in buf, without resolving
+ * anything: every folder named on the way is then checked as written. */
+static int make_absolute(const char *path, char buf[PATH_MAX], char reason[SAFE_PATH_REASON_MAX]) {
+        if (!path || !*path)
+                return fail(reason, "empty path"), -EINVAL;
+
+        if (path[0] == '/') {
+                if (strlen(path) >= PATH_MAX)
+                        return fail(reason, "%.64s...: path too long", path), -ENAMETOOLONG;
+                strcpy(buf, path);
+                return 0;
+        }
+
+        if (!getcwd(buf, PATH_MAX)) {
+                int r = -errno;
+                snprintf(reason, SAFE_PATH_REASON_MAX, "%s: cannot get the working folder: %s", path, strerror(-r));
+                return r;
+        }
+        size_t len = strlen(buf);
+        if (len + 1 + strlen(path) >= PATH_MAX)
+                return fail(reason, "%.64s...: path too long", path), -ENAMETOOLONG;
+        if (len > 1)
+                buf[len++] = '/';
+        strcpy(buf + len, path);
+        return 0;
+}
+
+/* Cuts the last component off an absolute path: "/a/b//c/" -> "/a/b", "/a" -> "/".
+ * Returns false when path is "/" already. */
+static bool cut_last_component(char *path) {
+        size_t len = strlen(path);
+        while (len > 1 && path[len - 1] == '/')
+                len--;
+        if (len == 1)
+                return false;
+        while (len > 0 && path[len - 1] != '/')
+                len--;
+        while (len > 1 && path[len - 1] == '/')
+                len--;
+        path[len] = 0;
+        return true;
+}
+
+/* The folders above "path" (already checked and owned by root), up to "/". */
+static int check_folders_above(char *path, char reason[SAFE_PATH_REASON_MAX]) {
+        while (cut_last_component(path)) {
+                struct stat st;
+                int r = lstat_or_fail(path, &st, reason);
+                if (r < 0)
+                        return r;
+                if (!S_ISDIR(st.st_mode))
+                        return fail(reason, "%s: not a folder", path), -ENOTDIR;
+                if (st.st_uid != 0)
+                        return fail(reason, "%s: folder owned by uid %u, must be owned by root", path,
+                                    (unsigned) st.st_uid);
+                /* A sticky folder (like /tmp) may be writable by others: nobody but root
+                 * can rename or remove the root-owned entry below it, which the step
+                 * before this one has already required. */
+                if ((st.st_mode & (S_IWGRP | S_IWOTH)) && !(st.st_mode & S_ISVTX))
+                        return fail(reason, "%s: folder writable by group or others", path);
+        }
+        return 0;
+}
+
+static int check_entry(const char *path, bool want_dir, char reason[SAFE_PATH_REASON_MAX]) {
+        char buf[PATH_MAX];
+        struct stat st;
+        int r;
+
+        r = make_absolute(path, buf, reason);
+        if (r < 0)
+                return r;
+
+        r = lstat_or_fail(buf, &st, reason);
+        if (r < 0)
+                return r;
+        if (want_dir && !S_ISDIR(st.st_mode))
+                return fail(reason, "%s: not a folder", buf), -ENOTDIR;
+        if (!want_dir && !S_ISREG(st.st_mode))
+                return fail(reason, "%s: not a regular file", buf), -EINVAL;
+        if (st.st_uid != 0)
+                return fail(reason, "%s: owned by uid %u, must be owned by root", buf, (unsigned) st.st_uid);
+        if (st.st_mode & (S_IWGRP | S_IWOTH))
+                return fail(reason, "%s: writable by group or others", buf);
+
+        return check_folders_above(buf, reason);
+}
+
+int safe_path_check_file(const char *path, char reason[SAFE_PATH_REASON_MAX]) {
+        return check_entry(path, false, reason);
+}
+
+int safe_path_check_dir(const char *path, char reason[SAFE_PATH_REASON_MAX]) {
+        return check_entry(path, true, reason);
+}
