@@ -8,7 +8,7 @@
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-out="$top/packaging/out"
+out="${LOGONACL_DEB_OUT:-$top/packaging/out}"   # tests put it in a temp folder
 source_from=head
 [ "${1:-}" = --worktree ] && source_from=worktree
 

@@ -6,7 +6,7 @@
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-out="$top/packaging/out"
+out="${LOGONACL_RPM_OUT:-$top/packaging/out}"
 spec="$top/packaging/logonacl.spec"
 version=$(sed -n 's/^Version:[[:space:]]*//p' "$spec")
 
