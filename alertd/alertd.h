@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/* The daemon's state while it runs, shared by main.c (options, signals, the
+ * loop) and process.c (what one journal entry does). */
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "config.h"
+#include "follow.h"
+#include "ownlog.h"
+#include "state.h"
+#include "tz.h"
+
+struct alertd {
+        /* options */
+        const char *config_path;
+        const char *state_path;
+        const char *directory;
+        bool once, from_start, print, verbose;
+        long smtp_timeout_ms;
+
+        /* configuration */
+        struct config config;
+        uid_t *trusted_uids;
+        size_t n_trusted_uids;
+        struct time_zone tz;
+        char *from;                     /* effective From address */
+
+        /* running */
+        struct alertd_state state;
+        struct follower follower;
+        int signal_fd;
+        bool terminate, reload;
+        bool dirty;                     /* state differs from the saved file */
+        uint64_t last_save_usec;
+        uint64_t watchdog_usec;         /* 0: no watchdog */
+        uint64_t last_watchdog_usec;
+        uint64_t alerts_sent, alerts_suppressed, alerts_failed, entries_untrusted;
+        struct ratelimit untrusted_log, not_sent_log;
+};
+
+/* Loads (or reloads) the configuration; on failure the old one stays. */
+int alertd_load_config(struct alertd *d);
+void alertd_free_config(struct alertd *d);
+/* Handles the entry the follower stands on. 0, or negative errno (fatal). */
+int alertd_process_entry(struct alertd *d);
+/* Stores the entry the follower stands on as the last processed one. */
+int alertd_remember_position(struct alertd *d);
+/* Resends the alert of the entry the follower stands on (pending after a crash). */
+int alertd_resend_pending(struct alertd *d);
+/* Saves the state now (errors are logged); 0 or negative errno. */
+int alertd_save(struct alertd *d);
+/* Reads pending signals without blocking; sets terminate/reload. */
+void alertd_read_signals(struct alertd *d);
+/* Waits up to usec for a signal (and pings the watchdog); false when terminating. */
+bool alertd_sleep(struct alertd *d, uint64_t usec);
+void alertd_watchdog(struct alertd *d);

@@ -1,0 +1,198 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "events.h"
+#include "follow.h"
+#include "macro.h"
+
+#define PROCESS_EVERY 1024
+
+static int add_matches(sd_journal *j) {
+        static const char *const ids[] = { MESSAGE_ID_LOGGED, MESSAGE_ID_BLOCKED, MESSAGE_ID_JOURNAL_SUPPRESSED };
+        for (size_t i = 0; i < ELEMENTSOF(ids); i++) {
+                char m[64];
+                int r = snprintf(m, sizeof(m), "MESSAGE_ID=%s", ids[i]);
+                r = sd_journal_add_match(j, m, (size_t) r);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static int open_journal(struct follower *f) {
+        sd_journal *j = NULL;
+        int r = f->directory ? sd_journal_open_directory(&j, f->directory, 0)
+                             : sd_journal_open(&j, SD_JOURNAL_LOCAL_ONLY);
+        if (r < 0)
+                return r;
+        /* Right after open: otherwise files deleted before inotify is set up stay open (systemd #14695). */
+        r = sd_journal_get_fd(j);
+        if (r >= 0)
+                r = add_matches(j);
+        if (r < 0) {
+                sd_journal_close(j);
+                return r;
+        }
+        f->journal = j;
+        f->since_open = 0;
+        f->since_process = 0;
+        return 0;
+}
+
+int follower_open(struct follower *f, const char *directory) {
+        *f = (struct follower) {};
+        if (directory) {
+                f->directory = strdup(directory);
+                if (!f->directory)
+                        return -ENOMEM;
+        }
+        int r = open_journal(f);
+        if (r < 0) {
+                free(f->directory);
+                f->directory = NULL;
+        }
+        return r;
+}
+
+void follower_close(struct follower *f) {
+        if (f->journal)
+                sd_journal_close(f->journal);
+        free(f->directory);
+        *f = (struct follower) {};
+}
+
+/* seek_cursor -> next -> test_cursor: 1 when the entry is still there. */
+static int seek_to_cursor(sd_journal *j, const char *cursor) {
+        int r = sd_journal_seek_cursor(j, cursor);
+        if (r < 0)
+                return r;
+        r = sd_journal_next(j);
+        if (r <= 0)
+                return r;
+        return sd_journal_test_cursor(j, cursor);
+}
+
+int follower_resume(struct follower *f, const char *cursor, bool from_start, enum resume_result *ret,
+                    bool *on_entry) {
+        sd_journal *j = f->journal;
+        int r;
+
+        *on_entry = false;
+        if (!cursor || !cursor[0]) {
+                if (from_start) {
+                        *ret = RESUME_HEAD;
+                        return sd_journal_seek_head(j);
+                }
+                /* Tail then previous, not next (next after tail changed in v254). */
+                r = sd_journal_seek_tail(j);
+                if (r < 0)
+                        return r;
+                r = sd_journal_previous(j);
+                if (r < 0)
+                        return r;
+                if (r == 0) {
+                        *ret = RESUME_HEAD;     /* empty journal: everything from now on is new */
+                        return sd_journal_seek_head(j);
+                }
+                *ret = RESUME_TAIL;
+                *on_entry = true;
+                return 0;
+        }
+
+        r = seek_to_cursor(j, cursor);
+        if (r > 0) {
+                *ret = RESUME_AT_CURSOR;
+                *on_entry = true;
+                return 0;
+        }
+        /* The entry is gone (vacuumed) or the cursor is not this journal's: from the head. */
+        *ret = RESUME_VACUUMED;
+        return sd_journal_seek_head(j);
+}
+
+/* Reopens at the current entry so libsystemd drops its mappings of what we read. */
+static int reopen_here(struct follower *f) {
+        char *cursor = NULL;
+        int r = sd_journal_get_cursor(f->journal, &cursor);
+        if (r < 0)
+                return 0;       /* keep going with the old handle */
+        sd_journal *old = f->journal;
+        f->journal = NULL;
+        r = open_journal(f);
+        if (r < 0) {
+                f->journal = old;
+                free(cursor);
+                return 0;
+        }
+        sd_journal_close(old);
+        r = seek_to_cursor(f->journal, cursor);
+        free(cursor);
+        return r > 0 ? 0 : -ESTALE;
+}
+
+int follower_next(struct follower *f) {
+        if (++f->since_process >= PROCESS_EVERY) {
+                f->since_process = 0;
+                (void) sd_journal_process(f->journal);
+        }
+        if (f->since_open >= FOLLOW_REOPEN_EVERY) {
+                int r = reopen_here(f);
+                if (r < 0)
+                        return r;
+        }
+        for (int attempt = 0; attempt < 3; attempt++) {
+                int r = sd_journal_next(f->journal);
+                if (r > 0)
+                        f->since_open++;
+                if (r >= 0)
+                        return r;
+                /* A file vacuumed under us: let libsystemd notice, then go on (systemd PR #43649). */
+                if (r != -EBADMSG && r != -EIDRM && r != -EADDRNOTAVAIL && r != -ENODATA)
+                        return r;
+                (void) sd_journal_process(f->journal);
+        }
+        return 0;
+}
+
+int follower_field(struct follower *f, const char *name, const char **ret, size_t *ret_len) {
+        const void *data;
+        size_t len, nlen = strlen(name);
+        int r = sd_journal_get_data(f->journal, name, &data, &len);
+        if (r == -ENOENT)
+                return 0;
+        if (r < 0)
+                return r;
+        if (len < nlen + 1)
+                return 0;
+        *ret = (const char *) data + nlen + 1;
+        *ret_len = len - nlen - 1;
+        return 1;
+}
+
+int follower_cursor(struct follower *f, char **ret) {
+        return sd_journal_get_cursor(f->journal, ret);
+}
+
+int follower_fd(struct follower *f) {
+        return sd_journal_get_fd(f->journal);
+}
+
+int follower_events(struct follower *f) {
+        return sd_journal_get_events(f->journal);
+}
+
+uint64_t follower_timeout(struct follower *f) {
+        uint64_t t;
+        if (sd_journal_get_timeout(f->journal, &t) < 0)
+                return UINT64_MAX;
+        return t;
+}
+
+int follower_process(struct follower *f) {
+        int r = sd_journal_process(f->journal);
+        if (r < 0)
+                return r;
+        return r == SD_JOURNAL_NOP ? 0 : 1;     /* INVALIDATE is APPEND for a sequential reader */
+}

@@ -1,0 +1,363 @@
+/* SPDX-License-Identifier: MIT */
+/* logonacl-alertd: follows the journal for unapproved accesses and mails alerts,
+ * at most `threshold` per 24-hour window (SPEC §5). */
+#include <curl/curl.h>
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <systemd/sd-daemon.h>
+
+#include "alertd.h"
+#include "diag.h"
+#include "logonacl-build.h"
+#include "mail.h"
+#include "smtp.h"
+
+#define DEFAULT_SMTP_TIMEOUT_MS 60000L
+
+static void help(void) {
+        printf("Usage: logonacl-alertd [OPTION]...\n"
+               "Follows the journal for logonacl's unapproved accesses and mails alerts (at most\n"
+               "`threshold` in 24 hours).\n\n"
+               "  --config PATH        configuration (default %s)\n"
+               "  --state PATH         position and alert window (default %s)\n"
+               "  --directory DIR      read the journal files in DIR instead of the system journal\n"
+               "  --once               process what is there, then exit\n"
+               "  --from-start         without state, start at the journal's head, not its tail\n"
+               "  --print              write each mail to stdout instead of sending it\n"
+               "  --smtp-timeout SEC   time limit of one SMTP transaction (default %ld)\n"
+               "  --verbose            say what is done on stderr\n"
+               "  --help, --version\n",
+               LOGONACL_CONF_PATH, LOGONACL_STATE_PATH, DEFAULT_SMTP_TIMEOUT_MS / 1000);
+}
+
+static int parse_options(struct alertd *d, int argc, char **argv) {
+        enum { OPT_CONFIG = 256, OPT_STATE, OPT_DIRECTORY, OPT_ONCE, OPT_FROM_START, OPT_PRINT, OPT_VERBOSE,
+               OPT_SMTP_TIMEOUT, OPT_HELP, OPT_VERSION };
+        static const struct option options[] = {
+                { "config", required_argument, NULL, OPT_CONFIG },
+                { "state", required_argument, NULL, OPT_STATE },
+                { "directory", required_argument, NULL, OPT_DIRECTORY },
+                { "once", no_argument, NULL, OPT_ONCE },
+                { "from-start", no_argument, NULL, OPT_FROM_START },
+                { "print", no_argument, NULL, OPT_PRINT },
+                { "verbose", no_argument, NULL, OPT_VERBOSE },
+                { "smtp-timeout", required_argument, NULL, OPT_SMTP_TIMEOUT },
+                { "help", no_argument, NULL, OPT_HELP },
+                { "version", no_argument, NULL, OPT_VERSION },
+                {}
+        };
+        int c;
+        while ((c = getopt_long(argc, argv, "", options, NULL)) >= 0) {
+                switch (c) {
+                case OPT_CONFIG: d->config_path = optarg; break;
+                case OPT_STATE: d->state_path = optarg; break;
+                case OPT_DIRECTORY: d->directory = optarg; break;
+                case OPT_ONCE: d->once = true; break;
+                case OPT_FROM_START: d->from_start = true; break;
+                case OPT_PRINT: d->print = true; break;
+                case OPT_VERBOSE: d->verbose = true; break;
+                case OPT_SMTP_TIMEOUT: {
+                        char *end;
+                        long s = strtol(optarg, &end, 10);
+                        if (*end || s < 1 || s > 3600) {
+                                fprintf(stderr, "logonacl-alertd: --smtp-timeout: expected 1..3600 seconds\n");
+                                return 2;
+                        }
+                        d->smtp_timeout_ms = s * 1000;
+                        break;
+                }
+                case OPT_HELP: help(); return 0;
+                case OPT_VERSION: printf("logonacl-alertd %s\n", LOGONACL_VERSION); return 0;
+                default: return 2;
+                }
+        }
+        if (optind < argc) {
+                fprintf(stderr, "logonacl-alertd: unexpected argument \"%s\"\n", argv[optind]);
+                return 2;
+        }
+        return -1;
+}
+
+void alertd_free_config(struct alertd *d) {
+        config_free(&d->config);
+        free(d->trusted_uids);
+        d->trusted_uids = NULL;
+        d->n_trusted_uids = 0;
+        tz_free(&d->tz);
+        free(d->from);
+        d->from = NULL;
+}
+
+int alertd_load_config(struct alertd *d) {
+        struct config c;
+        struct diag_list diags = {};
+        struct time_zone tz;
+        char reason[512];
+        uid_t *uids = NULL;
+        size_t n_uids = 0;
+        char *from = NULL;
+
+        int r = config_load(d->config_path, true, 0, &c, &diags);
+        if (r < 0) {
+                for (size_t i = 0; i < diags.n_lines; i++)
+                        fprintf(stderr, "%s\n", diags.lines[i]);
+                if (diags.n_lines == 0)
+                        fprintf(stderr, "%s: %s\n", d->config_path, strerror(-r));
+                diag_free(&diags);
+                config_free(&c);
+                return r;
+        }
+        diag_free(&diags);
+
+        struct diag_list warnings = {};
+        bool ok = true;
+        r = config_alert_from(&c, &from);
+        if (r < 0)
+                ok = false;
+        r = tz_load(NULL, c.alert.timezone ? c.alert.timezone : "UTC", &tz, reason, sizeof(reason));
+        if (r < 0) {
+                fprintf(stderr, "%s: [alert] %s\n", d->config_path, reason);
+                ok = false;
+        }
+        if (!ok || config_trusted_uids(&c, &uids, &n_uids, &warnings) < 0) {
+                if (r >= 0)
+                        tz_free(&tz);
+                free(from);
+                config_free(&c);
+                return -EINVAL;
+        }
+        for (size_t i = 0; i < warnings.n_lines; i++)
+                fprintf(stderr, "logonacl-alertd: %s\n", warnings.lines[i]);
+        diag_free(&warnings);
+
+        alertd_free_config(d);
+        d->config = c;
+        d->tz = tz;
+        d->trusted_uids = uids;
+        d->n_trusted_uids = n_uids;
+        d->from = from;
+        return 0;
+}
+
+void alertd_read_signals(struct alertd *d) {
+        struct signalfd_siginfo si;
+        while (read(d->signal_fd, &si, sizeof(si)) == (ssize_t) sizeof(si)) {
+                if (si.ssi_signo == SIGHUP)
+                        d->reload = true;
+                else
+                        d->terminate = true;
+        }
+}
+
+void alertd_watchdog(struct alertd *d) {
+        if (d->watchdog_usec == 0)
+                return;
+        uint64_t now = now_monotonic_usec();
+        if (now - d->last_watchdog_usec >= d->watchdog_usec / 2) {
+                sd_notify(0, "WATCHDOG=1");
+                d->last_watchdog_usec = now;
+        }
+}
+
+static void reload(struct alertd *d) {
+        d->reload = false;
+        sd_notify(0, "RELOADING=1");
+        struct ownlog l;
+        if (alertd_load_config(d) < 0) {
+                ownlog_begin(&l, 3, NULL, "reload-failed");
+                ownlog_send(&l, true, "reloading %s failed; the previous configuration stays", d->config_path);
+        } else {
+                ownlog_begin(&l, 6, NULL, "reloaded");
+                ownlog_send(&l, d->verbose, "reloaded %s", d->config_path);
+        }
+        sd_notify(0, "READY=1");
+}
+
+bool alertd_sleep(struct alertd *d, uint64_t usec) {
+        uint64_t end = now_monotonic_usec() + usec;
+        for (;;) {
+                alertd_read_signals(d);
+                if (d->reload)
+                        reload(d);
+                if (d->terminate)
+                        return false;
+                alertd_watchdog(d);
+                uint64_t now = now_monotonic_usec();
+                if (now >= end)
+                        return true;
+                uint64_t wait = end - now;
+                if (d->watchdog_usec && wait > d->watchdog_usec / 2)
+                        wait = d->watchdog_usec / 2;
+                struct pollfd p = { d->signal_fd, POLLIN, 0 };
+                (void) poll(&p, 1, (int) ((wait + 999) / 1000));
+        }
+}
+
+static void notify_status(struct alertd *d) {
+        char status[256];
+        snprintf(status, sizeof(status),
+                 "STATUS=following; window %s %u/%u; sent %" PRIu64 ", over threshold %" PRIu64 ", failed %" PRIu64
+                 ", untrusted %" PRIu64,
+                 d->state.window.open ? "open" : "closed", d->state.window.sent, d->config.alert.threshold,
+                 d->alerts_sent, d->alerts_suppressed, d->alerts_failed, d->entries_untrusted);
+        sd_notify(0, status);
+}
+
+/* Waits for the journal, a signal or the watchdog. */
+static void wait_for_journal(struct alertd *d) {
+        struct pollfd p[2] = {
+                { follower_fd(&d->follower), (short) follower_events(&d->follower), 0 },
+                { d->signal_fd, POLLIN, 0 },
+        };
+        uint64_t t = follower_timeout(&d->follower);
+        int timeout_ms = -1;
+        if (t != UINT64_MAX) {
+                uint64_t now = now_monotonic_usec();
+                timeout_ms = t > now ? (int) ((t - now + 999) / 1000) : 0;
+        }
+        if (d->watchdog_usec) {
+                int w = (int) (d->watchdog_usec / 2000);
+                if (timeout_ms < 0 || w < timeout_ms)
+                        timeout_ms = w;
+        }
+        (void) poll(p, 2, timeout_ms);
+        (void) follower_process(&d->follower);
+        alertd_watchdog(d);
+}
+
+static int setup_signals(struct alertd *d) {
+        sigset_t mask;
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGTERM);
+        sigaddset(&mask, SIGINT);
+        sigaddset(&mask, SIGHUP);
+        if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
+                return -errno;
+        signal(SIGPIPE, SIG_IGN);
+        d->signal_fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+        return d->signal_fd < 0 ? -errno : 0;
+}
+
+static int start(struct alertd *d) {
+        char reason[512];
+        int r = state_load(d->state_path, &d->state, reason, sizeof(reason));
+        if (r < 0 && r != -ENOENT) {
+                fprintf(stderr, "logonacl-alertd: %s\n"
+                                "logonacl-alertd: refusing to guess the position and the alert window; move the file "
+                                "away to start afresh\n", reason);
+                return r;
+        }
+        r = follower_open(&d->follower, d->directory);
+        if (r < 0) {
+                fprintf(stderr, "logonacl-alertd: cannot open the journal%s%s: %s\n", d->directory ? " in " : "",
+                        d->directory ? d->directory : "", strerror(-r));
+                return r;
+        }
+        enum resume_result where;
+        bool on_entry;
+        r = follower_resume(&d->follower, d->state.cursor, d->from_start, &where, &on_entry);
+        if (r < 0) {
+                fprintf(stderr, "logonacl-alertd: cannot position the journal reader: %s\n", strerror(-r));
+                return r;
+        }
+        if (where == RESUME_VACUUMED) {
+                struct ownlog l;
+                ownlog_begin(&l, 4, NULL, "position-lost");
+                ownlog_addf(&l, "LOGONACL_ENTRY_CURSOR", "%s", d->state.cursor);
+                ownlog_send(&l, true,
+                            "the journal no longer holds the saved position (vacuumed?): starting at its head%s",
+                            d->state.pending ? "; the pending alert of that entry is lost" : "");
+                d->state.pending = false;
+                d->dirty = true;
+        } else if (where == RESUME_TAIL) {
+                r = alertd_remember_position(d);
+                if (r < 0)
+                        return r;
+        }
+        if (where == RESUME_AT_CURSOR && on_entry && d->state.pending) {
+                r = alertd_resend_pending(d);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+int main(int argc, char **argv) {
+        struct alertd d = {
+                .config_path = LOGONACL_CONF_PATH,
+                .state_path = LOGONACL_STATE_PATH,
+                .smtp_timeout_ms = DEFAULT_SMTP_TIMEOUT_MS,
+                .signal_fd = -1,
+                .untrusted_log = { .interval_usec = 60 * 1000000ULL, .burst = 10 },
+                .not_sent_log = { .interval_usec = 60 * 1000000ULL, .burst = 100 },
+        };
+        int r = parse_options(&d, argc, argv);
+        if (r >= 0)
+                return r;
+        if (setup_signals(&d) < 0 || curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+                fprintf(stderr, "logonacl-alertd: cannot set up signals or libcurl\n");
+                return 1;
+        }
+        if (alertd_load_config(&d) < 0)
+                return 1;
+        if (sd_watchdog_enabled(0, &d.watchdog_usec) <= 0)
+                d.watchdog_usec = 0;
+
+        int exit_code = 0;
+        r = start(&d);
+        if (r < 0) {
+                exit_code = 1;
+                goto finish;
+        }
+        sd_notify(0, "READY=1");
+
+        while (!d.terminate) {
+                alertd_read_signals(&d);
+                if (d.reload)
+                        reload(&d);
+                if (d.terminate || d.state.pending)
+                        break;          /* interrupted while retrying a pending alert */
+                r = follower_next(&d.follower);
+                if (r < 0) {
+                        fprintf(stderr, "logonacl-alertd: reading the journal failed: %s\n", strerror(-r));
+                        exit_code = 1;
+                        break;
+                }
+                if (r > 0) {
+                        r = alertd_process_entry(&d);
+                        if (r < 0) {
+                                fprintf(stderr, "logonacl-alertd: %s\n", strerror(-r));
+                                exit_code = 1;
+                                break;
+                        }
+                        alertd_watchdog(&d);
+                        continue;
+                }
+                /* Caught up. */
+                if (d.dirty)
+                        (void) alertd_save(&d);
+                notify_status(&d);
+                if (d.once)
+                        break;
+                wait_for_journal(&d);
+        }
+
+finish:
+        if (d.dirty && exit_code == 0)
+                (void) alertd_save(&d);
+        sd_notify(0, "STOPPING=1");
+        if (d.follower.journal)
+                follower_close(&d.follower);
+        alertd_free_config(&d);
+        curl_global_cleanup();
+        if (d.signal_fd >= 0)
+                close(d.signal_fd);
+        return exit_code;
+}

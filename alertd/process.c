@@ -1,0 +1,452 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <systemd/sd-journal.h>
+#include <time.h>
+
+#include "alertd.h"
+#include "events.h"
+#include "mail.h"
+#include "smtp.h"
+
+#define FIELD_COPY_MAX 65536
+#define BACKOFF_FIRST_USEC 1000000ULL
+#define BACKOFF_MAX_USEC (300ULL * 1000000ULL)
+#define SAVE_INTERVAL_USEC 1000000ULL
+
+struct owned_value {
+        char *data;
+        size_t len;
+};
+
+/* The fields of one alert, copied out of the journal's mappings. */
+struct entry_copy {
+        struct owned_value user, client_ip, rhost, service, hostname, channel, sso;
+        char boot_id[SD_ID128_STRING_MAX];
+        uint64_t realtime_usec, monotonic_usec;
+        enum event_kind kind;
+};
+
+static void owned_free(struct owned_value *v) {
+        free(v->data);
+        *v = (struct owned_value) {};
+}
+
+static void entry_copy_free(struct entry_copy *e) {
+        owned_free(&e->user);
+        owned_free(&e->client_ip);
+        owned_free(&e->rhost);
+        owned_free(&e->service);
+        owned_free(&e->hostname);
+        owned_free(&e->channel);
+        owned_free(&e->sso);
+}
+
+static int copy_field(struct alertd *d, const char *name, struct owned_value *ret) {
+        const char *v;
+        size_t len;
+        int r = follower_field(&d->follower, name, &v, &len);
+        if (r <= 0) {
+                *ret = (struct owned_value) {};
+                return r;
+        }
+        if (len > FIELD_COPY_MAX)
+                len = FIELD_COPY_MAX;   /* mail.c cuts far shorter anyway */
+        ret->data = malloc(len + 1);
+        if (!ret->data)
+                return -ENOMEM;
+        memcpy(ret->data, v, len);
+        ret->data[len] = '\0';
+        ret->len = len;
+        return 1;
+}
+
+static bool owned_equals(const struct owned_value *v, const char *s) {
+        return v->data && v->len == strlen(s) && memcmp(v->data, s, v->len) == 0;
+}
+
+static int read_entry(struct alertd *d, enum event_kind kind, struct entry_copy *e) {
+        sd_journal *j = d->follower.journal;
+        sd_id128_t boot;
+        int r;
+
+        *e = (struct entry_copy) { .kind = kind };
+        r = sd_journal_get_realtime_usec(j, &e->realtime_usec);
+        if (r < 0)
+                return r;
+        if (sd_journal_get_monotonic_usec(j, &e->monotonic_usec, &boot) >= 0)
+                sd_id128_to_string(boot, e->boot_id);
+        else
+                strcpy(e->boot_id, "0");
+        static const struct {
+                const char *name;
+                size_t offset;
+        } fields[] = {
+                { "LOGONACL_USER", offsetof(struct entry_copy, user) },
+                { "LOGONACL_CLIENT_IP", offsetof(struct entry_copy, client_ip) },
+                { "LOGONACL_RHOST", offsetof(struct entry_copy, rhost) },
+                { "LOGONACL_SERVICE", offsetof(struct entry_copy, service) },
+                { "_HOSTNAME", offsetof(struct entry_copy, hostname) },
+                { "LOGONACL_CHANNEL", offsetof(struct entry_copy, channel) },
+                { "LOGONACL_SSO", offsetof(struct entry_copy, sso) },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(fields); i++) {
+                r = copy_field(d, fields[i].name, (struct owned_value *) ((char *) e + fields[i].offset));
+                if (r < 0) {
+                        entry_copy_free(e);
+                        return r;
+                }
+        }
+        return 0;
+}
+
+static struct alert_entry alert_entry_of(const struct entry_copy *c) {
+        return (struct alert_entry) {
+                .user = { c->user.data, c->user.len },
+                .client_ip = { c->client_ip.data, c->client_ip.len },
+                .rhost = { c->rhost.data, c->rhost.len },
+                .service = { c->service.data, c->service.len },
+                .hostname = { c->hostname.data, c->hostname.len },
+                .boot_id = { c->boot_id, strlen(c->boot_id) },
+                .channel = c->channel.data ? channel_from_string(c->channel.data) : CHANNEL_INVALID,
+                .sso = owned_equals(&c->sso, "yes"),
+                .action = c->kind == EVENT_BLOCKED ? ACTION_BLOCK_AND_LOG : ACTION_ALLOW_AND_LOG,
+                .realtime_usec = c->realtime_usec,
+                .monotonic_usec = c->monotonic_usec,
+        };
+}
+
+static void format_utc(uint64_t usec, char *buf, size_t size) {
+        time_t t = (time_t) (usec / 1000000);
+        struct tm tm;
+        if (gmtime_r(&t, &tm))
+                strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
+        else
+                snprintf(buf, size, "?");
+}
+
+/* Fields every alert entry of ours carries: which access, which window. */
+static void add_alert_fields(struct alertd *d, struct ownlog *l, const struct entry_copy *c, const char *message_id) {
+        char when[32];
+        if (message_id)
+                ownlog_addf(l, "LOGONACL_ALERT_MESSAGE_ID", "%s", message_id);
+        ownlog_addf(l, "LOGONACL_ENTRY_CURSOR", "%s", d->state.cursor);
+        ownlog_addf(l, "LOGONACL_ENTRY_REALTIME", "%" PRIu64, c->realtime_usec);
+        ownlog_add(l, "LOGONACL_USER", c->user.data ? c->user.data : "", c->user.len);
+        ownlog_add(l, "LOGONACL_CLIENT_IP", c->client_ip.data ? c->client_ip.data : "", c->client_ip.len);
+        ownlog_add(l, "LOGONACL_HOSTNAME", c->hostname.data ? c->hostname.data : "", c->hostname.len);
+        ownlog_addf(l, "LOGONACL_WINDOW_START", "%" PRIu64, d->state.window.start_usec);
+        format_utc(d->state.window.start_usec, when, sizeof(when));
+        ownlog_addf(l, "LOGONACL_WINDOW_START_UTC", "%s", when);
+        ownlog_addf(l, "LOGONACL_WINDOW_COUNT", "%u", d->state.window.sent);
+        ownlog_addf(l, "LOGONACL_WINDOW_SUPPRESSED", "%" PRIu64, d->state.window.suppressed);
+        ownlog_addf(l, "LOGONACL_THRESHOLD", "%u", d->config.alert.threshold);
+}
+
+int alertd_save(struct alertd *d) {
+        char reason[512];
+        int r = state_save(d->state_path, &d->state, reason, sizeof(reason));
+        if (r < 0) {
+                struct ownlog l;
+                ownlog_begin(&l, 3, NULL, "state-save-failed");
+                ownlog_send(&l, true, "cannot save the state: %s", reason);
+                return r;
+        }
+        d->dirty = false;
+        d->last_save_usec = now_monotonic_usec();
+        return 0;
+}
+
+static void save_if_due(struct alertd *d) {
+        if (d->dirty && now_monotonic_usec() - d->last_save_usec >= SAVE_INTERVAL_USEC)
+                (void) alertd_save(d);
+}
+
+static bool abort_transfer(void *userdata) {
+        struct alertd *d = userdata;
+        alertd_read_signals(d);
+        return d->terminate;
+}
+
+enum delivery {
+        DELIVERY_DONE,
+        DELIVERY_FAILED,        /* 5xx: given up, slot used */
+        DELIVERY_INTERRUPTED,   /* SIGTERM while retrying: stays pending */
+};
+
+static enum delivery deliver(struct alertd *d, const char *message, size_t len, const struct entry_copy *c,
+                             const char *message_id, struct smtp_result *res) {
+        if (d->print) {
+                fwrite(message, 1, len, stdout);
+                fputs(".\r\n", stdout);         /* one mail ends like the DATA phase */
+                fflush(stdout);
+                *res = (struct smtp_result) { .outcome = SMTP_DELIVERED };
+                return DELIVERY_DONE;
+        }
+        const struct smtp_options opt = {
+                .timeout_ms = d->smtp_timeout_ms,
+                .connect_timeout_ms = d->smtp_timeout_ms < 10000 ? d->smtp_timeout_ms : 10000,
+                .should_abort = abort_transfer,
+                .userdata = d,
+        };
+        uint64_t backoff = BACKOFF_FIRST_USEC;
+        for (unsigned attempt = 1;; attempt++) {
+                smtp_send(&d->config.alert, d->from, message, len, &opt, res);
+                if (res->outcome == SMTP_DELIVERED)
+                        return DELIVERY_DONE;
+                if (res->outcome == SMTP_PERMANENT)
+                        return DELIVERY_FAILED;
+                if (d->terminate)
+                        return DELIVERY_INTERRUPTED;
+                /* Journal order is kept: nothing after this entry goes out before it. */
+                if (attempt <= 3 || backoff == BACKOFF_MAX_USEC || d->verbose) {
+                        struct ownlog l;
+                        ownlog_begin(&l, 4, NULL, "alert-retry");
+                        add_alert_fields(d, &l, c, message_id);
+                        ownlog_addf(&l, "LOGONACL_SMTP_CODE", "%ld", res->reply_code);
+                        ownlog_addf(&l, "LOGONACL_SMTP_ERROR", "%s", res->error);
+                        ownlog_addf(&l, "LOGONACL_RETRY_IN_USEC", "%" PRIu64, backoff);
+                        ownlog_send(&l, d->verbose, "alert %s not delivered yet (SMTP %ld: %s); retry %u in %" PRIu64 " s",
+                                    message_id, res->reply_code, res->error, attempt, backoff / 1000000);
+                }
+                if (!alertd_sleep(d, backoff))
+                        return DELIVERY_INTERRUPTED;
+                backoff = backoff * 2 > BACKOFF_MAX_USEC ? BACKOFF_MAX_USEC : backoff * 2;
+        }
+}
+
+/* Sends the alert for the entry in c; the slot is already taken and saved as pending. */
+static int send_alert(struct alertd *d, const struct entry_copy *c) {
+        struct alert_entry e = alert_entry_of(c);
+        struct mail_params p = {
+                .from = d->from,
+                .to = &d->config.alert.email,
+                .timezone_name = d->tz.name,
+                .utc_offset = tz_offset(&d->tz, (int64_t) (c->realtime_usec / 1000000)),
+                .journal_dropped = d->state.journal_dropped,
+        };
+        _cleanup_free_ char *message = NULL;
+        _cleanup_free_ char *message_id = mail_message_id(&e);
+        size_t len;
+        if (!message_id || mail_compose(&e, &p, &message, &len) < 0)
+                return -ENOMEM;
+
+        struct smtp_result res;
+        enum delivery outcome = deliver(d, message, len, c, message_id, &res);
+        if (outcome == DELIVERY_INTERRUPTED)
+                return 0;       /* stays pending; resent at the next start */
+
+        struct ownlog l;
+        d->state.pending = false;
+        if (outcome == DELIVERY_DONE) {
+                d->state.journal_dropped = 0;
+                d->alerts_sent++;
+                ownlog_begin(&l, 5, MESSAGE_ID_ALERT_SENT, "alert-sent");
+                add_alert_fields(d, &l, c, message_id);
+                ownlog_send(&l, d->verbose, "alert %s sent (%u of %u in the window that opened %" PRIu64 ")",
+                            message_id, d->state.window.sent, d->config.alert.threshold, d->state.window.start_usec);
+        } else {
+                d->alerts_failed++;
+                ownlog_begin(&l, 3, MESSAGE_ID_ALERT_FAILED, "alert-failed");
+                add_alert_fields(d, &l, c, message_id);
+                ownlog_addf(&l, "LOGONACL_SMTP_CODE", "%ld", res.reply_code);
+                ownlog_addf(&l, "LOGONACL_SMTP_ERROR", "%s", res.error);
+                ownlog_send(&l, true, "alert %s failed: the SMTP server refused it (%ld: %s); its slot is used",
+                            message_id, res.reply_code, res.error);
+        }
+        return alertd_save(d);
+}
+
+static void log_not_sent(struct alertd *d, const struct entry_copy *c) {
+        uint64_t missed;
+        if (!ratelimit_below(&d->not_sent_log, now_monotonic_usec(), &missed))
+                return;
+        struct ownlog l;
+        _cleanup_free_ char *message_id = NULL;
+        struct alert_entry e = alert_entry_of(c);
+        message_id = mail_message_id(&e);
+        ownlog_begin(&l, 5, MESSAGE_ID_ALERT_NOT_SENT, "alert-not-sent");
+        add_alert_fields(d, &l, c, message_id);
+        ownlog_addf(&l, "LOGONACL_UNLOGGED", "%" PRIu64, missed);
+        ownlog_send(&l, d->verbose,
+                    "alert not sent: over the threshold of %u in the window that opened %" PRIu64
+                    " (%" PRIu64 " over it so far%s)",
+                    d->config.alert.threshold, d->state.window.start_usec, d->state.window.suppressed,
+                    missed ? "; some not logged one by one" : "");
+}
+
+static bool uid_is_trusted(struct alertd *d, const char *v, size_t len) {
+        char buf[16];
+        if (len == 0 || len >= sizeof(buf))
+                return false;
+        memcpy(buf, v, len);
+        buf[len] = '\0';
+        char *end;
+        errno = 0;
+        unsigned long uid = strtoul(buf, &end, 10);
+        if (errno || *end || buf[0] < '0' || buf[0] > '9')
+                return false;
+        for (size_t i = 0; i < d->n_trusted_uids; i++)
+                if (d->trusted_uids[i] == (uid_t) uid)
+                        return true;
+        return false;
+}
+
+static void warn_untrusted(struct alertd *d, const char *uid, size_t uid_len) {
+        uint64_t missed;
+        d->entries_untrusted++;
+        if (!ratelimit_below(&d->untrusted_log, now_monotonic_usec(), &missed))
+                return;
+        struct ownlog l;
+        char shown[16] = "none";
+        if (uid && uid_len < sizeof(shown) && uid_len > 0) {
+                for (size_t i = 0; i < uid_len; i++)
+                        shown[i] = uid[i] >= '0' && uid[i] <= '9' ? uid[i] : '?';
+                shown[uid_len] = '\0';
+        }
+        ownlog_begin(&l, 4, NULL, "untrusted-entry");
+        ownlog_addf(&l, "LOGONACL_ENTRY_CURSOR", "%s", d->state.cursor);
+        ownlog_addf(&l, "LOGONACL_UNTRUSTED_UID", "%s", shown);
+        ownlog_addf(&l, "LOGONACL_UNLOGGED", "%" PRIu64, missed);
+        ownlog_send(&l, d->verbose,
+                    "skipped a logonacl entry written by uid %s, which is not in trusted_users: it counts for nothing"
+                    "%s",
+                    shown, missed ? " (more such entries were skipped without a warning each)" : "");
+}
+
+/* journald's "Suppressed N messages" notice: counts when the process it was
+ * about belongs to a trusted user (one that may write logonacl entries), or
+ * when the notice does not say whose it was. */
+static void handle_dropped(struct alertd *d) {
+        const char *v;
+        size_t len;
+        if (follower_field(&d->follower, "_TRANSPORT", &v, &len) <= 0 || len != 6 || memcmp(v, "driver", 6) != 0)
+                return;
+        if (follower_field(&d->follower, "OBJECT_UID", &v, &len) > 0 && !uid_is_trusted(d, v, len))
+                return;
+        uint64_t n = 1;
+        if (follower_field(&d->follower, "N_DROPPED", &v, &len) > 0 && len > 0 && len < 12) {
+                char buf[12];
+                memcpy(buf, v, len);
+                buf[len] = '\0';
+                char *end;
+                unsigned long long x = strtoull(buf, &end, 10);
+                if (*end == '\0' && x > 0)
+                        n = x;
+        }
+        struct owned_value unit = {};
+        (void) copy_field(d, "OBJECT_SYSTEMD_UNIT", &unit);
+        d->state.journal_dropped += n;
+        d->dirty = true;
+
+        struct ownlog l;
+        ownlog_begin(&l, 4, NULL, "journal-dropped");
+        ownlog_addf(&l, "LOGONACL_ENTRY_CURSOR", "%s", d->state.cursor);
+        ownlog_addf(&l, "LOGONACL_JOURNAL_DROPPED", "%" PRIu64, n);
+        if (unit.data)
+                ownlog_add(&l, "LOGONACL_DROPPED_UNIT", unit.data, unit.len);
+        ownlog_send(&l, d->verbose,
+                    "journald dropped %" PRIu64 " messages of a process that may write logonacl entries: "
+                    "unapproved accesses may have gone unseen (the next alert says so)", n);
+        owned_free(&unit);
+}
+
+int alertd_remember_position(struct alertd *d) {
+        char *cursor = NULL;
+        int r = follower_cursor(&d->follower, &cursor);
+        if (r < 0)
+                return r;
+        if (strlen(cursor) > STATE_CURSOR_MAX) {
+                free(cursor);
+                return -E2BIG;
+        }
+        strcpy(d->state.cursor, cursor);
+        free(cursor);
+        (void) sd_journal_get_realtime_usec(d->follower.journal, &d->state.realtime_usec);
+        d->dirty = true;
+        return 0;
+}
+
+int alertd_process_entry(struct alertd *d) {
+        const char *v;
+        size_t len;
+        int r;
+
+        r = alertd_remember_position(d);
+        if (r < 0)
+                return r;
+        if (follower_field(&d->follower, "MESSAGE_ID", &v, &len) <= 0 || len != 32)
+                return 0;
+        char id[33];
+        memcpy(id, v, 32);
+        id[32] = '\0';
+        if (strcmp(id, MESSAGE_ID_JOURNAL_SUPPRESSED) == 0) {
+                handle_dropped(d);
+                save_if_due(d);
+                return 0;
+        }
+        enum event_kind kind = event_from_message_id(id);
+        if (kind != EVENT_LOGGED && kind != EVENT_BLOCKED)
+                return 0;
+
+        /* _UID is set by journald from the socket credentials: a process cannot forge it. */
+        if (follower_field(&d->follower, "_UID", &v, &len) <= 0 || !uid_is_trusted(d, v, len)) {
+                bool has_uid = follower_field(&d->follower, "_UID", &v, &len) > 0;
+                warn_untrusted(d, has_uid ? v : NULL, has_uid ? len : 0);
+                save_if_due(d);
+                return 0;
+        }
+        if (d->config.alert.email.n == 0 && !d->print) {
+                save_if_due(d);         /* no alert mail configured */
+                return 0;
+        }
+
+        uint64_t when;
+        r = sd_journal_get_realtime_usec(d->follower.journal, &when);
+        if (r < 0)
+                return r;
+        bool opened;
+        enum cap_decision decision = cap_apply(&d->state.window, when, d->config.alert.threshold, &opened);
+
+        struct entry_copy c;
+        r = read_entry(d, kind, &c);
+        if (r < 0)
+                return r;
+        if (decision == CAP_SEND) {
+                /* Reserve the slot first: a crash can then never push a window over the threshold. */
+                d->state.pending = true;
+                r = alertd_save(d);
+                if (r >= 0)
+                        r = send_alert(d, &c);
+        } else {
+                d->alerts_suppressed++;
+                log_not_sent(d, &c);
+                save_if_due(d);
+        }
+        entry_copy_free(&c);
+        return r;
+}
+
+int alertd_resend_pending(struct alertd *d) {
+        const char *v;
+        size_t len;
+        enum event_kind kind = EVENT_LOGGED;
+        if (follower_field(&d->follower, "MESSAGE_ID", &v, &len) > 0 && len == 32) {
+                char id[33];
+                memcpy(id, v, 32);
+                id[32] = '\0';
+                kind = event_from_message_id(id) == EVENT_BLOCKED ? EVENT_BLOCKED : EVENT_LOGGED;
+        }
+        struct entry_copy c;
+        int r = read_entry(d, kind, &c);
+        if (r < 0)
+                return r;
+        if (d->verbose)
+                fprintf(stderr, "logonacl-alertd: resending the pending alert of %s\n", d->state.cursor);
+        r = send_alert(d, &c);
+        entry_copy_free(&c);
+        return r;
+}

@@ -1,0 +1,186 @@
+/* SPDX-License-Identifier: MIT */
+#include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "buf.h"
+#include "macro.h"
+#include "smtp.h"
+
+struct upload {
+        const char *data;
+        size_t len, off;
+};
+
+static size_t read_message(char *out, size_t size, size_t nmemb, void *userdata) {
+        struct upload *u = userdata;
+        size_t room = size * nmemb, left = u->len - u->off;
+        size_t n = left < room ? left : room;
+        memcpy(out, u->data + u->off, n);
+        u->off += n;
+        return n;
+}
+
+static int progress(void *userdata, curl_off_t a, curl_off_t b, curl_off_t c, curl_off_t d) {
+        const struct smtp_options *opt = userdata;
+        return opt->should_abort && opt->should_abort(opt->userdata) ? 1 : 0;
+}
+
+int smtp_read_password(const char *path, char **ret, char *reason, size_t reason_size) {
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        struct stat st;
+        if (fd < 0 || fstat(fd, &st) < 0) {
+                int e = errno;
+                snprintf(reason, reason_size, "%s: %s", path, strerror(e));
+                return -e;
+        }
+        if (!S_ISREG(st.st_mode) || st.st_size > SMTP_PASSWORD_MAX) {
+                snprintf(reason, reason_size, "%s: not a password file (a regular file of at most %d bytes)", path,
+                         SMTP_PASSWORD_MAX);
+                return -EINVAL;
+        }
+        char text[SMTP_PASSWORD_MAX + 1];
+        ssize_t n = read(fd, text, SMTP_PASSWORD_MAX);
+        if (n < 0) {
+                int e = errno;
+                snprintf(reason, reason_size, "%s: %s", path, strerror(e));
+                return -e;
+        }
+        text[n] = '\0';
+        text[strcspn(text, "\r\n")] = '\0';
+        *ret = strdup(text);
+        explicit_bzero(text, sizeof(text));
+        return *ret ? 0 : -ENOMEM;
+}
+
+void smtp_ehlo_name(char *buf, size_t size) {
+        char host[256] = "";
+        size_t n = 0;
+        (void) gethostname(host, sizeof(host) - 1);
+        for (const char *p = host; *p && n + 1 < size; p++)
+                if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '-' ||
+                    *p == '.')
+                        buf[n++] = *p;
+        buf[n] = '\0';
+        if (n == 0)
+                snprintf(buf, size, "localhost");
+}
+
+/* smtp_url with the EHLO name as its path: libcurl sends the path as the EHLO
+ * domain and would otherwise make one up. */
+static char *url_with_ehlo(const char *smtp_url) {
+        const char *scheme_end = strstr(smtp_url, "://");
+        const char *path = scheme_end ? strchr(scheme_end + 3, '/') : NULL;
+        char ehlo[256];
+        struct buf b = {};
+
+        smtp_ehlo_name(ehlo, sizeof(ehlo));
+        if (path && path[1] != '\0')
+                buf_puts(&b, smtp_url);         /* the administrator chose one */
+        else {
+                buf_append(&b, smtp_url, path ? (size_t) (path - smtp_url) : strlen(smtp_url));
+                buf_printf(&b, "/%s", ehlo);
+        }
+        return buf_steal(&b, NULL);
+}
+
+static void classify(CURLcode rc, long code, struct smtp_result *res) {
+        res->reply_code = code;
+        if (rc == CURLE_OK)
+                res->outcome = SMTP_DELIVERED;
+        else if (code >= 500 && code <= 599)
+                res->outcome = SMTP_PERMANENT;
+        else
+                res->outcome = SMTP_TRANSIENT;  /* 4xx, no reply, connect failure, timeout, TLS failure */
+}
+
+void smtp_send(const struct alert_config *cfg, const char *from, const char *message, size_t len,
+               const struct smtp_options *opt, struct smtp_result *res) {
+        char errbuf[CURL_ERROR_SIZE] = "";
+        struct upload up = { message, len, 0 };
+        struct curl_slist *rcpt = NULL;
+        _cleanup_free_ char *url = url_with_ehlo(cfg->smtp_url ? cfg->smtp_url : "smtp://localhost:25");
+        _cleanup_free_ char *password = NULL;
+        _cleanup_free_ char *mail_from = NULL;
+        CURL *h = NULL;
+
+        *res = (struct smtp_result) { .outcome = SMTP_TRANSIENT };
+        if (cfg->smtp_user && cfg->smtp_password_file) {
+                /* Read at each send so a rotated password needs no reload. */
+                if (smtp_read_password(cfg->smtp_password_file, &password, res->error, sizeof(res->error)) < 0)
+                        return;
+        }
+        if (!url || asprintf(&mail_from, "<%s>", from) < 0) {
+                snprintf(res->error, sizeof(res->error), "out of memory");
+                return;
+        }
+        for (size_t i = 0; i < cfg->email.n; i++) {
+                _cleanup_free_ char *a = NULL;
+                struct curl_slist *n;
+                if (asprintf(&a, "<%s>", cfg->email.items[i]) < 0 || !(n = curl_slist_append(rcpt, a))) {
+                        snprintf(res->error, sizeof(res->error), "out of memory");
+                        curl_slist_free_all(rcpt);
+                        return;
+                }
+                rcpt = n;
+        }
+        h = curl_easy_init();
+        if (!h) {
+                snprintf(res->error, sizeof(res->error), "curl_easy_init failed");
+                curl_slist_free_all(rcpt);
+                return;
+        }
+
+        curl_easy_setopt(h, CURLOPT_URL, url);
+        curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
+        curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+        curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+        curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, opt->connect_timeout_ms);
+        curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, opt->timeout_ms);
+        curl_easy_setopt(h, CURLOPT_SERVER_RESPONSE_TIMEOUT, (long) ((opt->timeout_ms + 999) / 1000));
+        if (strncmp(url, "smtps://", 8) != 0)
+                curl_easy_setopt(h, CURLOPT_USE_SSL,
+                                 cfg->smtp_starttls == SMTP_STARTTLS_REQUIRED ? (long) CURLUSESSL_ALL :
+                                 cfg->smtp_starttls == SMTP_STARTTLS_TRY      ? (long) CURLUSESSL_TRY :
+                                                                                (long) CURLUSESSL_NONE);
+        /* Peer verification is never turned off (SPEC §2). */
+        curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
+        curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+        if (cfg->smtp_ca_file)
+                curl_easy_setopt(h, CURLOPT_CAINFO, cfg->smtp_ca_file);
+        if (cfg->smtp_user) {
+                curl_easy_setopt(h, CURLOPT_USERNAME, cfg->smtp_user);
+                curl_easy_setopt(h, CURLOPT_PASSWORD, password ? password : "");
+        }
+        curl_easy_setopt(h, CURLOPT_MAIL_FROM, mail_from);
+        curl_easy_setopt(h, CURLOPT_MAIL_RCPT, rcpt);
+        /* One refused recipient must not keep the others from their alert. */
+#if LIBCURL_VERSION_NUM >= 0x080200
+        curl_easy_setopt(h, CURLOPT_MAIL_RCPT_ALLOWFAILS, 1L);
+#else
+        curl_easy_setopt(h, CURLOPT_MAIL_RCPT_ALLLOWFAILS, 1L);
+#endif
+        curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
+        curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, (curl_off_t) len);
+        curl_easy_setopt(h, CURLOPT_READFUNCTION, read_message);
+        curl_easy_setopt(h, CURLOPT_READDATA, &up);
+        curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+        curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, progress);
+        curl_easy_setopt(h, CURLOPT_XFERINFODATA, (void *) opt);
+
+        CURLcode rc = curl_easy_perform(h);
+        long code = 0;
+        curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
+        classify(rc, code, res);
+        if (rc != CURLE_OK)
+                snprintf(res->error, sizeof(res->error), "%s", errbuf[0] ? errbuf : curl_easy_strerror(rc));
+
+        if (password)
+                explicit_bzero(password, strlen(password));
+        curl_easy_cleanup(h);
+        curl_slist_free_all(rcpt);
+}

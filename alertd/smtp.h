@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/* Delivers one message through libcurl's SMTP client (SPEC §5) and classifies
+ * the outcome by the last SMTP reply: 5xx permanent, 4xx or none (connect
+ * failure, timeout) transient. */
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "config.h"
+
+enum smtp_outcome {
+        SMTP_DELIVERED,
+        SMTP_TRANSIENT,
+        SMTP_PERMANENT,
+};
+
+struct smtp_result {
+        enum smtp_outcome outcome;
+        long reply_code;                /* last SMTP reply, 0 if none */
+        char error[256];                /* curl's words for a failure */
+};
+
+struct smtp_options {
+        long timeout_ms;                /* whole transaction */
+        long connect_timeout_ms;
+        /* Called during the transfer; returning true aborts it (SIGTERM). */
+        bool (*should_abort)(void *userdata);
+        void *userdata;
+};
+
+#define SMTP_PASSWORD_MAX 1024
+
+/* Reads the password file (first line, trailing newline dropped).  0 or a
+ * negative errno with a reason. */
+int smtp_read_password(const char *path, char **ret, char *reason, size_t reason_size);
+/* The EHLO name: this host's name reduced to host-name characters. */
+void smtp_ehlo_name(char *buf, size_t size);
+/* Sends message (CRLF text) from cfg->from (or from) to cfg->email.  Fills *res. */
+void smtp_send(const struct alert_config *cfg, const char *from, const char *message, size_t len,
+               const struct smtp_options *opt, struct smtp_result *res);

@@ -1,0 +1,274 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "buf.h"
+#include "macro.h"
+#include "state.h"
+
+enum state_key {
+        KEY_VERSION,
+        KEY_CURSOR,
+        KEY_REALTIME,
+        KEY_WINDOW_OPEN,
+        KEY_WINDOW_START,
+        KEY_WINDOW_SENT,
+        KEY_WINDOW_SUPPRESSED,
+        KEY_PENDING,
+        KEY_JOURNAL_DROPPED,
+        _KEY_MAX,
+};
+
+static const char *const key_names[_KEY_MAX] = {
+        [KEY_VERSION] = "version",
+        [KEY_CURSOR] = "cursor",
+        [KEY_REALTIME] = "realtime",
+        [KEY_WINDOW_OPEN] = "window_open",
+        [KEY_WINDOW_START] = "window_start",
+        [KEY_WINDOW_SENT] = "window_sent",
+        [KEY_WINDOW_SUPPRESSED] = "window_suppressed",
+        [KEY_PENDING] = "pending",
+        [KEY_JOURNAL_DROPPED] = "journal_dropped",
+};
+
+char *state_format(const struct alertd_state *s) {
+        struct buf b = {};
+        buf_printf(&b,
+                   "# logonacl-alertd state: journal position and alert window (do not edit while it runs)\n"
+                   "version=1\n"
+                   "cursor=%s\n"
+                   "realtime=%" PRIu64 "\n"
+                   "window_open=%s\n"
+                   "window_start=%" PRIu64 "\n"
+                   "window_sent=%u\n"
+                   "window_suppressed=%" PRIu64 "\n"
+                   "pending=%s\n"
+                   "journal_dropped=%" PRIu64 "\n",
+                   s->cursor, s->realtime_usec, s->window.open ? "yes" : "no", s->window.start_usec, s->window.sent,
+                   s->window.suppressed, s->pending ? "yes" : "no", s->journal_dropped);
+        return buf_steal(&b, NULL);
+}
+
+static int parse_u64(const char *v, uint64_t *ret) {
+        if (*v < '0' || *v > '9' || strlen(v) > 20)
+                return -EINVAL;
+        char *end;
+        errno = 0;
+        unsigned long long n = strtoull(v, &end, 10);
+        if (errno || *end)
+                return -EINVAL;
+        *ret = n;
+        return 0;
+}
+
+static int parse_bool(const char *v, bool *ret) {
+        if (strcmp(v, "yes") == 0)
+                *ret = true;
+        else if (strcmp(v, "no") == 0)
+                *ret = false;
+        else
+                return -EINVAL;
+        return 0;
+}
+
+/* A cursor is printable ASCII without spaces; libsystemd checks the rest. */
+static int parse_cursor(const char *v, char ret[STATE_CURSOR_MAX + 1]) {
+        size_t len = strlen(v);
+        if (len > STATE_CURSOR_MAX)
+                return -EINVAL;
+        for (size_t i = 0; i < len; i++)
+                if (v[i] <= 0x20 || v[i] >= 0x7f)
+                        return -EINVAL;
+        memcpy(ret, v, len + 1);
+        return 0;
+}
+
+static int parse_value(enum state_key k, const char *v, struct alertd_state *s) {
+        uint64_t n;
+        int r;
+
+        switch (k) {
+        case KEY_VERSION:
+                return strcmp(v, "1") == 0 ? 0 : -EPROTONOSUPPORT;
+        case KEY_CURSOR:
+                return parse_cursor(v, s->cursor);
+        case KEY_REALTIME:
+                return parse_u64(v, &s->realtime_usec);
+        case KEY_WINDOW_OPEN:
+                return parse_bool(v, &s->window.open);
+        case KEY_WINDOW_START:
+                return parse_u64(v, &s->window.start_usec);
+        case KEY_WINDOW_SENT:
+                r = parse_u64(v, &n);
+                if (r < 0 || n > 100)
+                        return -EINVAL;
+                s->window.sent = (unsigned) n;
+                return 0;
+        case KEY_WINDOW_SUPPRESSED:
+                return parse_u64(v, &s->window.suppressed);
+        case KEY_PENDING:
+                return parse_bool(v, &s->pending);
+        case KEY_JOURNAL_DROPPED:
+                return parse_u64(v, &s->journal_dropped);
+        default:
+                return -EINVAL;
+        }
+}
+
+int state_parse(const char *text, size_t len, const char *where, struct alertd_state *ret, char *reason,
+                size_t reason_size) {
+        struct alertd_state s = {};
+        bool seen[_KEY_MAX] = {};
+        unsigned line = 0;
+
+        if (memchr(text, '\0', len)) {
+                snprintf(reason, reason_size, "%s: holds a NUL byte, not a state file", where);
+                return -EBADMSG;
+        }
+        for (size_t start = 0; start < len;) {
+                const char *nl = memchr(text + start, '\n', len - start);
+                if (!nl) {
+                        snprintf(reason, reason_size, "%s:%u: truncated line (no newline at the end)", where, line + 1);
+                        return -EBADMSG;
+                }
+                size_t l = (size_t) (nl - (text + start));
+                char buf[STATE_CURSOR_MAX + 64];
+                line++;
+                if (l >= sizeof(buf)) {
+                        snprintf(reason, reason_size, "%s:%u: line too long", where, line);
+                        return -EBADMSG;
+                }
+                memcpy(buf, text + start, l);
+                buf[l] = '\0';
+                start += l + 1;
+                if (buf[0] == '#' || buf[0] == '\0')
+                        continue;
+                char *eq = strchr(buf, '=');
+                if (!eq) {
+                        snprintf(reason, reason_size, "%s:%u: expected key=value", where, line);
+                        return -EBADMSG;
+                }
+                *eq = '\0';
+                enum state_key k = _KEY_MAX;
+                for (int i = 0; i < _KEY_MAX; i++)
+                        if (strcmp(buf, key_names[i]) == 0)
+                                k = i;
+                if (k == _KEY_MAX) {
+                        snprintf(reason, reason_size, "%s:%u: unknown key \"%.64s\"", where, line, buf);
+                        return -EBADMSG;
+                }
+                if (seen[k]) {
+                        snprintf(reason, reason_size, "%s:%u: %s given twice", where, line, key_names[k]);
+                        return -EBADMSG;
+                }
+                seen[k] = true;
+                int r = parse_value(k, eq + 1, &s);
+                if (r < 0) {
+                        snprintf(reason, reason_size, "%s:%u: %s", where, line,
+                                 r == -EPROTONOSUPPORT ? "unsupported version" : "invalid value");
+                        return -EBADMSG;
+                }
+        }
+        for (int i = 0; i < _KEY_MAX; i++)
+                if (!seen[i]) {
+                        snprintf(reason, reason_size, "%s: %s is missing", where, key_names[i]);
+                        return -EBADMSG;
+                }
+        if (s.pending && s.cursor[0] == '\0') {
+                snprintf(reason, reason_size, "%s: a pending alert needs a cursor", where);
+                return -EBADMSG;
+        }
+        *ret = s;
+        return 0;
+}
+
+int state_load(const char *path, struct alertd_state *ret, char *reason, size_t reason_size) {
+        *ret = (struct alertd_state) {};
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW | O_NONBLOCK);
+        if (fd < 0) {
+                int e = errno;
+                if (e != ENOENT)
+                        snprintf(reason, reason_size, "%s: %s", path, strerror(e));
+                return -e;
+        }
+        struct stat st;
+        if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+                snprintf(reason, reason_size, "%s: not a regular file", path);
+                return -EBADMSG;
+        }
+        if (st.st_size > STATE_FILE_MAX) {
+                snprintf(reason, reason_size, "%s: too large for a state file (%lld bytes)", path,
+                         (long long) st.st_size);
+                return -EBADMSG;
+        }
+        char text[STATE_FILE_MAX + 1];
+        ssize_t n = read(fd, text, sizeof(text));
+        if (n < 0) {
+                int e = errno;
+                snprintf(reason, reason_size, "%s: %s", path, strerror(e));
+                return -e;
+        }
+        return state_parse(text, (size_t) n, path, ret, reason, reason_size);
+}
+
+static int write_all(int fd, const char *p, size_t len) {
+        while (len > 0) {
+                ssize_t n = write(fd, p, len);
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                p += n;
+                len -= (size_t) n;
+        }
+        return 0;
+}
+
+static int fsync_folder_of(const char *path) {
+        _cleanup_free_ char *copy = strdup(path);
+        if (!copy)
+                return -ENOMEM;
+        _cleanup_close_ int dfd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd < 0 || fsync(dfd) < 0)
+                return -errno;
+        return 0;
+}
+
+int state_save(const char *path, const struct alertd_state *s, char *reason, size_t reason_size) {
+        _cleanup_free_ char *text = state_format(s);
+        _cleanup_free_ char *tmp = NULL;
+        int r;
+
+        if (!text || asprintf(&tmp, "%s.tmp", path) < 0)
+                return -ENOMEM;
+        (void) unlink(tmp);
+        int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (fd < 0) {
+                r = -errno;
+                snprintf(reason, reason_size, "%s: %s", tmp, strerror(-r));
+                return r;
+        }
+        r = write_all(fd, text, strlen(text));
+        if (r >= 0 && fsync(fd) < 0)
+                r = -errno;
+        if (close(fd) < 0 && r >= 0)
+                r = -errno;
+        if (r >= 0 && rename(tmp, path) < 0)
+                r = -errno;
+        if (r < 0) {
+                snprintf(reason, reason_size, "%s: %s", tmp, strerror(-r));
+                (void) unlink(tmp);
+                return r;
+        }
+        r = fsync_folder_of(path);
+        if (r < 0)
+                snprintf(reason, reason_size, "%s: fsync of its folder: %s", path, strerror(-r));
+        return r;
+}

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/* alertd's state file (SPEC §5): the journal position and the alert window
+ * together, so they never disagree.  Text, one "key=value" a line:
+ *
+ *   # logonacl-alertd state
+ *   version=1
+ *   cursor=s=...;i=...            (last processed entry; empty: none yet)
+ *   realtime=1698809206000000     (its __REALTIME_TIMESTAMP)
+ *   window_open=yes
+ *   window_start=1698809206000000
+ *   window_sent=3
+ *   window_suppressed=0
+ *   pending=no                    (yes: the alert for the cursor's entry is not yet accepted)
+ *   journal_dropped=0             (journald drops not yet told in a mail)
+ *
+ * Written atomically: temp file, fsync, rename, fsync of the folder. */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cap.h"
+
+#define STATE_CURSOR_MAX 512
+#define STATE_FILE_MAX 8192
+
+struct alertd_state {
+        char cursor[STATE_CURSOR_MAX + 1];
+        uint64_t realtime_usec;
+        struct alert_window window;
+        bool pending;
+        uint64_t journal_dropped;
+};
+
+/* Loads path.  0 on success; -ENOENT when there is no state yet (*ret zeroed);
+ * another negative errno with "path:line: reason" in reason for an unreadable
+ * or corrupt file. */
+int state_load(const char *path, struct alertd_state *ret, char *reason, size_t reason_size);
+/* Writes path atomically; 0 or a negative errno with a reason. */
+int state_save(const char *path, const struct alertd_state *s, char *reason, size_t reason_size);
+/* The text form (for tests and state_save); a new string or NULL. */
+char *state_format(const struct alertd_state *s);
+/* Parses the text form; "where" prefixes reasons ("path"). */
+int state_parse(const char *text, size_t len, const char *where, struct alertd_state *ret, char *reason,
+                size_t reason_size);
