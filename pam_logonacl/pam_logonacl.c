@@ -1,0 +1,509 @@
+/* SPDX-License-Identifier: MIT */
+/* pam_logonacl.so: PAM glue only (SPEC §3, §4).  Reads the PAM items, asks
+ * common/decide for the decision, tells a blocked user, and writes one journal
+ * entry per decision.
+ *
+ * Everything is loaded per call and freed before returning: no global state, so
+ * nothing outlives pam_end and a long-lived host (sshd, nginx, dovecot) sees the
+ * files as they are at each logon.  The journal entry goes out through
+ * common/journal_send (socket opened and closed per entry), not libsystemd, so
+ * no library is loaded per logon besides this module and no descriptor is left
+ * behind when libpam unloads it. */
+
+#include <errno.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <syslog.h>
+
+#include <security/pam_ext.h>
+#include <security/pam_modules.h>
+
+#include "approved.h"
+#include "approved_index.h"
+#include "config.h"
+#include "decide.h"
+#include "diag.h"
+#include "events.h"
+#include "journal_send.h"
+#include "logonacl-build.h"
+#include "safe_path.h"
+
+#define PAM_SM_EXPORT __attribute__((visibility("default")))
+
+/* A config-error entry lists at most this many lines: bounded work per logon. */
+#define CONFIG_MAX_ERRORS 20
+/* Longest escaped user or host in MESSAGE and in debug lines (bytes of output). */
+#define ESCAPED_MAX 256
+#define MESSAGE_MAX 1024
+
+struct module_args {
+        const char *conf_path;
+        enum channel forced_channel;
+        bool on_error_allow;
+        bool silent;
+        bool debug;
+};
+
+/* The PAM items of this call, raw ("" when unset). */
+struct logon_items {
+        const char *service;
+        const char *user;
+        const char *rhost;
+        bool rhost_set;
+        enum stage stage;
+};
+
+/* ---- module arguments ---- */
+
+/* Fills args from argv; every bad argument adds a line to diags.  on_error=allow
+ * takes effect even when another argument is bad, so it keeps its promise for a
+ * typo elsewhere on the line; a bad on_error= value anywhere means deny. */
+static void parse_args(int argc, const char **argv, struct module_args *args, struct diag_list *diags) {
+        bool bad_on_error = false;
+
+        *args = (struct module_args) {
+                .conf_path = LOGONACL_CONF_PATH,
+                .forced_channel = CHANNEL_INVALID,
+        };
+
+        for (int i = 0; i < argc; i++) {
+                const char *arg = argv[i], *problem = NULL;
+
+                if (strncmp(arg, "conf=", 5) == 0) {
+                        args->conf_path = arg + 5;
+                        if (arg[5] != '/')
+                                problem = "conf= needs an absolute path";
+                } else if (strncmp(arg, "channel=", 8) == 0) {
+                        args->forced_channel = channel_from_string(arg + 8);
+                        if (args->forced_channel == CHANNEL_INVALID)
+                                problem = "channel= must be admin, enduser or api";
+                } else if (strcmp(arg, "on_error=deny") == 0)
+                        args->on_error_allow = false;
+                else if (strcmp(arg, "on_error=allow") == 0)
+                        args->on_error_allow = true;
+                else if (strncmp(arg, "on_error=", 9) == 0) {
+                        bad_on_error = true;
+                        problem = "on_error= must be deny or allow";
+                } else if (strcmp(arg, "silent") == 0)
+                        args->silent = true;
+                else if (strcmp(arg, "debug") == 0)
+                        args->debug = true;
+                else
+                        problem = "unknown argument";
+
+                if (problem) {
+                        diag_add(diags, "module arguments", "\"%s\": %s", arg, problem);
+                        diag_count_error(diags);
+                }
+        }
+        if (bad_on_error)
+                args->on_error_allow = false;
+}
+
+/* ---- escaping for MESSAGE and syslog lines ---- */
+
+/* Length of the well-formed UTF-8 sequence at s (1..4), 0 when it is not one.
+ * Rejects overlong forms, surrogates and code points past U+10FFFF. */
+static size_t utf8_sequence_length(const unsigned char *s, size_t left, uint32_t *code_point) {
+        size_t len;
+        uint32_t cp, min;
+
+        if (s[0] < 0xc2 || s[0] > 0xf4)
+                return 0;
+        if (s[0] < 0xe0)
+                len = 2, cp = s[0] & 0x1f, min = 0x80;
+        else if (s[0] < 0xf0)
+                len = 3, cp = s[0] & 0x0f, min = 0x800;
+        else
+                len = 4, cp = s[0] & 0x07, min = 0x10000;
+        if (len > left)
+                return 0;
+        for (size_t i = 1; i < len; i++) {
+                if ((s[i] & 0xc0) != 0x80)
+                        return 0;
+                cp = cp << 6 | (s[i] & 0x3f);
+        }
+        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+                return 0;
+        *code_point = cp;
+        return len;
+}
+
+/* Code points that could break a line or reorder text on a terminal: C1 controls,
+ * line/paragraph separators and bidirectional overrides. */
+static bool code_point_unsafe(uint32_t cp) {
+        return (cp >= 0x80 && cp <= 0x9f) || cp == 0x2028 || cp == 0x2029 || (cp >= 0x202a && cp <= 0x202e) ||
+               (cp >= 0x2066 && cp <= 0x2069) || cp == 0xfeff;
+}
+
+/* Writes text to out (size ESCAPED_MAX) as one safe line: printable ASCII and
+ * well-formed UTF-8 as is, '\\' and '"' backslashed, every other byte as \xNN.
+ * Output that would not fit ends with "..." instead. */
+static void escape_for_message(const char *text, char out[ESCAPED_MAX]) {
+        const unsigned char *s = (const unsigned char *) (text ?: "");
+        size_t left = strlen((const char *) s), o = 0;
+        const size_t room = ESCAPED_MAX - 4; /* keeps space for "..." and NUL */
+
+        while (left > 0) {
+                char piece[8];
+                size_t piece_len, consumed = 1;
+                uint32_t cp;
+
+                if (*s == '\\' || *s == '"')
+                        piece_len = (size_t) snprintf(piece, sizeof piece, "\\%c", *s);
+                else if (*s >= 0x20 && *s < 0x7f)
+                        piece[0] = (char) *s, piece_len = 1;
+                else if ((consumed = utf8_sequence_length(s, left, &cp)) > 0 && !code_point_unsafe(cp))
+                        memcpy(piece, s, consumed), piece_len = consumed;
+                else
+                        consumed = 1, piece_len = (size_t) snprintf(piece, sizeof piece, "\\x%02x", *s);
+
+                if (o + piece_len > room) {
+                        memcpy(out + o, "...", 3);
+                        o += 3;
+                        break;
+                }
+                memcpy(out + o, piece, piece_len);
+                o += piece_len;
+                s += consumed;
+                left -= consumed;
+        }
+        out[o] = 0;
+}
+
+/* ---- PAM items and conversation ---- */
+
+static const char *pam_item_string(pam_handle_t *pamh, int item, bool *set) {
+        const void *value = NULL;
+
+        if (pam_get_item(pamh, item, &value) != PAM_SUCCESS || !value) {
+                if (set)
+                        *set = false;
+                return "";
+        }
+        if (set)
+                *set = true;
+        return value;
+}
+
+static void read_items(pam_handle_t *pamh, enum stage stage, struct logon_items *items) {
+        *items = (struct logon_items) { .stage = stage };
+        items->service = pam_item_string(pamh, PAM_SERVICE, NULL);
+        /* PAM_USER as the host set it: never prompt for it from here. */
+        items->user = pam_item_string(pamh, PAM_USER, NULL);
+        items->rhost = pam_item_string(pamh, PAM_RHOST, &items->rhost_set);
+}
+
+/* Shows text as a PAM_ERROR_MSG.  A host without a conversation function, or one
+ * whose conversation fails, just does not show it: the decision stands. */
+static void tell_user(pam_handle_t *pamh, const char *text) {
+        const struct pam_conv *conv = NULL;
+        struct pam_message message = { .msg_style = PAM_ERROR_MSG, .msg = text };
+        const struct pam_message *messages[1] = { &message };
+        struct pam_response *responses = NULL;
+
+        if (pam_get_item(pamh, PAM_CONV, (const void **) &conv) != PAM_SUCCESS || !conv || !conv->conv)
+                return;
+        if (conv->conv(1, messages, &responses, conv->appdata_ptr) == PAM_SUCCESS && responses) {
+                free(responses[0].resp);
+                free(responses);
+        }
+}
+
+/* ---- journal entries ---- */
+
+#define FIELD(n, v) ((struct journal_field) { .name = (n), .value = (v), .len = strlen(v) })
+
+/* Sends the entry; when journald does not take it, the summary goes to syslog so
+ * the event is not silently lost (never to the host's stderr). */
+static void write_entry(pam_handle_t *pamh, const struct journal_field *fields, size_t n_fields, int priority,
+                        const char *message) {
+        int r = journal_send(fields, n_fields);
+        if (r < 0)
+                pam_syslog(pamh, priority, "%s (journal unavailable: %s)", message, strerror(-r));
+}
+
+static const char *yes_no(bool b) {
+        return b ? "yes" : "no";
+}
+
+/* "from 198.51.100.7", "from host name \"gw.example\"", "without an address". */
+static void describe_origin(const struct logon_items *items, const struct decision *d, char *buf, size_t size) {
+        char escaped[ESCAPED_MAX];
+
+        switch (d->client.kind) {
+        case RHOST_ADDRESS:
+                snprintf(buf, size, "from %s", d->client.text);
+                break;
+        case RHOST_HOSTNAME:
+                escape_for_message(items->rhost, escaped);
+                snprintf(buf, size, "from host name \"%s\"", escaped);
+                break;
+        case RHOST_INVALID:
+                escape_for_message(items->rhost, escaped);
+                snprintf(buf, size, "from unusable address \"%s\"", escaped);
+                break;
+        default:
+                snprintf(buf, size, "without a remote address");
+                break;
+        }
+}
+
+static void log_decision(pam_handle_t *pamh, const struct logon_items *items, const struct decision *d,
+                         const char *matched_source) {
+        char user[ESCAPED_MAX], service[ESCAPED_MAX], origin[ESCAPED_MAX + 64], message[MESSAGE_MAX];
+        char priority[8], approved_by[IP_BLOCK_TEXT_MAX + 32] = "";
+        const char *event = event_text(d->event, d->channel, d->sso) ?: "logonacl decision";
+
+        escape_for_message(items->user, user);
+        escape_for_message(items->service, service);
+        describe_origin(items, d, origin, sizeof origin);
+        if (d->approved)
+                snprintf(approved_by, sizeof approved_by, ", approved by %s", d->matched.text);
+        snprintf(message, sizeof message, "%s: user \"%s\" %s (service %s, %s stage%s)", event, user, origin, service,
+                 stage_to_string(items->stage), approved_by);
+        snprintf(priority, sizeof priority, "%d", event_priority(d->event));
+
+        const struct journal_field fields[] = {
+                FIELD("MESSAGE", message),
+                FIELD("MESSAGE_ID", event_message_id(d->event)),
+                FIELD("PRIORITY", priority),
+                FIELD("SYSLOG_IDENTIFIER", SYSLOG_IDENTIFIER_MODULE),
+                FIELD("LOGONACL_EVENT", event),
+                FIELD("LOGONACL_ACTIVITY", event_activity(d->event) ?: ""),
+                FIELD("LOGONACL_CHANNEL", channel_to_string(d->channel)),
+                FIELD("LOGONACL_ACTION", action_to_string(d->action)),
+                FIELD("LOGONACL_RESULT", d->result == RESULT_BLOCKED ? "blocked" : "allowed"),
+                FIELD("LOGONACL_APPROVED", yes_no(d->approved)),
+                FIELD("LOGONACL_MATCHED", d->approved ? d->matched.text : ""),
+                FIELD("LOGONACL_MATCHED_SOURCE", matched_source),
+                FIELD("LOGONACL_USER", items->user),
+                FIELD("LOGONACL_RHOST", items->rhost),
+                FIELD("LOGONACL_CLIENT_IP", d->client.kind == RHOST_ADDRESS ? d->client.text : ""),
+                FIELD("LOGONACL_SERVICE", items->service),
+                FIELD("LOGONACL_STAGE", stage_to_string(items->stage)),
+                FIELD("LOGONACL_INLINE", yes_no(d->inline_service)),
+                FIELD("LOGONACL_SSO", yes_no(d->sso)),
+        };
+        write_entry(pamh, fields, ELEMENTSOF(fields), event_priority(d->event), message);
+}
+
+static void log_config_error(pam_handle_t *pamh, const struct logon_items *items, const struct module_args *args,
+                             const struct diag_list *diags) {
+        _cleanup_free_ char *all_lines = diag_join(diags);
+        char first_line[ESCAPED_MAX], service[ESCAPED_MAX], message[MESSAGE_MAX], priority[8], more[48] = "";
+
+        escape_for_message(diags->n_lines > 0 ? diags->lines[0] : "unknown error", first_line);
+        escape_for_message(items->service, service);
+        if (diags->n_lines + diags->n_dropped > 1)
+                snprintf(more, sizeof more, " (and %zu more lines)", diags->n_lines + diags->n_dropped - 1);
+        snprintf(message, sizeof message, "logonacl configuration error, logon %s (service %s, %s stage): %s%s",
+                 args->on_error_allow ? "not controlled" : "denied", service, stage_to_string(items->stage),
+                 first_line, more);
+        snprintf(priority, sizeof priority, "%d", event_priority(EVENT_CONFIG_ERROR));
+
+        const struct journal_field fields[] = {
+                FIELD("MESSAGE", message),
+                FIELD("MESSAGE_ID", event_message_id(EVENT_CONFIG_ERROR)),
+                FIELD("PRIORITY", priority),
+                FIELD("SYSLOG_IDENTIFIER", SYSLOG_IDENTIFIER_MODULE),
+                FIELD("LOGONACL_ERROR", all_lines ?: first_line),
+                FIELD("LOGONACL_CONF", args->conf_path),
+                FIELD("LOGONACL_ON_ERROR", args->on_error_allow ? "allow" : "deny"),
+                FIELD("LOGONACL_RESULT", args->on_error_allow ? "ignored" : "blocked"),
+                FIELD("LOGONACL_USER", items->user),
+                FIELD("LOGONACL_RHOST", items->rhost),
+                FIELD("LOGONACL_SERVICE", items->service),
+                FIELD("LOGONACL_STAGE", stage_to_string(items->stage)),
+        };
+        write_entry(pamh, fields, ELEMENTSOF(fields), event_priority(EVENT_CONFIG_ERROR), message);
+}
+
+static void debug_decision(pam_handle_t *pamh, const struct logon_items *items, const struct decision *d,
+                           const char *list_origin) {
+        char rhost[ESCAPED_MAX], service[ESCAPED_MAX];
+
+        escape_for_message(items->rhost, rhost);
+        escape_for_message(items->service, service);
+        pam_syslog(pamh, LOG_DEBUG,
+                   "service \"%s\" rhost \"%s\" (client %s): channel %s, action %s, approved %s%s%s, result %s, list %s",
+                   service, rhost, d->client.text[0] ? d->client.text : "-",
+                   d->channel == CHANNEL_INVALID ? "-" : channel_to_string(d->channel),
+                   d->channel == CHANNEL_INVALID ? "-" : action_to_string(d->action), yes_no(d->approved),
+                   d->approved ? " by " : "", d->approved ? d->matched.text : "",
+                   d->result == RESULT_IGNORE ? "ignore" : d->result == RESULT_BLOCKED ? "blocked" : "allowed",
+                   list_origin);
+}
+
+/* ---- the approved list ---- */
+
+static int add_unsafe_path(struct diag_list *diags, int r, const char *reason) {
+        diag_add(diags, NULL, "%s", reason);
+        diag_count_error(diags);
+        return r;
+}
+
+static void free_paths(char **paths, size_t n) {
+        for (size_t i = 0; i < n; i++)
+                free(paths[i]);
+        free(paths);
+}
+
+/* The ownership walk of SPEC §2 for every source of the list, also when the
+ * compiled index answers: a group-writable list file is an error whatever form
+ * the list is read in. */
+static int check_approved_sources(const struct config *c, struct diag_list *diags) {
+        char reason[1024];
+        char **dropins = NULL;
+        size_t n_dropins = 0;
+        int r;
+
+        r = safe_path_check_file(c->approved_file, reason);
+        if (r < 0)
+                return add_unsafe_path(diags, r, reason);
+        r = approved_dropins(c->approved_dir, true, &dropins, &n_dropins, reason);
+        if (r < 0)
+                return add_unsafe_path(diags, r, reason);
+        for (size_t i = 0; i < n_dropins && r >= 0; i++) {
+                r = safe_path_check_file(dropins[i], reason);
+                if (r < 0)
+                        add_unsafe_path(diags, r, reason);
+        }
+        free_paths(dropins, n_dropins);
+        return r < 0 ? r : 0;
+}
+
+/* The list for this logon: the compiled index when it is fresh (O(log n), no
+ * parse), else the text files.  Any index problem falls back to the text, which
+ * is the truth; only an invalid text list is an error.  *origin says which. */
+static int open_approved_list(const struct config *c, struct diag_list *diags, struct approved_list **ret,
+                              const char **origin) {
+        int r = check_approved_sources(c, diags);
+        if (r < 0)
+                return r;
+
+        r = approved_index_open(c->approved_file, c->approved_dir, c->allow_private, ret);
+        if (r >= 0) {
+                *origin = "index";
+                return 0;
+        }
+        if (r == -ENOMEM)
+                return r;
+        *origin = r == -ESTALE || r == -ENOENT ? "text" : "text (index unusable)";
+        return approved_list_load(c->approved_file, c->approved_dir, c->allow_private, true, 1, diags, ret);
+}
+
+/* ---- the decision ---- */
+
+/* Loads the configuration and, when needed, the list, and decides.  On an error
+ * the reason lines are in diags.  matched_source receives "file:line" of the
+ * matched entry (the list is freed before returning). */
+static int decide_logon(pam_handle_t *pamh, const struct module_args *args, const struct logon_items *items,
+                        struct decision *d, char *matched_source, size_t matched_source_size,
+                        struct diag_list *diags) {
+        struct config config;
+        struct approved_list *list = NULL;
+        const char *list_origin = "not needed";
+        const struct decision_input input = {
+                .service = items->service,
+                .rhost = items->rhost_set ? items->rhost : NULL,
+                .stage = items->stage,
+                .forced_channel = args->forced_channel,
+        };
+        int r;
+
+        r = config_load(args->conf_path, true, CONFIG_MAX_ERRORS, &config, diags);
+        if (r < 0)
+                goto finish;
+
+        if (decision_begin(&config, &input, d)) {
+                r = open_approved_list(&config, diags, &list, &list_origin);
+                if (r < 0)
+                        goto finish;
+                decision_finish(d, list);
+                if (d->approved && d->matched.source)
+                        snprintf(matched_source, matched_source_size, "%s:%u", d->matched.source, d->matched.line);
+        }
+        if (args->debug)
+                debug_decision(pamh, items, d, list_origin);
+        r = 0;
+finish:
+        if (r < 0 && !diag_has_errors(diags)) {
+                /* Out of memory or an I/O error without a line of its own. */
+                diag_add(diags, args->conf_path, "%s", strerror(-r));
+                diag_count_error(diags);
+        }
+        if (list)
+                approved_list_free(list);
+        config_free(&config);
+        return r;
+}
+
+static int pam_result(enum decision_result result) {
+        switch (result) {
+        case RESULT_ALLOWED: return PAM_SUCCESS;
+        case RESULT_BLOCKED: return PAM_PERM_DENIED;
+        default:             return PAM_IGNORE;
+        }
+}
+
+static int logonacl_check(pam_handle_t *pamh, int flags, int argc, const char **argv, enum stage stage) {
+        struct module_args args;
+        struct logon_items items;
+        struct decision decision = { .result = RESULT_IGNORE, .channel = CHANNEL_INVALID };
+        char matched_source[PATH_MAX + 16] = "";
+        struct diag_list diags = {};
+        int r;
+
+        read_items(pamh, stage, &items);
+        parse_args(argc, argv, &args, &diags);
+        if (diag_has_errors(&diags))
+                r = -EINVAL;
+        else
+                r = decide_logon(pamh, &args, &items, &decision, matched_source, sizeof matched_source, &diags);
+
+        if (r < 0) {
+                log_config_error(pamh, &items, &args, &diags);
+                diag_free(&diags);
+                return args.on_error_allow ? PAM_IGNORE : PAM_PERM_DENIED;
+        }
+        diag_free(&diags);
+
+        if (decision.result == RESULT_IGNORE)
+                return PAM_IGNORE;
+        log_decision(pamh, &items, &decision, matched_source);
+
+        const char *user_message = blocked_user_message(decision.channel);
+        if (decision.result == RESULT_BLOCKED && user_message && !args.silent && !(flags & PAM_SILENT))
+                tell_user(pamh, user_message);
+        return pam_result(decision.result);
+}
+
+/* ---- the PAM entry points: the only symbols the module exports ---- */
+
+PAM_SM_EXPORT int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv) {
+        return logonacl_check(pamh, flags, argc, argv, STAGE_ACCOUNT);
+}
+
+PAM_SM_EXPORT int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv) {
+        return logonacl_check(pamh, flags, argc, argv, STAGE_AUTH);
+}
+
+PAM_SM_EXPORT int pam_sm_setcred(pam_handle_t *pamh, int flags, int argc, const char **argv) {
+        return PAM_IGNORE;
+}
+
+PAM_SM_EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv) {
+        return PAM_IGNORE;
+}
+
+PAM_SM_EXPORT int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, const char **argv) {
+        return PAM_IGNORE;
+}
+
+PAM_SM_EXPORT int pam_sm_chauthtok(pam_handle_t *pamh, int flags, int argc, const char **argv) {
+        return PAM_IGNORE;
+}
