@@ -96,7 +96,9 @@ class PackageLifecycle(unittest.TestCase):
     def build(self):
         out = os.path.join(self.work, "out")
         env = dict(os.environ, LOGONACL_DEB_OUT=out)
-        r = run([os.path.join(SOURCE_DIR, "packaging", "build-deb.sh"), "--worktree"], env=env)
+        # LOGONACL_PKG_SOURCE=head builds the last commit instead of the work tree.
+        args = [] if os.environ.get("LOGONACL_PKG_SOURCE") == "head" else ["--worktree"]
+        r = run([os.path.join(SOURCE_DIR, "packaging", "build-deb.sh")] + args, env=env)
         sys.stderr.write(r.stdout)  # lintian's warnings, for the log
         deb = r.stdout.strip().splitlines()[-1]
         self.assertTrue(deb.endswith(".deb") and os.path.isfile(deb), r.stdout)
