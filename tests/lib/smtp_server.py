@@ -1,0 +1,144 @@
+#!/usr/bin/python3
+"""A configurable loopback SMTP server for logonacl's tests (aiosmtpd; run with /usr/bin/python3).
+
+  smtp_server.py --maildir DIR --port-file FILE [--port N]
+                 [--tls-cert C --tls-key K] [--starttls required|optional | --implicit-tls]
+                 [--auth-user U --auth-password P]
+                 [--script ok,421,450,451,550,stall,...] [--stall-seconds S]
+
+Each accepted message is written to DIR/NNNN.eml (the DATA bytes as received,
+CRLF kept) and DIR/NNNN.json (envelope: mail_from, rcpt_tos, tls, auth_user,
+received_at).  Every DATA attempt, accepted or not, is one line in
+DIR/attempts.log ("<n> <reply> <monotonic>").  --script gives the reply to
+successive DATA commands ("ok" accepts; "stall" waits --stall-seconds, then
+accepts); past its end every message is accepted.  The port is written to
+--port-file once the server answers.  SIGTERM stops it.
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import signal
+import socket
+import ssl
+import sys
+import time
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
+
+REPLIES = {
+    "421": "421 4.3.2 service shutting down, try later",
+    "450": "450 4.2.1 mailbox busy, try later",
+    "451": "451 4.3.0 local error, try later",
+    "550": "550 5.7.1 message refused",
+    "554": "554 5.6.0 transaction failed",
+}
+
+
+def write_atomically(path, data):
+    tmp = path + ".tmp"
+    with open(tmp, "wb") as f:
+        f.write(data)
+    os.rename(tmp, path)
+
+
+class Handler:
+    def __init__(self, args):
+        self.args = args
+        self.script = [s for s in (args.script or "").split(",") if s]
+        self.attempts = 0
+        self.accepted = 0
+
+    def _log_attempt(self, reply):
+        with open(os.path.join(self.args.maildir, "attempts.log"), "a") as f:
+            f.write("%d %s %.6f\n" % (self.attempts, reply, time.monotonic()))
+
+    async def handle_DATA(self, server, session, envelope):
+        self.attempts += 1
+        step = self.script[self.attempts - 1] if self.attempts <= len(self.script) else "ok"
+        self._log_attempt(step)
+        if step in REPLIES:
+            return REPLIES[step]
+        if step == "stall":
+            await asyncio.sleep(self.args.stall_seconds)
+        self.accepted += 1
+        base = os.path.join(self.args.maildir, "%04d" % self.accepted)
+        meta = {
+            "mail_from": envelope.mail_from,
+            "rcpt_tos": envelope.rcpt_tos,
+            "tls": session.ssl is not None,
+            "auth_user": (session.auth_data.login.decode() if isinstance(session.auth_data, LoginPassword)
+                          else None),
+            "received_at": time.time(),
+            "received_monotonic": time.monotonic(),
+        }
+        write_atomically(base + ".eml", envelope.original_content or envelope.content)
+        write_atomically(base + ".json", json.dumps(meta).encode())
+        return "250 2.0.0 OK queued as %04d" % self.accepted
+
+
+def authenticator_for(args):
+    def authenticate(server, session, envelope, mechanism, auth_data):
+        ok = (isinstance(auth_data, LoginPassword) and auth_data.login.decode() == args.auth_user
+              and auth_data.password.decode() == args.auth_password)
+        return AuthResult(success=ok, handled=False)
+    return authenticate
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--maildir", required=True)
+    p.add_argument("--port-file", required=True)
+    p.add_argument("--port", type=int, default=0)
+    p.add_argument("--tls-cert")
+    p.add_argument("--tls-key")
+    p.add_argument("--starttls", choices=["required", "optional"])
+    p.add_argument("--implicit-tls", action="store_true")
+    p.add_argument("--auth-user")
+    p.add_argument("--auth-password")
+    p.add_argument("--script")
+    p.add_argument("--stall-seconds", type=float, default=30.0)
+    args = p.parse_args()
+    os.makedirs(args.maildir, exist_ok=True)
+
+    ctx = None
+    if args.tls_cert:
+        ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        ctx.load_cert_chain(args.tls_cert, args.tls_key)
+
+    kwargs = {"hostname": "127.0.0.1", "port": args.port or free_port(), "ready_timeout": 10}
+    smtp_kwargs = {"ident": "logonacl test SMTP"}
+    if args.implicit_tls:
+        kwargs["ssl_context"] = ctx
+    elif args.starttls:
+        smtp_kwargs["tls_context"] = ctx
+        smtp_kwargs["require_starttls"] = args.starttls == "required"
+    if args.auth_user:
+        smtp_kwargs["authenticator"] = authenticator_for(args)
+        smtp_kwargs["auth_required"] = True
+        smtp_kwargs["auth_require_tls"] = ctx is not None
+    controller = Controller(Handler(args), **kwargs, **smtp_kwargs)
+    controller.start()
+    write_atomically(args.port_file, str(kwargs["port"]).encode())
+
+    stop = []
+    signal.signal(signal.SIGTERM, lambda *a: stop.append(1))
+    signal.signal(signal.SIGINT, lambda *a: stop.append(1))
+    while not stop:
+        time.sleep(0.05)
+    controller.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
