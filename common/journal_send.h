@@ -21,3 +21,6 @@ struct journal_field {
 
 /* 0 or a negative errno (-ENOENT/-ECONNREFUSED when no journald listens). */
 int journal_send(const struct journal_field *fields, size_t n_fields);
+/* The same to another socket (tests, a private journald).  -EINVAL for a bad
+ * field name; -EAGAIN when the socket stayed full for the send timeout (1 s). */
+int journal_send_to(const char *socket_path, const struct journal_field *fields, size_t n_fields);
