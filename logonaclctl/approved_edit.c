@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: MIT */
+/* Lock, read and atomically replace the main approved file. */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include "approved_edit.h"
+#include "macro.h"
+
+#define APPROVED_FILE_MAX (1024UL * 1024 * 1024)   /* 1 GiB: far above a million entries */
+
+static int fail(const char *what, const char *path, int r) {
+        fprintf(stderr, "logonaclctl: %s %s: %s\n", what, path, strerror(-r));
+        return r;
+}
+
+static int read_all(int fd, const struct stat *st, char **ret, size_t *ret_size) {
+        if ((unsigned long long) st->st_size > APPROVED_FILE_MAX)
+                return -EFBIG;
+
+        size_t size = (size_t) st->st_size, used = 0;
+        _cleanup_free_ char *data = malloc(size + 1);
+        if (!data)
+                return -ENOMEM;
+
+        /* Read to the end even if the file grew since fstat (a hand edit). */
+        for (;;) {
+                if (used == size) {
+                        if (size >= APPROVED_FILE_MAX)
+                                return -EFBIG;
+                        size_t grown = size * 2 + 4096;
+                        char *n = realloc(data, grown + 1);
+                        if (!n)
+                                return -ENOMEM;
+                        data = n;
+                        size = grown;
+                }
+                ssize_t k = read(fd, data + used, size - used);
+                if (k < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                if (k == 0)
+                        break;
+                used += (size_t) k;
+        }
+        data[used] = 0;
+        *ret = data;
+        data = NULL;
+        *ret_size = used;
+        return 0;
+}
+
+int approved_edit_begin(struct approved_edit *e, const char *path) {
+        _cleanup_free_ char *lock_path = NULL;
+
+        *e = (struct approved_edit) APPROVED_EDIT_INIT;
+        e->path = path;
+
+        if (asprintf(&lock_path, "%s.lock", path) < 0)
+                return fail("cannot lock", path, -ENOMEM);
+        e->lock_fd = open(lock_path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0600);
+        if (e->lock_fd < 0)
+                return fail("cannot open the lock file", lock_path, -errno);
+        while (flock(e->lock_fd, LOCK_EX) < 0)
+                if (errno != EINTR)
+                        return fail("cannot lock", lock_path, -errno);
+
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0) {
+                if (errno != ENOENT)
+                        return fail("cannot open", path, -errno);
+                /* A missing main file is created by the first add. */
+                e->data = strdup("");
+                return e->data ? 0 : fail("cannot read", path, -ENOMEM);
+        }
+        if (fstat(fd, &e->st) < 0)
+                return fail("cannot stat", path, -errno);
+        if (!S_ISREG(e->st.st_mode))
+                return fail("cannot edit", path, -EBADFD);
+        e->existed = true;
+
+        int r = read_all(fd, &e->st, &e->data, &e->size);
+        if (r < 0)
+                return fail("cannot read", path, r);
+        return 0;
+}
+
+static int write_all(int fd, const char *data, size_t size) {
+        while (size > 0) {
+                ssize_t k = write(fd, data, size);
+                if (k < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                data += k;
+                size -= (size_t) k;
+        }
+        return 0;
+}
+
+static int fsync_folder_of(const char *path) {
+        _cleanup_free_ char *copy = strdup(path);
+        if (!copy)
+                return -ENOMEM;
+        _cleanup_close_ int fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        return fsync(fd) < 0 ? -errno : 0;
+}
+
+static int write_temp(int fd, const struct approved_edit *e, const char *data, size_t size) {
+        uid_t uid = e->existed ? e->st.st_uid : 0;
+        gid_t gid = e->existed ? e->st.st_gid : 0;
+        mode_t mode = e->existed ? (e->st.st_mode & 07777) : 0644;
+
+        if (fchown(fd, uid, gid) < 0 || fchmod(fd, mode) < 0)
+                return -errno;
+        int r = write_all(fd, data, size);
+        if (r < 0)
+                return r;
+        return fsync(fd) < 0 ? -errno : 0;
+}
+
+int approved_edit_replace(struct approved_edit *e, const char *data, size_t size) {
+        _cleanup_free_ char *temp_path = NULL;
+
+        if (asprintf(&temp_path, "%s.XXXXXX", e->path) < 0)
+                return fail("cannot write", e->path, -ENOMEM);
+        _cleanup_close_ int fd = mkostemp(temp_path, O_CLOEXEC);
+        if (fd < 0)
+                return fail("cannot create a temporary file beside", e->path, -errno);
+
+        int r = write_temp(fd, e, data, size);
+        if (r >= 0 && rename(temp_path, e->path) < 0)
+                r = -errno;
+        if (r < 0) {
+                unlink(temp_path);
+                return fail("cannot write", e->path, r);
+        }
+
+        r = fsync_folder_of(e->path);
+        if (r < 0)
+                return fail("cannot sync the folder of", e->path, r);
+        return 0;
+}
+
+void approved_edit_end(struct approved_edit *e) {
+        free(e->data);
+        e->data = NULL;
+        if (e->lock_fd >= 0)
+                close(e->lock_fd);      /* releases the lock */
+        e->lock_fd = -1;
+}

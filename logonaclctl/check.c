@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: MIT */
+/* logonaclctl check: the configuration, the approved file and drop-ins and all
+ * their permissions, every error with file:line on stderr (exit 1 on any), or
+ * one summary line on stdout, with whether the index is fresh. */
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "approved.h"
+#include "approved_index.h"
+#include "ctl.h"
+
+/* How many files the list is read from: the main file and the drop-ins. */
+static size_t count_files(const struct config *c) {
+        char reason[1024];
+        char **names = NULL;
+        size_t n = 0;
+
+        if (approved_dropins(c->approved_dir, false, &names, &n, reason) < 0)
+                return 1;
+        for (size_t i = 0; i < n; i++)
+                free(names[i]);
+        free(names);
+        return 1 + n;
+}
+
+static const char *index_state(const struct config *c) {
+        struct approved_list *indexed = NULL;
+        int r = approved_index_open(c->approved_file, c->approved_dir, c->allow_private, &indexed);
+
+        if (r >= 0) {
+                approved_list_free(indexed);
+                return "fresh";
+        }
+        switch (r) {
+        case -ENOENT:
+                return "missing (logonaclctl reindex writes it)";
+        case -ESTALE:
+                return "stale (logonaclctl reindex rewrites it)";
+        default:
+                return "unreadable (logonaclctl reindex rewrites it)";
+        }
+}
+
+static void print_summary(const struct config *c, const struct approved_list *list) {
+        size_t n_entries = approved_list_entries(list), n_files = count_files(c);
+
+        printf("OK: %zu %s in %zu %s;", n_entries, n_entries == 1 ? "entry" : "entries", n_files,
+               n_files == 1 ? "file" : "files");
+        for (enum channel ch = 0; ch < _CHANNEL_MAX; ch++)
+                printf("%s %s: %s", ch == 0 ? "" : ",", channel_to_string(ch),
+                       action_to_string(c->channel[ch].action));
+        printf("; index: %s\n", index_state(c));
+}
+
+int ctl_check(const struct ctl *ctl, int argc, char **argv) {
+        static const struct option options[] = {
+                { "help", no_argument, NULL, 'h' },
+                {}
+        };
+        _cleanup_(config_free) struct config config = {};
+        _cleanup_(diag_free) struct diag_list diags = {};
+        struct approved_list *list = NULL;
+        int opt;
+
+        opterr = 0;
+        while ((opt = getopt_long(argc, argv, "+:h", options, NULL)) >= 0)
+                switch (opt) {
+                case 'h':
+                        return ctl_command_help(argv[0]);
+                default:
+                        return ctl_option_error(argv[0], opt, argv);
+                }
+        if (optind < argc)
+                return ctl_usage_error(argv[0], "unexpected argument '%s'", argv[optind]);
+
+        int r = config_load(ctl->config_path, true, 0, &config, &diags);
+        if (r < 0 && diags.n_lines == 0)
+                diag_add(&diags, ctl->config_path, "%s", strerror(-r));
+        bool failed = r < 0 || diag_has_errors(&diags);
+
+        /* Even with a broken configuration, check the list it names (or the
+         * default one): every error at once, not one round per fix. */
+        if (config.approved_file) {
+                size_t before = diags.n_lines;
+                r = approved_list_load(config.approved_file, config.approved_dir, config.allow_private, true, 0,
+                                       &diags, &list);
+                if (r < 0 && diags.n_lines == before)
+                        diag_add(&diags, config.approved_file, "%s", strerror(-r));
+                failed = failed || r < 0;
+        }
+
+        ctl_print_diags(&diags);
+        if (failed || !list) {
+                fprintf(stderr, "logonaclctl: check failed\n");
+                if (list)
+                        approved_list_free(list);
+                return EXIT_INVALID;
+        }
+        print_summary(&config, list);
+        approved_list_free(list);
+        return EXIT_OK;
+}

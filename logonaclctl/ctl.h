@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/* What every logonaclctl command shares: the exit codes of SPEC §6, the global
+ * options, and the small helpers that load the configuration and print
+ * diagnostics.  Each command lives in a file of its own. */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "addr.h"
+#include "config.h"
+#include "diag.h"
+#include "macro.h"
+
+enum {
+        EXIT_OK = 0,
+        EXIT_INVALID = 1,       /* invalid input or failed check */
+        EXIT_USAGE = 2,
+        EXIT_LOCKOUT = 3,       /* what-if: someone would be locked out */
+};
+
+struct ctl {
+        const char *config_path;
+};
+
+struct ctl_command {
+        const char *name;
+        int (*run)(const struct ctl *ctl, int argc, char **argv);
+        const char *usage;      /* after "logonaclctl [--config PATH] " */
+        const char *summary;
+};
+
+int ctl_add(const struct ctl *ctl, int argc, char **argv);
+int ctl_remove(const struct ctl *ctl, int argc, char **argv);
+int ctl_list(const struct ctl *ctl, int argc, char **argv);
+int ctl_check(const struct ctl *ctl, int argc, char **argv);
+int ctl_reindex(const struct ctl *ctl, int argc, char **argv);
+int ctl_test(const struct ctl *ctl, int argc, char **argv);
+int ctl_log(const struct ctl *ctl, int argc, char **argv);
+int ctl_what_if(const struct ctl *ctl, int argc, char **argv);
+int ctl_suggest(const struct ctl *ctl, int argc, char **argv);
+
+/* The command table entry of a command name, or NULL. */
+const struct ctl_command *ctl_command_find(const char *name);
+
+/* Prints "logonaclctl: <message>" and the command's usage line to stderr;
+ * returns EXIT_USAGE so a command can `return ctl_usage_error(...)`. */
+int ctl_usage_error(const char *command, const char *fmt, ...) _printf_(2, 3);
+/* The usage error for what getopt_long (optstring starting with "+:") returned:
+ * ':' a missing value, anything else an unknown option. */
+int ctl_option_error(const char *command, int opt, char **argv);
+/* Prints the command's usage line to stdout (for --help); returns EXIT_OK. */
+int ctl_command_help(const char *command);
+
+/* Prints every line of diags to stderr (and how many were not kept). */
+void ctl_print_diags(const struct diag_list *diags);
+
+/* Loads the configuration the way the module does (ownership checks on);
+ * on failure prints every error to stderr and returns a negative errno. */
+int ctl_load_config(const struct ctl *ctl, struct config *ret);
+
+struct approved_list;
+struct approved_entry_info;
+
+/* Parses the ADDR arguments of add and remove with approved_entry_parse: all of
+ * them, printing the two lines of SPEC §1 for each invalid one; texts receive
+ * the canonical forms.  -EINVAL when any was invalid. */
+int ctl_parse_entries(char **args, size_t n, bool allow_private, struct ip_block *blocks, char (*texts)[IP_BLOCK_TEXT_MAX]);
+
+/* Which of the n canonical texts repeat an earlier one (sorted: n log n);
+ * a new array, NULL on allocation failure. */
+bool *ctl_repeated_entries(char (*texts)[IP_BLOCK_TEXT_MAX], size_t n);
+
+/* True when one entry of l covers the whole block; info tells which. */
+bool ctl_block_covered(const struct approved_list *l, const struct ip_block *block, struct approved_entry_info *info);
+
+/* Loads the approved list the configuration names (main file and drop-ins,
+ * ownership checks on, every error); on failure prints them to stderr. */
+int ctl_load_approved(const struct config *c, struct approved_list **ret);
+
+/* Rewrites "<approved_file>.index" from the files as they are now, unless it is
+ * fresh already (force: always).  Prints the reason on failure. */
+int ctl_refresh_index(const struct config *c, bool force);

@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: MIT */
+/* Loading the configuration and printing diagnostics, the same way for every command. */
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "approved.h"
+#include "approved_index.h"
+#include "ctl.h"
+
+void ctl_print_diags(const struct diag_list *diags) {
+        for (size_t i = 0; i < diags->n_lines; i++)
+                fprintf(stderr, "%s\n", diags->lines[i]);
+        if (diags->n_dropped > 0)
+                fprintf(stderr, "(%zu more lines not shown)\n", diags->n_dropped);
+}
+
+int ctl_load_config(const struct ctl *ctl, struct config *ret) {
+        _cleanup_(diag_free) struct diag_list diags = {};
+
+        int r = config_load(ctl->config_path, true, 0, ret, &diags);
+        ctl_print_diags(&diags);
+        if (r >= 0 && diag_has_errors(&diags))
+                r = -EINVAL;
+        if (r < 0 && diags.n_lines == 0)
+                fprintf(stderr, "%s: %s\n", ctl->config_path, strerror(-r));
+        return r;
+}
+
+int ctl_load_approved(const struct config *c, struct approved_list **ret) {
+        _cleanup_(diag_free) struct diag_list diags = {};
+
+        int r = approved_list_load(c->approved_file, c->approved_dir, c->allow_private, true, 0, &diags, ret);
+        ctl_print_diags(&diags);
+        if (r < 0 && diags.n_lines == 0)
+                fprintf(stderr, "%s: %s\n", c->approved_file, strerror(-r));
+        return r;
+}
+
+int ctl_refresh_index(const struct config *c, bool force) {
+        struct approved_list *list = NULL;
+        int r;
+
+        if (!force && approved_index_open(c->approved_file, c->approved_dir, c->allow_private, &list) >= 0) {
+                approved_list_free(list);
+                return 0;
+        }
+        r = ctl_load_approved(c, &list);
+        if (r < 0)
+                return r;
+        r = approved_index_write(list, c->approved_file, c->approved_dir, c->allow_private);
+        approved_list_free(list);
+        if (r < 0) {
+                _cleanup_free_ char *path = approved_index_path(c->approved_file);
+                fprintf(stderr, "logonaclctl: cannot write %s: %s\n", path ?: "the index", strerror(-r));
+        }
+        return r;
+}
+
+int ctl_parse_entries(char **args, size_t n, bool allow_private, struct ip_block *blocks, char (*texts)[IP_BLOCK_TEXT_MAX]) {
+        _cleanup_(diag_free) struct diag_list diags = {};
+
+        for (size_t i = 0; i < n; i++) {
+                if (approved_entry_parse(args[i], allow_private, &blocks[i], &diags) < 0)
+                        continue;
+                ip_block_format(&blocks[i], texts[i]);
+        }
+        ctl_print_diags(&diags);
+        return diag_has_errors(&diags) ? -EINVAL : 0;
+}
+
+bool ctl_block_covered(const struct approved_list *l, const struct ip_block *block, struct approved_entry_info *info) {
+        struct ip_block covering;
+        char reason[ADDR_REASON_MAX];
+
+        /* The most specific entry covering the first address covers the whole
+         * block if any single entry does not; checking it is enough for a note. */
+        return approved_list_match(l, block->first, info) &&
+               ip_block_parse(info->text, strlen(info->text), &covering, reason) >= 0 &&
+               addr128_cmp(covering.first, block->first) <= 0 && addr128_cmp(block->last, covering.last) <= 0;
+}
+
+static int index_cmp(const void *a, const void *b, void *userdata) {
+        char (*texts)[IP_BLOCK_TEXT_MAX] = userdata;
+        size_t x = *(const size_t *) a, y = *(const size_t *) b;
+        int c = strcmp(texts[x], texts[y]);
+        return c != 0 ? c : (x > y) - (x < y);
+}
+
+bool *ctl_repeated_entries(char (*texts)[IP_BLOCK_TEXT_MAX], size_t n) {
+        _cleanup_free_ size_t *order = calloc(n ? n : 1, sizeof *order);
+        bool *repeated = calloc(n ? n : 1, sizeof *repeated);
+
+        if (!order || !repeated) {
+                free(repeated);
+                return NULL;
+        }
+        for (size_t i = 0; i < n; i++)
+                order[i] = i;
+        qsort_r(order, n, sizeof *order, index_cmp, texts);
+        for (size_t i = 1; i < n; i++)
+                repeated[order[i]] = strcmp(texts[order[i]], texts[order[i - 1]]) == 0;
+        return repeated;
+}

@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/* Reading the module's decisions back from the journal (log, what-if, suggest).
+ * Entries are selected by MESSAGE_ID, never by SYSLOG_IDENTIFIER or text, and
+ * only entries whose _UID (set by journald from the socket credentials, so a
+ * process cannot forge it) belongs to a user of [alert] trusted_users count:
+ * the same rule as logonacl-alertd.  Any local user can write a field called
+ * MESSAGE_ID; such entries are counted and left out. */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "config.h"
+#include "events.h"
+
+enum logon_field {
+        LOGON_HOSTNAME,
+        LOGON_EVENT,
+        LOGON_ACTIVITY,
+        LOGON_CHANNEL,
+        LOGON_ACTION,
+        LOGON_RESULT,
+        LOGON_APPROVED,
+        LOGON_MATCHED,
+        LOGON_USER,
+        LOGON_RHOST,
+        LOGON_CLIENT_IP,
+        LOGON_SERVICE,
+        LOGON_STAGE,
+        LOGON_INLINE,
+        LOGON_MESSAGE,
+        _LOGON_FIELD_MAX,
+};
+
+/* One field value as the journal holds it: raw bytes (NUL-terminated copy for
+ * convenience; the value itself may hold NUL).  data is NULL when absent. */
+struct logon_value {
+        char *data;
+        size_t len;
+};
+
+struct logon_record {
+        uint64_t realtime_usec;         /* __REALTIME_TIMESTAMP */
+        enum event_kind event;          /* from MESSAGE_ID */
+        struct logon_value field[_LOGON_FIELD_MAX];
+};
+
+/* The journal field name of f, e.g. "LOGONACL_USER", "_HOSTNAME". */
+const char *logon_field_name(enum logon_field f);
+
+/* The value as a C string ("" when absent); a value with a NUL reads up to it. */
+static inline const char *logon_str(const struct logon_record *r, enum logon_field f) {
+        return r->field[f].data ? r->field[f].data : "";
+}
+
+#define EVENT_BIT(e) (1u << (e))
+
+struct journal_query {
+        const char *directory;          /* NULL: this machine's journal */
+        uint64_t since_usec;            /* entries at or after; 0: from the start */
+        uint64_t until_usec;            /* entries before; 0: no end */
+        unsigned events;                /* EVENT_BIT()s of the kinds wanted */
+        const struct config *config;    /* its trusted_users */
+};
+
+struct journal_stats {
+        size_t n_matched;               /* entries passed to the callback */
+        size_t n_untrusted;             /* entries left out: _UID not trusted */
+};
+
+/* Calls fn for every wanted entry in journal order; fn returns 0 to go on or a
+ * negative errno to stop.  Prints the reason and returns a negative errno when
+ * the journal cannot be read. */
+int journal_query_run(const struct journal_query *q, int (*fn)(const struct logon_record *r, void *userdata),
+                      void *userdata, struct journal_stats *stats);
+
+/* Prints the note about left-out entries to stderr, when there were any. */
+void journal_stats_print(const struct journal_stats *stats);
+
+/* The options log, what-if and suggest share: --since (getopt value 'S'),
+ * --until ('U'), --directory ('D').  Returns -1 when opt was handled (or is not
+ * one of them: *handled false), or the usage exit code for a bad value. */
+#define JOURNAL_QUERY_OPTIONS \
+        { "since",     required_argument, NULL, 'S' }, \
+        { "until",     required_argument, NULL, 'U' }, \
+        { "directory", required_argument, NULL, 'D' }
+
+int journal_query_option(struct journal_query *q, const char *command, int opt, const char *value, bool *handled);

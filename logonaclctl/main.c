@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: MIT */
+/* logonaclctl: global options, the command table, usage and help. */
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ctl.h"
+#include "logonacl-build.h"
+
+static const struct ctl_command commands[] = {
+        { "add",     ctl_add,     "add ADDR...",
+          "approve addresses or CIDR blocks (edits the main approved file)" },
+        { "remove",  ctl_remove,  "remove ADDR...",
+          "remove entries from the main approved file" },
+        { "list",    ctl_list,    "list",
+          "print every approved entry with the file and line it comes from" },
+        { "check",   ctl_check,   "check",
+          "validate the configuration, the approved files and their permissions" },
+        { "reindex", ctl_reindex, "reindex",
+          "rebuild the approved list's index after a hand edit" },
+        { "test",    ctl_test,
+          "test --service S [--rhost R] [--user U] [--stage account|auth] [--channel C]",
+          "print the decision the module would make; logs nothing" },
+        { "log",     ctl_log,
+          "log [--activity allowed|blocked-and-logged] [--since T] [--until T] [--json] [--directory DIR]",
+          "print the audit trail from the journal" },
+        { "what-if", ctl_what_if,
+          "what-if --channel C [--action block-and-log|allow-and-log] [--since T] [--until T] [--directory DIR]",
+          "replay past logons against today's list: who would have been locked out" },
+        { "suggest", ctl_suggest,
+          "suggest [--channel C] [--since T] [--until T] [--directory DIR]",
+          "client addresses of past logons that are not approved yet" },
+};
+
+const struct ctl_command *ctl_command_find(const char *name) {
+        for (size_t i = 0; i < ELEMENTSOF(commands); i++)
+                if (strcmp(commands[i].name, name) == 0)
+                        return &commands[i];
+        return NULL;
+}
+
+static void print_usage_line(FILE *f, const char *command) {
+        const struct ctl_command *c = command ? ctl_command_find(command) : NULL;
+        fprintf(f, "Usage: logonaclctl [--config PATH] %s\n", c ? c->usage : "COMMAND [ARGS...]");
+}
+
+int ctl_usage_error(const char *command, const char *fmt, ...) {
+        va_list ap;
+
+        fputs("logonaclctl: ", stderr);
+        va_start(ap, fmt);
+        vfprintf(stderr, fmt, ap);
+        va_end(ap);
+        fputc('\n', stderr);
+        print_usage_line(stderr, command);
+        return EXIT_USAGE;
+}
+
+int ctl_option_error(const char *command, int opt, char **argv) {
+        if (opt == ':')
+                return ctl_usage_error(command, "option '%s' needs a value", argv[optind - 1]);
+        return ctl_usage_error(command, "unknown option '%s'", argv[optind - 1]);
+}
+
+int ctl_command_help(const char *command) {
+        print_usage_line(stdout, command);
+        return EXIT_OK;
+}
+
+static int help(void) {
+        printf("Usage: logonaclctl [--config PATH] COMMAND [ARGS...]\n"
+               "\n"
+               "Administers logonacl: the approved IP address list, decisions, the audit trail.\n"
+               "\n"
+               "Options (before the command):\n"
+               "  --config PATH   configuration file (default %s)\n"
+               "  --help          print this help\n"
+               "  --version       print the version\n"
+               "\n"
+               "Commands:\n", LOGONACL_CONF_PATH);
+        for (size_t i = 0; i < ELEMENTSOF(commands); i++)
+                printf("  %s\n      %s\n", commands[i].usage, commands[i].summary);
+        printf("\n"
+               "Times (--since, --until): \"YYYY-MM-DD\", \"YYYY-MM-DD HH:MM[:SS]\" (local time),\n"
+               "\"@SECONDS\" (Unix time), or relative to now: \"-30m\", \"-24h\", \"-7d\", \"-2w\".\n"
+               "\n"
+               "Exit status: 0 ok, 1 invalid input or failed check, 2 usage,\n"
+               "3 (what-if) someone would be locked out.\n");
+        return EXIT_OK;
+}
+
+int main(int argc, char **argv) {
+        static const struct option options[] = {
+                { "config",  required_argument, NULL, 'c' },
+                { "help",    no_argument,       NULL, 'h' },
+                { "version", no_argument,       NULL, 'V' },
+                {}
+        };
+        struct ctl ctl = { .config_path = LOGONACL_CONF_PATH };
+        int opt;
+
+        /* "+": stop at the command; its options are its own. */
+        opterr = 0;
+        while ((opt = getopt_long(argc, argv, "+:h", options, NULL)) >= 0)
+                switch (opt) {
+                case 'c':
+                        if (!*optarg)
+                                return ctl_usage_error(NULL, "--config needs a path");
+                        ctl.config_path = optarg;
+                        break;
+                case 'h':
+                        return help();
+                case 'V':
+                        printf("logonaclctl %s\n", LOGONACL_VERSION);
+                        return EXIT_OK;
+                default:
+                        return ctl_option_error(NULL, opt, argv);
+                }
+
+        if (optind >= argc)
+                return ctl_usage_error(NULL, "no command given");
+
+        const struct ctl_command *command = ctl_command_find(argv[optind]);
+        if (!command)
+                return ctl_usage_error(NULL, "unknown command '%s'", argv[optind]);
+
+        /* The command parses its own options from argv[0] = its name. */
+        argc -= optind;
+        argv += optind;
+        optind = 0;
+        int r = command->run(&ctl, argc, argv);
+
+        if (fflush(stdout) != 0 || ferror(stdout)) {
+                fprintf(stderr, "logonaclctl: cannot write the output: %s\n", strerror(errno));
+                return r == EXIT_OK ? EXIT_INVALID : r;
+        }
+        return r;
+}

@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/* Counting journal entries by a key of one or two byte strings (client address,
+ * user), for what-if and suggest.  A balanced tree (tsearch), so a journal with
+ * many distinct hostile user names costs n log n, not n². */
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct tally;
+
+struct tally_item {
+        char *a, *b;                    /* the key parts, NUL-terminated copies */
+        size_t a_len, b_len;
+        uint64_t count;
+        uint64_t count_authenticated;   /* entries of the account stage */
+        uint64_t last_usec;             /* newest entry */
+        struct tally *sub;              /* a nested tally (suggest: users of an address) */
+};
+
+struct tally *tally_new(void);
+/* Counts one entry under (a, b); the item, or NULL on allocation failure. */
+struct tally_item *tally_add(struct tally *t, const char *a, size_t a_len, const char *b, size_t b_len,
+                             uint64_t when_usec, int authenticated);
+size_t tally_size(const struct tally *t);
+/* The items, most counted first, then newest, then by key; *ret freed by the caller. */
+int tally_sorted(const struct tally *t, struct tally_item ***ret, size_t *ret_n);
+void tally_free(struct tally *t);
