@@ -1,0 +1,227 @@
+"""Helpers for alertd's integration tests (run with /usr/bin/python3).
+
+Journal files with chosen times come from systemd-journal-remote fed export
+streams; mail goes to tests/lib/smtp_server.py; alertd runs from the build dir.
+"""
+
+import email
+import email.policy
+import glob
+import json
+import os
+import signal
+import struct
+import subprocess
+import sys
+import time
+
+import logonacl_test as lt
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SMTP_SERVER = os.path.join(HERE, "..", "lib", "smtp_server.py")
+JOURNAL_REMOTE = "/lib/systemd/systemd-journal-remote"
+PYTHON = "/usr/bin/python3"
+
+MID_LOGGED = "53a044f2764e49b6af7a20856db4de85"
+MID_BLOCKED = "d0cf6d6fb64045fc8f4061394c06dee8"
+MID_SUPPRESSED = "a596d6fe7bfa4994828e72309e95d61e"
+MID_SENT = "77407cb02c2144519ecf4e8fa93fdebf"
+MID_NOT_SENT = "abf5688df9cf46118401b15268efea96"
+MID_FAILED = "ef6348b86f7a47499b508f6405ed6ee2"
+BOOT_ID = "0123456789abcdef0123456789abcdef"
+
+EVENT_TEXT = {
+    ("admin", False, "logged"): "Administrator logon logged",
+    ("admin", True, "logged"): "SSO portal user logon logged",
+    ("enduser", False, "logged"): "End user console user logon logged",
+    ("api", False, "logged"): "Logged API access",
+    ("admin", False, "blocked"): "Administrator logon blocked",
+    ("admin", True, "blocked"): "SSO portal user logon blocked",
+    ("enduser", False, "blocked"): "End user console user logon blocked",
+    ("api", False, "blocked"): "Blocked API access",
+}
+
+
+def alertd_exe():
+    return os.path.join(lt.build_dir(), "alertd", "logonacl-alertd")
+
+
+def export_field(name, value):
+    if isinstance(value, str):
+        value = value.encode("utf-8", "surrogateescape")
+    if any(c < 0x20 for c in value):
+        return name.encode() + b"\n" + struct.pack("<Q", len(value)) + value + b"\n"
+    return name.encode() + b"=" + value + b"\n"
+
+
+def export_entry(fields):
+    return b"".join(export_field(k, v) for k, v in fields.items()) + b"\n"
+
+
+def access(realtime_usec, user="john@example.com", client_ip="198.51.100.1", rhost=None, channel="enduser",
+           sso=False, kind="logged", host="host.example.com", uid=0, service="dovecot", boot_id=BOOT_ID):
+    """The fields of one module entry (SPEC §4) as journal-remote stores them."""
+    action = "allow-and-log" if kind == "logged" else "block-and-log"
+    return {
+        "__REALTIME_TIMESTAMP": str(realtime_usec),
+        "__MONOTONIC_TIMESTAMP": str(realtime_usec),
+        "_BOOT_ID": boot_id,
+        "_HOSTNAME": host,
+        "_UID": str(uid),
+        "_TRANSPORT": "journal",
+        "SYSLOG_IDENTIFIER": "pam_logonacl",
+        "MESSAGE_ID": MID_LOGGED if kind == "logged" else MID_BLOCKED,
+        "PRIORITY": "5" if kind == "logged" else "4",
+        "MESSAGE": "logonacl test entry",
+        "LOGONACL_EVENT": EVENT_TEXT[(channel, sso, kind)],
+        "LOGONACL_ACTIVITY": "blocked-and-logged",
+        "LOGONACL_CHANNEL": channel,
+        "LOGONACL_ACTION": action,
+        "LOGONACL_RESULT": "allowed" if kind == "logged" else "blocked",
+        "LOGONACL_APPROVED": "no",
+        "LOGONACL_USER": user,
+        "LOGONACL_RHOST": client_ip if rhost is None else rhost,
+        "LOGONACL_CLIENT_IP": client_ip,
+        "LOGONACL_SERVICE": service,
+        "LOGONACL_STAGE": "account",
+        "LOGONACL_INLINE": "no",
+        "LOGONACL_SSO": "yes" if sso else "no",
+    }
+
+
+def make_journal(path, entries):
+    """Appends entries to the journal file path (must end in .journal) and checks all were written."""
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    data = b"".join(export_entry(e) for e in entries)
+    r = subprocess.run([JOURNAL_REMOTE, "-o", path, "-"], input=data, capture_output=True)
+    err = r.stderr.decode(errors="replace")
+    want = "writing %d entries" % len(entries)
+    if want not in err:
+        raise RuntimeError("journal-remote did not write all entries: %s" % err)
+
+
+def usec(text, offset_hours=0):
+    """'2023-11-01 12:26:46' in a zone offset_hours east of UTC -> realtime usec."""
+    import calendar
+    t = time.strptime(text, "%Y-%m-%d %H:%M:%S")
+    return (calendar.timegm(t) - offset_hours * 3600) * 1000000
+
+
+def write_config(folder, **alert):
+    """A logonacl.conf with an [alert] section, in a root-owned 0755 folder."""
+    os.makedirs(folder, exist_ok=True)
+    os.chmod(folder, 0o755)
+    lines = ["[alert]"] + ["%s = %s" % (k, v) for k, v in alert.items()]
+    return lt.write_file(os.path.join(folder, "logonacl.conf"), "\n".join(lines) + "\n", 0o644)
+
+
+class SmtpServer:
+    """tests/lib/smtp_server.py in a folder of its own."""
+
+    def __init__(self, folder, *args, port=None):
+        self.folder = folder
+        self.maildir = os.path.join(folder, "mail")
+        self.port_file = os.path.join(folder, "port")
+        self.args = list(args)
+        self.port = port
+        self.proc = None
+
+    def start(self):
+        if os.path.exists(self.port_file):
+            os.unlink(self.port_file)
+        cmd = [PYTHON, SMTP_SERVER, "--maildir", self.maildir, "--port-file", self.port_file] + self.args
+        if self.port:
+            cmd += ["--port", str(self.port)]
+        with open(os.path.join(self.folder, "smtp.err"), "ab") as err:
+            self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err)
+        deadline = time.monotonic() + 15
+        while not os.path.exists(self.port_file):
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("SMTP server did not start: " + open(os.path.join(self.folder, "smtp.err")).read())
+            time.sleep(0.05)
+        self.port = int(open(self.port_file).read())
+        return self
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    def messages(self):
+        """[(raw bytes, parsed message, envelope dict)] in arrival order."""
+        out = []
+        for eml in sorted(glob.glob(os.path.join(self.maildir, "[0-9]*.eml"))):
+            meta = json.load(open(eml[:-4] + ".json"))
+            raw = open(eml, "rb").read()
+            out.append((raw, email.message_from_bytes(raw, policy=email.policy.default), meta))
+        return out
+
+    def wait_count(self, n, timeout=10.0):
+        deadline = time.monotonic() + timeout
+        while True:
+            m = self.messages()
+            if len(m) >= n or time.monotonic() > deadline:
+                return m
+            time.sleep(0.05)
+
+    def attempts(self):
+        try:
+            return [l.split() for l in open(os.path.join(self.maildir, "attempts.log"))]
+        except FileNotFoundError:
+            return []
+
+
+def body_lines(msg):
+    return msg.get_content().splitlines()
+
+
+def labelled(msg):
+    """{label: value} of the body's 'Label: value' lines."""
+    out = {}
+    for line in body_lines(msg):
+        if ": " in line:
+            k, v = line.split(": ", 1)
+            out.setdefault(k, v)
+    return out
+
+
+def run_alertd(config, state, *args, directory=None, timeout=60, check=True):
+    cmd = [alertd_exe(), "--config", config, "--state", state] + list(args)
+    if directory:
+        cmd += ["--directory", directory]
+    r = subprocess.run(cmd, capture_output=True, timeout=timeout)
+    if check and r.returncode != 0:
+        raise AssertionError("alertd failed (%d): %s" % (r.returncode, r.stderr.decode(errors="replace")))
+    return r
+
+
+def start_alertd(config, state, *args, directory=None):
+    cmd = [alertd_exe(), "--config", config, "--state", state] + list(args)
+    if directory:
+        cmd += ["--directory", directory]
+    return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def split_printed(out):
+    """--print output -> list of parsed messages."""
+    parts = out.split(b"\r\n.\r\n")
+    return [email.message_from_bytes(p + b"\r\n", policy=email.policy.default) for p in parts if p.strip()]
+
+
+def own_entries(cursor, *matches, count=None, timeout=5.0):
+    return lt.journal_entries("SYSLOG_IDENTIFIER=logonacl-alertd", *matches, after_cursor=cursor, count=count,
+                              timeout=timeout)
+
+
+def state_of(path):
+    return dict(l.rstrip("\n").split("=", 1) for l in open(path) if "=" in l and not l.startswith("#"))
