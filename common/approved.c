@@ -29,7 +29,10 @@ struct builder {
         struct approved_record *entries;
         size_t n_entries, cap_entries;
         char **sources;
+        struct approved_stamp *source_stamps;   /* parallel to sources */
         size_t n_sources, cap_sources;
+        struct approved_stamp dir_stamp;
+        bool stamped;
         size_t n_errors, max_errors;
         bool allow_private;
         struct diag_list *diags;
@@ -40,6 +43,19 @@ static void builder_free(struct builder *b) {
         for (size_t i = 0; i < b->n_sources; i++)
                 free(b->sources[i]);
         free(b->sources);
+        free(b->source_stamps);
+}
+
+void approved_stamp_from_stat(struct approved_stamp *s, const struct stat *st) {
+        *s = (struct approved_stamp) {
+                .dev = (uint64_t) st->st_dev,
+                .ino = (uint64_t) st->st_ino,
+                .size = (uint64_t) st->st_size,
+                .mtime_ns = (int64_t) st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec,
+                .ctime_ns = (int64_t) st->st_ctim.tv_sec * 1000000000 + st->st_ctim.tv_nsec,
+                .mode = (uint32_t) st->st_mode,
+                .uid = (uint32_t) st->st_uid,
+        };
 }
 
 static bool builder_full(const struct builder *b) {
@@ -109,11 +125,16 @@ static int builder_add_source(struct builder *b, const char *name) {
                 if (!n)
                         return -ENOMEM;
                 b->sources = n;
+                struct approved_stamp *st = realloc(b->source_stamps, cap * sizeof *st);
+                if (!st)
+                        return -ENOMEM;
+                b->source_stamps = st;
                 b->cap_sources = cap;
         }
         char *copy = strdup(name);
         if (!copy)
                 return -ENOMEM;
+        b->source_stamps[b->n_sources] = (struct approved_stamp) {};
         b->sources[b->n_sources++] = copy;
         return (int) (b->n_sources - 1);
 }
@@ -192,7 +213,7 @@ static int parse_buffer(struct builder *b, const char *data, size_t size, uint32
 
 /* The whole file in one buffer: one read() loop, no mmap (a file truncated under
  * a mapping would kill the PAM host with SIGBUS). */
-static int read_file(struct builder *b, const char *path, char **ret, size_t *ret_size) {
+static int read_file(struct builder *b, const char *path, char **ret, size_t *ret_size, struct approved_stamp *stamp) {
         _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
         if (fd < 0)
                 return report_file(b, -errno, "%s: cannot open: %s", path, strerror(errno));
@@ -204,6 +225,7 @@ static int read_file(struct builder *b, const char *path, char **ret, size_t *re
                 return report_file(b, -EINVAL, "%s: not a regular file", path);
         if ((uint64_t) st.st_size > APPROVED_FILE_MAX)
                 return report_file(b, -EFBIG, "%s: larger than %zu bytes", path, APPROVED_FILE_MAX);
+        approved_stamp_from_stat(stamp, &st);
 
         size_t cap = (size_t) st.st_size + 1, size = 0;
         _cleanup_free_ char *data = malloc(cap);
@@ -249,7 +271,7 @@ static int load_file(struct builder *b, const char *path, bool check_perms) {
 
         _cleanup_free_ char *data = NULL;
         size_t size = 0;
-        int r = read_file(b, path, &data, &size);
+        int r = read_file(b, path, &data, &size, &b->source_stamps[source]);
         if (r < 0)
                 return r;
         return parse_buffer(b, data, size, (uint32_t) source);
@@ -270,10 +292,17 @@ static void free_names(char **names, size_t n) {
         free(names);
 }
 
-/* The *.list regular files of dir, sorted by strcmp; a missing dir has none. */
 int approved_dropins(const char *dir, bool check_perms, char ***ret, size_t *ret_n, char reason[1024]) {
+        struct approved_stamp unused;
+        return approved_dropins_stamped(dir, check_perms, ret, ret_n, reason, &unused);
+}
+
+/* The *.list regular files of dir, sorted by strcmp; a missing dir has none. */
+int approved_dropins_stamped(const char *dir, bool check_perms, char ***ret, size_t *ret_n, char reason[1024],
+                             struct approved_stamp *dir_stamp) {
         *ret = NULL;
         *ret_n = 0;
+        *dir_stamp = (struct approved_stamp) {};
         if (!dir || !*dir)
                 return 0;
 
@@ -285,6 +314,14 @@ int approved_dropins(const char *dir, bool check_perms, char ***ret, size_t *ret
                 snprintf(reason, 1024, "%s: cannot open folder: %s", dir, strerror(errno));
                 return r;
         }
+        struct stat st;
+        if (fstat(dirfd(d), &st) < 0) {
+                int r = -errno;
+                snprintf(reason, 1024, "%s: cannot stat folder: %s", dir, strerror(errno));
+                closedir(d);
+                return r;
+        }
+        approved_stamp_from_stat(dir_stamp, &st);
         if (check_perms) {
                 char why[SAFE_PATH_REASON_MAX];
                 int r = safe_path_check_dir(dir, why);
@@ -302,7 +339,6 @@ int approved_dropins(const char *dir, bool check_perms, char ***ret, size_t *ret
         while ((errno = 0, de = readdir(d))) {
                 if (!is_list_name(de->d_name))
                         continue;
-                struct stat st;
                 if (fstatat(dirfd(d), de->d_name, &st, check_perms ? AT_SYMLINK_NOFOLLOW : 0) < 0 ||
                     (!S_ISREG(st.st_mode) && !(check_perms && S_ISLNK(st.st_mode))))
                         continue;       /* symlinks reach safe_path, which names them */
@@ -330,7 +366,8 @@ int approved_dropins(const char *dir, bool check_perms, char ***ret, size_t *ret
                 free_names(names, n);
                 return r;
         }
-        qsort(names, n, sizeof *names, cmp_strings);
+        if (n > 1)
+                qsort(names, n, sizeof *names, cmp_strings);
         *ret = names;
         *ret_n = n;
         return 0;
@@ -555,8 +592,10 @@ static int builder_finish(struct builder *b, struct approved_list **ret) {
 
         struct approved_list *l = calloc(1, sizeof *l);
         uint32_t *bucket = s.n >= BUCKETS_MIN_SEGMENTS ? build_buckets(s.first, s.n) : NULL;
-        if (!l || (s.n >= BUCKETS_MIN_SEGMENTS && !bucket)) {
+        struct approved_stamp *stamps = b->stamped ? malloc((b->n_sources + 1) * sizeof *stamps) : NULL;
+        if (!l || (s.n >= BUCKETS_MIN_SEGMENTS && !bucket) || (b->stamped && !stamps)) {
                 free(l);
+                free(stamps);
                 free(bucket);
                 free(s.first);
                 free(s.last);
@@ -564,7 +603,17 @@ static int builder_finish(struct builder *b, struct approved_list **ret) {
                 return -ENOMEM;
         }
 
+        if (stamps) {
+                stamps[0] = b->source_stamps[0];
+                stamps[1] = b->dir_stamp;
+                for (size_t i = 1; i < b->n_sources; i++)
+                        stamps[i + 1] = b->source_stamps[i];
+        }
+
         *l = (struct approved_list) {
+                .n_stamps = stamps ? b->n_sources + 1 : 0,
+                .stamps = stamps,
+                .allow_private = b->allow_private,
                 .n_segments = s.n,
                 .seg_first = s.first,
                 .seg_last = s.last,
@@ -616,7 +665,7 @@ int approved_list_load(const char *main_file, const char *dir, bool allow_privat
         if (r < 0)
                 return r;
 
-        r = approved_dropins(dir, check_perms, &dropins, &n_dropins, reason);
+        r = approved_dropins_stamped(dir, check_perms, &dropins, &n_dropins, reason, &b.dir_stamp);
         if (r < 0)
                 return report_file(&b, r, "%s", reason);
 
@@ -627,6 +676,7 @@ int approved_list_load(const char *main_file, const char *dir, bool allow_privat
                 return r;
         if (b.n_errors > 0)
                 return -EINVAL;
+        b.stamped = true;
         return builder_finish(&b, ret);
 }
 
@@ -663,12 +713,14 @@ bool approved_list_match(const struct approved_list *l, addr128 addr, struct app
                 uint32_t k = approved_bucket_key(addr);
                 lo = l->bucket[k];
                 hi = l->bucket[k + 1];
+                if (lo > hi || hi > l->n_segments)
+                        return false;           /* a damaged index never reads out of bounds */
         }
         size_t end = search(l->seg_first, lo, hi, addr);
         if (end == 0)
                 return false;
         size_t i = end - 1;
-        if (addr128_cmp(addr, l->seg_last[i]) > 0)
+        if (addr128_cmp(addr, l->seg_last[i]) > 0 || l->seg_entry[i] >= l->n_entries)
                 return false;
         if (info)
                 record_info(l, l->seg_entry[i], info);
@@ -697,6 +749,7 @@ void approved_list_free(struct approved_list *l) {
                 free((void *) l->seg_entry);
                 free((void *) l->bucket);
                 free((void *) l->entries);
+                free((void *) l->stamps);
                 for (size_t i = 0; i < l->n_sources; i++)
                         free((void *) l->sources[i]);
         }

@@ -1,9 +1,51 @@
 /* SPDX-License-Identifier: MIT */
-/* First step: no index yet, so every reader parses the text (always correct). */
+/* The compiled approved list: the arrays of struct approved_list written to one
+ * file and mapped back read-only, so a logon with a million entries costs a few
+ * stat calls and page faults instead of a 20 MB parse.  The file is trusted only
+ * as far as its bounds are checked: every offset and count is validated before
+ * use, and the matcher itself never indexes beyond the arrays. */
+
 #include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "approved_index.h"
+#include "approved_layout.h"
+#include "safe_path.h"
+
+#define INDEX_MAGIC "LACLIDX\n"
+#define INDEX_VERSION 1
+#define INDEX_BYTE_ORDER UINT32_C(0x01020304)
+#define INDEX_ALIGN 64
+#define INDEX_SOURCES_MAX 100000
+
+/* All offsets are from the start of the file and INDEX_ALIGN-aligned. */
+struct index_header {
+        char magic[8];
+        uint32_t version;
+        uint32_t byte_order;
+        uint32_t header_size;
+        uint32_t allow_private;
+        uint64_t file_size;
+        uint64_t n_sources;             /* stamps: n_sources + 1 */
+        uint64_t stamps_off;
+        uint64_t source_names_off;      /* n_sources x {offset, length} into the file */
+        uint64_t n_entries, entries_off;
+        uint64_t n_segments, seg_first_off, seg_last_off, seg_entry_off;
+        uint64_t bucket_off;            /* 0: no buckets */
+        uint64_t reserved[4];
+};
+
+struct index_name {
+        uint64_t off, len;              /* the name, then a NUL */
+};
 
 char *approved_index_path(const char *approved_file) {
         char *p = NULL;
@@ -12,10 +54,310 @@ char *approved_index_path(const char *approved_file) {
         return p;
 }
 
+static int write_all(int fd, const void *data, size_t len) {
+        const char *p = data;
+        while (len > 0) {
+                ssize_t k = write(fd, p, len);
+                if (k < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                p += k;
+                len -= (size_t) k;
+        }
+        return 0;
+}
+
+static uint64_t align_up(uint64_t v) {
+        return (v + INDEX_ALIGN - 1) & ~(uint64_t) (INDEX_ALIGN - 1);
+}
+
+/* One section: its offset in the layout being planned. */
+static uint64_t plan(uint64_t *cursor, uint64_t size) {
+        uint64_t off = align_up(*cursor);
+        *cursor = off + size;
+        return off;
+}
+
+/* Writes data at off, padding with zeros from the current position *pos. */
+static int write_at(int fd, uint64_t *pos, uint64_t off, const void *data, size_t len) {
+        static const char zeros[INDEX_ALIGN];
+        if (off > *pos) {
+                int r = write_all(fd, zeros, (size_t) (off - *pos));
+                if (r < 0)
+                        return r;
+        }
+        int r = write_all(fd, data, len);
+        if (r < 0)
+                return r;
+        *pos = off + len;
+        return 0;
+}
+
+static int write_index_fd(int fd, const struct approved_list *l) {
+        struct index_header h = {
+                .magic = INDEX_MAGIC,
+                .version = INDEX_VERSION,
+                .byte_order = INDEX_BYTE_ORDER,
+                .header_size = sizeof(struct index_header),
+                .allow_private = l->allow_private,
+                .n_sources = l->n_sources,
+                .n_entries = l->n_entries,
+                .n_segments = l->n_segments,
+        };
+
+        uint64_t cursor = sizeof h;
+        h.stamps_off = plan(&cursor, l->n_stamps * sizeof(struct approved_stamp));
+        h.source_names_off = plan(&cursor, l->n_sources * sizeof(struct index_name));
+        _cleanup_free_ struct index_name *names = calloc(l->n_sources ?: 1, sizeof *names);
+        if (!names)
+                return -ENOMEM;
+        for (size_t i = 0; i < l->n_sources; i++) {
+                names[i].len = strlen(l->sources[i]);
+                names[i].off = cursor;
+                cursor += names[i].len + 1;
+        }
+        h.entries_off = plan(&cursor, l->n_entries * sizeof(struct approved_record));
+        h.seg_first_off = plan(&cursor, l->n_segments * sizeof(addr128));
+        h.seg_last_off = plan(&cursor, l->n_segments * sizeof(addr128));
+        h.seg_entry_off = plan(&cursor, l->n_segments * sizeof(uint32_t));
+        if (l->bucket)
+                h.bucket_off = plan(&cursor, (APPROVED_BUCKETS + 1) * sizeof(uint32_t));
+        h.file_size = cursor;
+
+        uint64_t pos = 0;
+        int r = write_at(fd, &pos, 0, &h, sizeof h);
+        if (r >= 0)
+                r = write_at(fd, &pos, h.stamps_off, l->stamps, l->n_stamps * sizeof(struct approved_stamp));
+        if (r >= 0)
+                r = write_at(fd, &pos, h.source_names_off, names, l->n_sources * sizeof *names);
+        for (size_t i = 0; r >= 0 && i < l->n_sources; i++)
+                r = write_at(fd, &pos, names[i].off, l->sources[i], names[i].len + 1);
+        if (r >= 0)
+                r = write_at(fd, &pos, h.entries_off, l->entries, l->n_entries * sizeof(struct approved_record));
+        if (r >= 0)
+                r = write_at(fd, &pos, h.seg_first_off, l->seg_first, l->n_segments * sizeof(addr128));
+        if (r >= 0)
+                r = write_at(fd, &pos, h.seg_last_off, l->seg_last, l->n_segments * sizeof(addr128));
+        if (r >= 0)
+                r = write_at(fd, &pos, h.seg_entry_off, l->seg_entry, l->n_segments * sizeof(uint32_t));
+        if (r >= 0 && l->bucket)
+                r = write_at(fd, &pos, h.bucket_off, l->bucket, (APPROVED_BUCKETS + 1) * sizeof(uint32_t));
+        return r;
+}
+
+static int fsync_parent(const char *path) {
+        _cleanup_free_ char *copy = strdup(path);
+        if (!copy)
+                return -ENOMEM;
+        _cleanup_close_ int dfd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd < 0)
+                return -errno;
+        return fsync(dfd) < 0 ? -errno : 0;
+}
+
 int approved_index_write(const struct approved_list *l, const char *main_file, const char *dir, bool allow_private) {
-        return -EOPNOTSUPP;
+        /* Only a list read from these very files has stamps that describe them. */
+        if (!l || l->n_stamps != l->n_sources + 1 || l->n_sources == 0 || strcmp(l->sources[0], main_file) != 0 ||
+            l->allow_private != allow_private)
+                return -EINVAL;
+
+        _cleanup_free_ char *path = approved_index_path(main_file);
+        _cleanup_free_ char *tmp = NULL;
+        if (!path || asprintf(&tmp, "%s.XXXXXX", path) < 0)
+                return -ENOMEM;
+
+        int fd = mkostemp(tmp, O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        int r = fchmod(fd, 0644) < 0 ? -errno : 0;
+        if (r >= 0)
+                r = write_index_fd(fd, l);
+        if (r >= 0 && fsync(fd) < 0)
+                r = -errno;
+        if (close(fd) < 0 && r >= 0)
+                r = -errno;
+        if (r >= 0 && rename(tmp, path) < 0)
+                r = -errno;
+        if (r < 0) {
+                unlink(tmp);
+                return r;
+        }
+        return fsync_parent(path);
+}
+
+/* A section of count items of size bytes at off lies inside the file. */
+static bool section_ok(const struct index_header *h, uint64_t off, uint64_t count, uint64_t size) {
+        if (off % INDEX_ALIGN != 0 || off < sizeof *h || off > h->file_size)
+                return false;
+        if (count > (h->file_size - off) / size)
+                return false;
+        return true;
+}
+
+static bool stamp_equal(const struct approved_stamp *a, const struct approved_stamp *b) {
+        return memcmp(a, b, sizeof *a) == 0;
+}
+
+static int stamp_path(const char *path, struct approved_stamp *ret) {
+        struct stat st;
+        if (stat(path, &st) < 0)
+                return -errno;
+        approved_stamp_from_stat(ret, &st);
+        return 0;
+}
+
+/* Every source as it is now against the stamps in the index. */
+static int check_fresh(const struct approved_list *l, const char *main_file, const char *dir) {
+        struct approved_stamp now;
+        char reason[1024];
+        char **dropins = NULL;
+        size_t n_dropins = 0;
+
+        if (strcmp(l->sources[0], main_file) != 0)
+                return -ESTALE;
+
+        if (stamp_path(main_file, &now) < 0 || !stamp_equal(&now, &l->stamps[0]))
+                return -ESTALE;
+
+        int r = approved_dropins_stamped(dir, false, &dropins, &n_dropins, reason, &now);
+        if (r < 0)
+                return -ESTALE;
+        r = 0;
+        if (!stamp_equal(&now, &l->stamps[1]) || n_dropins + 1 != l->n_sources)
+                r = -ESTALE;
+        for (size_t i = 0; r == 0 && i < n_dropins; i++)
+                if (strcmp(dropins[i], l->sources[i + 1]) != 0 || stamp_path(dropins[i], &now) < 0 ||
+                    !stamp_equal(&now, &l->stamps[i + 2]))
+                        r = -ESTALE;
+        for (size_t i = 0; i < n_dropins; i++)
+                free(dropins[i]);
+        free(dropins);
+
+        /* The text path checks approved_dir's folders; so does this one (the
+         * index's own check covers the main file's folders). */
+        if (r == 0 && dir && l->stamps[1].mode != 0) {
+                char why[SAFE_PATH_REASON_MAX];
+                r = safe_path_check_dir(dir, why);
+        }
+        return r;
+}
+
+/* The header and every section against the file size; sources as C strings. */
+static int validate(const struct index_header *h, const char *base, size_t size) {
+        if (size < sizeof *h || memcmp(h->magic, INDEX_MAGIC, 8) != 0)
+                return -EBADMSG;
+        if (h->version != INDEX_VERSION || h->byte_order != INDEX_BYTE_ORDER || h->header_size != sizeof *h)
+                return -EPROTO;
+        if (h->file_size != size || h->allow_private > 1)
+                return -EBADMSG;
+        if (h->n_sources == 0 || h->n_sources > INDEX_SOURCES_MAX || h->n_entries > UINT32_MAX ||
+            h->n_segments > 2 * h->n_entries + 1)
+                return -EBADMSG;
+        if (!section_ok(h, h->stamps_off, h->n_sources + 1, sizeof(struct approved_stamp)) ||
+            !section_ok(h, h->source_names_off, h->n_sources, sizeof(struct index_name)) ||
+            !section_ok(h, h->entries_off, h->n_entries, sizeof(struct approved_record)) ||
+            !section_ok(h, h->seg_first_off, h->n_segments, sizeof(addr128)) ||
+            !section_ok(h, h->seg_last_off, h->n_segments, sizeof(addr128)) ||
+            !section_ok(h, h->seg_entry_off, h->n_segments, sizeof(uint32_t)) ||
+            (h->bucket_off != 0 && !section_ok(h, h->bucket_off, APPROVED_BUCKETS + 1, sizeof(uint32_t))))
+                return -EBADMSG;
+
+        const struct index_name *names = (const void *) (base + h->source_names_off);
+        for (size_t i = 0; i < h->n_sources; i++) {
+                if (names[i].off >= size || names[i].len >= size - names[i].off || names[i].len >= PATH_MAX)
+                        return -EBADMSG;
+                const char *s = base + names[i].off;
+                if (s[names[i].len] != 0 || strlen(s) != names[i].len)
+                        return -EBADMSG;
+        }
+        return 0;
+}
+
+static int map_index(const char *path, void **ret_map, size_t *ret_size) {
+        char reason[SAFE_PATH_REASON_MAX];
+        int r = safe_path_check_file(path, reason);
+        if (r < 0)
+                return r == -ENOENT ? -ENOENT : r;
+
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW);
+        if (fd < 0)
+                return -errno;
+        struct stat st;
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        if (!S_ISREG(st.st_mode))
+                return -EBADMSG;
+        if ((uint64_t) st.st_size < sizeof(struct index_header) || (uint64_t) st.st_size > SIZE_MAX / 2)
+                return -EBADMSG;
+
+        void *map = mmap(NULL, (size_t) st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+        if (map == MAP_FAILED)
+                return -errno;
+        *ret_map = map;
+        *ret_size = (size_t) st.st_size;
+        return 0;
 }
 
 int approved_index_open(const char *main_file, const char *dir, bool allow_private, struct approved_list **ret) {
-        return -ENOENT;
+        _cleanup_free_ char *path = approved_index_path(main_file);
+        if (!path)
+                return -ENOMEM;
+
+        void *map;
+        size_t size;
+        int r = map_index(path, &map, &size);
+        if (r < 0)
+                return r;
+
+        const char *base = map;
+        const struct index_header *h = map;
+        r = validate(h, base, size);
+        if (r < 0) {
+                munmap(map, size);
+                return r;
+        }
+        if ((bool) h->allow_private != allow_private) {
+                munmap(map, size);
+                return -ESTALE;
+        }
+
+        struct approved_list *l = calloc(1, sizeof *l);
+        const char **sources = calloc(h->n_sources, sizeof *sources);
+        if (!l || !sources) {
+                free(l);
+                free(sources);
+                munmap(map, size);
+                return -ENOMEM;
+        }
+        const struct index_name *names = (const void *) (base + h->source_names_off);
+        for (size_t i = 0; i < h->n_sources; i++)
+                sources[i] = base + names[i].off;
+
+        *l = (struct approved_list) {
+                .n_segments = h->n_segments,
+                .seg_first = (const void *) (base + h->seg_first_off),
+                .seg_last = (const void *) (base + h->seg_last_off),
+                .seg_entry = (const void *) (base + h->seg_entry_off),
+                .bucket = h->bucket_off ? (const void *) (base + h->bucket_off) : NULL,
+                .n_entries = h->n_entries,
+                .entries = (const void *) (base + h->entries_off),
+                .n_sources = h->n_sources,
+                .sources = sources,
+                .n_stamps = h->n_sources + 1,
+                .stamps = (const void *) (base + h->stamps_off),
+                .allow_private = h->allow_private,
+                .mapped = true,
+                .map = map,
+                .map_size = size,
+        };
+
+        r = check_fresh(l, main_file, dir);
+        if (r < 0) {
+                approved_list_free(l);
+                return r;
+        }
+        *ret = l;
+        return 0;
 }

@@ -20,6 +20,14 @@ struct approved_record {
         uint8_t reserved[6];
 };
 
+/* Identity of a source file (or of approved_dir) when it was read: any change
+ * of content, replacement, chmod or chown changes one of these. */
+struct approved_stamp {
+        uint64_t dev, ino, size;
+        int64_t mtime_ns, ctime_ns;
+        uint32_t mode, uid;             /* mode 0: absent (a missing approved_dir) */
+};
+
 /* Buckets of the lookup accelerator: the segment range to search for an address
  * is [bucket[k], bucket[k + 1]] where k is the address's bucket key. */
 #define APPROVED_BUCKET_BITS 16
@@ -39,6 +47,12 @@ struct approved_list {
         size_t n_sources;
         const char **sources;           /* array always on the heap; strings heap or mapped */
 
+        /* stamps[0] main file, stamps[1] approved_dir, stamps[1 + i] sources[i] for i >= 1;
+         * n_stamps 0 when the list was not read from files (approved_list_parse_buffer). */
+        size_t n_stamps;
+        const struct approved_stamp *stamps;
+        bool allow_private;
+
         bool mapped;                    /* arrays live in map, else each one on the heap */
         void *map;
         size_t map_size;
@@ -56,3 +70,10 @@ static inline uint32_t approved_bucket_key(addr128 a) {
                 return 0xffff;
         return (1u << APPROVED_BUCKET_BITS) | (uint32_t) (a.hi >> 48);
 }
+
+struct stat;
+void approved_stamp_from_stat(struct approved_stamp *s, const struct stat *st);
+
+/* approved_dropins(), also giving approved_dir's stamp (all zero when missing). */
+int approved_dropins_stamped(const char *dir, bool check_perms, char ***ret, size_t *ret_n, char reason[1024],
+                             struct approved_stamp *dir_stamp);
