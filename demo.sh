@@ -152,7 +152,9 @@ account  required pam_permit.so
 EOF
 sed 's/^/    /' "$demo/etc/logonacl.conf"
 echo "  approved: $(grep -v '^#' "$demo/etc/approved")"
-"$ctl" --config "$demo/etc/logonacl.conf" check && echo "logonaclctl check: ok"
+ctlc() { echo "\$ logonaclctl $*"; "$ctl" --config "$demo/etc/logonacl.conf" "$@"; }
+ctlc check
+ctlc test --service "$service" --rhost "$unapproved_ip" --user "$demo_user"
 
 # ---------------------------------------------------------------- alertd at the tail
 # Without a state file alertd starts at the journal's tail (no mail for history).
@@ -187,6 +189,13 @@ journalctl --no-pager -q --since "$since" -o verbose --output-fields="$fields" \
 echo
 echo "\$ journalctl LOGONACL_ACTIVITY=blocked-and-logged --since $since"
 journalctl --no-pager -q --since "$since" LOGONACL_ACTIVITY=blocked-and-logged
+
+echo
+# On a machine with other logonacl traffic these also list it: they read the whole journal.
+ctlc suggest --channel admin --since "$since" 2>&1 | head -n 12
+echo
+ctlc what-if --channel admin --action block-and-log --since "$since" 2>&1 | head -n 12
+echo "(what-if exits 3 when someone would be locked out: not yet time for block-and-log)"
 
 # ---------------------------------------------------------------- the alert
 say "9. logonacl-alertd --once: the alert for $unapproved_ip"
