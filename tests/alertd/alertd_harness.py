@@ -139,7 +139,8 @@ class SmtpServer:
             if self.proc.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError("SMTP server did not start: " + open(os.path.join(self.folder, "smtp.err")).read())
             time.sleep(0.05)
-        self.port = int(open(self.port_file).read())
+        with open(self.port_file) as f:
+            self.port = int(f.read())
         return self
 
     def stop(self):
@@ -161,8 +162,10 @@ class SmtpServer:
         """[(raw bytes, parsed message, envelope dict)] in arrival order."""
         out = []
         for eml in sorted(glob.glob(os.path.join(self.maildir, "[0-9]*.eml"))):
-            meta = json.load(open(eml[:-4] + ".json"))
-            raw = open(eml, "rb").read()
+            with open(eml[:-4] + ".json") as f:
+                meta = json.load(f)
+            with open(eml, "rb") as f:
+                raw = f.read()
             out.append((raw, email.message_from_bytes(raw, policy=email.policy.default), meta))
         return out
 
@@ -176,7 +179,8 @@ class SmtpServer:
 
     def attempts(self):
         try:
-            return [l.split() for l in open(os.path.join(self.maildir, "attempts.log"))]
+            with open(os.path.join(self.maildir, "attempts.log")) as f:
+                return [l.split() for l in f]
         except FileNotFoundError:
             return []
 
@@ -199,7 +203,10 @@ def run_alertd(config, state, *args, directory=None, timeout=60, check=True):
     cmd = [alertd_exe(), "--config", config, "--state", state] + list(args)
     if directory:
         cmd += ["--directory", directory]
-    r = subprocess.run(cmd, capture_output=True, timeout=timeout)
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    out, err = p.communicate(timeout=timeout)
+    r = subprocess.CompletedProcess(cmd, p.returncode, out, err)
+    r.pid = p.pid
     if check and r.returncode != 0:
         raise AssertionError("alertd failed (%d): %s" % (r.returncode, r.stderr.decode(errors="replace")))
     return r
@@ -224,4 +231,5 @@ def own_entries(cursor, *matches, count=None, timeout=5.0):
 
 
 def state_of(path):
-    return dict(l.rstrip("\n").split("=", 1) for l in open(path) if "=" in l and not l.startswith("#"))
+    with open(path) as f:
+        return dict(l.rstrip("\n").split("=", 1) for l in f if "=" in l and not l.startswith("#"))

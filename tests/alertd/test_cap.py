@@ -59,7 +59,7 @@ class CapTest(unittest.TestCase):
                     os.unlink(os.path.join(self.smtp.maildir, f))
                 state = os.path.join(self.tmp, "state-" + zone.replace("/", "_"))
                 cursor = lt.journal_cursor()
-                run_alertd(self.config(timezone=zone), state, "--once", "--from-start", directory=self.jdir)
+                r = run_alertd(self.config(timezone=zone), state, "--once", "--from-start", directory=self.jdir)
                 mails = self.smtp.wait_count(len(SEED_SENT), timeout=5)
                 self.assertEqual(len(mails), len(SEED_SENT))
                 for (raw, msg, env), n in zip(mails, SEED_SENT):
@@ -83,8 +83,8 @@ class CapTest(unittest.TestCase):
                     self.assertEqual(labels, ["Account", "Time", "Client IP", "Access Activity", "Action Taken"])
                 self.assertEqual(mails[0][1]["Date"], "Wed, 01 Nov 2023 03:26:46 +0000")
                 # alertd's own entries: 11 sent, 4 not sent (entries 6, 7, 8, 14).
-                sent = own_entries(cursor, "MESSAGE_ID=" + MID_SENT, count=11)
-                not_sent = own_entries(cursor, "MESSAGE_ID=" + MID_NOT_SENT, count=4)
+                sent = own_entries(cursor, "MESSAGE_ID=" + MID_SENT, "_PID=%d" % r.pid, count=11)
+                not_sent = own_entries(cursor, "MESSAGE_ID=" + MID_NOT_SENT, "_PID=%d" % r.pid, count=4)
                 self.assertEqual(len(sent), 11)
                 self.assertEqual(len(not_sent), 4)
                 self.assertEqual(sorted(int(e["LOGONACL_WINDOW_COUNT"]) for e in sent), [1, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5])
@@ -157,11 +157,11 @@ class CapTest(unittest.TestCase):
                    access(t0 + 3000000, user="later")]
         make_journal(os.path.join(self.jdir, "x.journal"), entries)
         cursor = lt.journal_cursor()
-        run_alertd(self.config(), os.path.join(self.tmp, "st"), "--once", "--from-start", directory=self.jdir)
+        r = run_alertd(self.config(), os.path.join(self.tmp, "st"), "--once", "--from-start", directory=self.jdir)
         mails = self.smtp.wait_count(3)
         notes = ["journald dropped 7 message(s)" in m.get_content() for _, m, _ in mails]
         self.assertEqual(notes, [False, True, False])
-        own = own_entries(cursor, "LOGONACL_ALERTD_EVENT=journal-dropped", count=1)
+        own = own_entries(cursor, "LOGONACL_ALERTD_EVENT=journal-dropped", "_PID=%d" % r.pid, count=1)
         self.assertEqual([e["LOGONACL_JOURNAL_DROPPED"] for e in own], ["7"])
         self.assertEqual(own[0]["LOGONACL_DROPPED_UNIT"], "sshd.service")
 

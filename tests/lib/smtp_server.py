@@ -11,7 +11,8 @@ CRLF kept) and DIR/NNNN.json (envelope: mail_from, rcpt_tos, tls, auth_user,
 received_at).  Every DATA attempt, accepted or not, is one line in
 DIR/attempts.log ("<n> <reply> <monotonic>").  --script gives the reply to
 successive DATA commands ("ok" accepts; "stall" waits --stall-seconds, then
-accepts); past its end every message is accepted.  The port is written to
+answers 451 without keeping the message, as a server whose client gave up
+would); past its end every message is accepted.  The port is written to
 --port-file once the server answers.  SIGTERM stops it.
 """
 
@@ -63,6 +64,7 @@ class Handler:
             return REPLIES[step]
         if step == "stall":
             await asyncio.sleep(self.args.stall_seconds)
+            return REPLIES["451"]
         self.accepted += 1
         base = os.path.join(self.args.maildir, "%04d" % self.accepted)
         meta = {

@@ -1,0 +1,175 @@
+"""alertd: position and window survive restarts, SIGTERM and SIGKILL (SPEC §5)."""
+
+import os
+import random
+import signal
+import subprocess
+import time
+import unittest
+
+import logonacl_test as lt
+from alertd_harness import *
+
+MIN = 60 * 1000000
+HOUR = 60 * MIN
+T0 = usec("2023-11-01 00:00:00")
+
+
+def message_id(e):
+    return "<logonacl.%s.%x.%x@%s>" % (e["_BOOT_ID"], int(e["__MONOTONIC_TIMESTAMP"]),
+                                        int(e["__REALTIME_TIMESTAMP"]), e["_HOSTNAME"])
+
+
+def expected_alerts(entries, threshold):
+    """The cap of SPEC §5 written the simple way, for comparison."""
+    start, sent, out = None, 0, []
+    for e in entries:
+        t = int(e["__REALTIME_TIMESTAMP"])
+        if start is None or t - start >= 24 * HOUR:
+            start, sent = t, 0
+        if sent < threshold:
+            sent += 1
+            out.append(message_id(e))
+    return out
+
+
+class ResumeTest(unittest.TestCase):
+    def setUp(self):
+        self.tmp_cm = lt.root_tmpdir("alertd-resume-")
+        self.tmp = self.tmp_cm.__enter__()
+        self.jdir = os.path.join(self.tmp, "journal")
+        self.jfile = os.path.join(self.jdir, "x.journal")
+        self.state = os.path.join(self.tmp, "alertd.state")
+        self.smtp = SmtpServer(self.tmp).start()
+
+    def tearDown(self):
+        self.smtp.stop()
+        self.tmp_cm.__exit__(None, None, None)
+
+    def config(self, **kw):
+        alert = {"email": "secops@example.com", "threshold": "5", "smtp_url": "smtp://127.0.0.1:%d" % self.smtp.port,
+                 "smtp_starttls": "no"}
+        alert.update(kw)
+        return write_config(os.path.join(self.tmp, "conf"), **alert)
+
+    def accounts(self):
+        return [labelled(m)["Account"] for _, m, _ in self.smtp.messages()]
+
+    def test_restart_mid_window_keeps_the_cap(self):
+        make_journal(self.jfile, [access(T0 + i * MIN, user="first%d" % i) for i in range(3)])
+        run_alertd(self.config(), self.state, "--once", "--from-start", directory=self.jdir)
+        self.assertEqual(len(self.smtp.wait_count(3)), 3)
+        make_journal(self.jfile, [access(T0 + (10 + i) * MIN, user="second%d" % i) for i in range(5)])
+        run_alertd(self.config(), self.state, "--once", directory=self.jdir)
+        time.sleep(0.3)
+        self.assertEqual(self.accounts(), ["first0", "first1", "first2", "second0", "second1"])
+        st = state_of(self.state)
+        self.assertEqual((st["window_sent"], st["window_suppressed"], st["pending"]), ("5", "3", "no"))
+        # A third run with nothing new sends nothing.
+        run_alertd(self.config(), self.state, "--once", directory=self.jdir)
+        time.sleep(0.3)
+        self.assertEqual(len(self.smtp.messages()), 5)
+
+    def test_first_start_begins_at_the_tail(self):
+        make_journal(self.jfile, [access(T0 + i * MIN, user="history%d" % i) for i in range(3)])
+        run_alertd(self.config(), self.state, "--once", directory=self.jdir)
+        make_journal(self.jfile, [access(T0 + 10 * MIN, user="new")])
+        run_alertd(self.config(), self.state, "--once", directory=self.jdir)
+        self.assertEqual([labelled(m)["Account"] for _, m, _ in self.smtp.wait_count(1)], ["new"])
+        time.sleep(0.3)
+        self.assertEqual(self.accounts(), ["new"])
+
+    def test_vacuumed_position_restarts_at_head(self):
+        make_journal(self.jfile, [access(T0 + i * MIN, user="old%d" % i) for i in range(2)])
+        run_alertd(self.config(), self.state, "--once", "--from-start", directory=self.jdir)
+        self.smtp.wait_count(2)
+        os.unlink(self.jfile)       # vacuumed: the saved entry is gone
+        make_journal(os.path.join(self.jdir, "y.journal"), [access(T0 + (5 + i) * MIN, user="new%d" % i) for i in range(2)])
+        cursor = lt.journal_cursor()
+        r = run_alertd(self.config(), self.state, "--once", directory=self.jdir)
+        self.assertIn(b"starting at its head", r.stderr)
+        self.smtp.wait_count(4)
+        self.assertEqual(self.accounts(), ["old0", "old1", "new0", "new1"])
+        self.assertEqual(len(own_entries(cursor, "LOGONACL_ALERTD_EVENT=position-lost", "_PID=%d" % r.pid, count=1)), 1)
+
+    def test_corrupt_state_is_refused_clearly(self):
+        make_journal(self.jfile, [access(T0, user="x")])
+        for text in ("version=1\ncursor=a b\n", "garbage\x00\x01", "version=1\n" * 3, "x" * 20000):
+            with self.subTest(text=text[:20]):
+                lt.write_file(self.state, text, 0o600)
+                r = run_alertd(self.config(), self.state, "--once", "--from-start", directory=self.jdir, check=False)
+                self.assertEqual(r.returncode, 1)
+                self.assertIn(self.state.encode(), r.stderr)
+                self.assertIn(b"move the file away", r.stderr)
+        self.assertEqual(self.smtp.messages(), [])
+
+    def test_pending_alert_is_resent_with_the_same_message_id(self):
+        make_journal(self.jfile, [access(T0 + i * MIN, user="u%d" % i) for i in range(3)])
+        run_alertd(self.config(), self.state, "--once", "--from-start", directory=self.jdir)
+        first = self.smtp.wait_count(3)
+        # As if alertd died between reserving the slot of the 3rd alert and the server's 250.
+        text = open(self.state).read().replace("pending=no", "pending=yes")
+        lt.write_file(self.state, text, 0o600)
+        run_alertd(self.config(), self.state, "--once", directory=self.jdir)
+        again = self.smtp.wait_count(4)
+        self.assertEqual(len(again), 4)
+        self.assertEqual(again[3][1]["Message-ID"], first[2][1]["Message-ID"])
+        self.assertEqual(state_of(self.state)["window_sent"], "3")
+        self.assertEqual(state_of(self.state)["pending"], "no")
+
+    def test_sigterm_saves_and_exits_0(self):
+        make_journal(self.jfile, [access(T0 + i * MIN, user="u%d" % i) for i in range(3)])
+        p = start_alertd(self.config(), self.state, "--from-start", directory=self.jdir)
+        self.smtp.wait_count(3)
+        time.sleep(0.2)
+        p.send_signal(signal.SIGTERM)
+        self.assertEqual(p.wait(10), 0)
+        p.stdout.close()
+        p.stderr.close()
+        st = state_of(self.state)
+        self.assertEqual((st["window_sent"], st["pending"]), ("3", "no"))
+        self.assertTrue(st["cursor"])
+        run_alertd(self.config(), self.state, "--once", directory=self.jdir)
+        time.sleep(0.3)
+        self.assertEqual(len(self.smtp.messages()), 3)
+
+    def test_sigkill_during_replay_loses_nothing(self):
+        # 130 accesses 30 min apart over ~2.7 days, threshold 20: 60 alerts in 3 windows.
+        entries = [access(T0 + i * 30 * MIN, user="u%d" % i, client_ip="203.0.113.%d" % (i % 250 + 1))
+                   for i in range(130)]
+        make_journal(self.jfile, entries)
+        want = expected_alerts(entries, 20)
+        self.assertEqual(len(want), 60)
+        cfg = self.config(threshold="20")
+        rng = random.Random(4)
+        kills = 0
+        args = ["--from-start", "--once"]
+        for _ in range(200):
+            p = start_alertd(cfg, self.state, *args, directory=self.jdir)
+            try:
+                p.wait(rng.uniform(0.01, 0.25))
+                code = p.returncode
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+                kills += 1
+                code = None
+            p.stdout.close()
+            p.stderr.close()
+            if code == 0:
+                break
+            self.assertIsNone(code, "alertd failed by itself")
+        self.assertGreater(kills, 3)
+        got = [m["Message-ID"] for _, m, _ in self.smtp.wait_count(len(want))]
+        self.assertEqual(sorted(set(got)), sorted(want))                  # none lost, none extra
+        self.assertLessEqual(len(got) - len(set(got)), kills)             # at most one resend per kill
+        # Order of first arrival is journal order.
+        seen = []
+        for g in got:
+            if g not in seen:
+                seen.append(g)
+        self.assertEqual(seen, want)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
