@@ -6,11 +6,14 @@
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "approved.h"
 #include "approved_index.h"
 #include "ctl.h"
+#include "safe_path.h"
 
 /* How many files the list is read from: the main file and the drop-ins. */
 static size_t count_files(const struct config *c) {
@@ -55,6 +58,52 @@ static void print_summary(const struct config *c, const struct approved_list *li
         printf("; index: %s\n", index_state(c));
 }
 
+/* Ownership and mode of one file or folder (safe_path), as one error line. */
+static void check_path(const char *path, bool folder, struct diag_list *diags) {
+        char reason[SAFE_PATH_REASON_MAX];
+
+        if ((folder ? safe_path_check_dir(path, reason) : safe_path_check_file(path, reason)) < 0) {
+                diag_add(diags, NULL, "%s", reason);
+                diag_count_error(diags);
+        }
+}
+
+/* The loaders stop at the first file they refuse, as a logon must; check wants
+ * every error at once.  So it runs the same checks one by one: the ownership
+ * walk of every file and folder, then the contents without it. */
+static void check_config(const char *path, struct config *config, struct diag_list *diags) {
+        check_path(path, false, diags);
+        int r = config_load(path, false, 0, config, diags);
+        if (r < 0 && !diag_has_errors(diags)) {
+                diag_add(diags, path, "%s", strerror(-r));
+                diag_count_error(diags);
+        }
+}
+
+static int check_approved(const struct config *c, struct diag_list *diags, struct approved_list **ret) {
+        char reason[1024];
+        char **dropins = NULL;
+        size_t n_dropins = 0, before = diags->n_errors;
+
+        check_path(c->approved_file, false, diags);
+        if (access(c->approved_dir, F_OK) == 0)
+                check_path(c->approved_dir, true, diags);
+        if (approved_dropins(c->approved_dir, false, &dropins, &n_dropins, reason) >= 0) {
+                for (size_t i = 0; i < n_dropins; i++) {
+                        check_path(dropins[i], false, diags);
+                        free(dropins[i]);
+                }
+                free(dropins);
+        }
+
+        int r = approved_list_load(c->approved_file, c->approved_dir, c->allow_private, false, 0, diags, ret);
+        if (r < 0 && diags->n_errors == before) {
+                diag_add(diags, c->approved_file, "%s", strerror(-r));
+                diag_count_error(diags);
+        }
+        return diags->n_errors > before ? -EINVAL : r;
+}
+
 int ctl_check(const struct ctl *ctl, int argc, char **argv) {
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
@@ -76,25 +125,17 @@ int ctl_check(const struct ctl *ctl, int argc, char **argv) {
         if (optind < argc)
                 return ctl_usage_error(argv[0], "unexpected argument '%s'", argv[optind]);
 
-        int r = config_load(ctl->config_path, true, 0, &config, &diags);
-        if (r < 0 && diags.n_lines == 0)
-                diag_add(&diags, ctl->config_path, "%s", strerror(-r));
-        bool failed = r < 0 || diag_has_errors(&diags);
-
         /* Even with a broken configuration, check the list it names (or the
          * default one): every error at once, not one round per fix. */
-        if (config.approved_file) {
-                size_t before = diags.n_lines;
-                r = approved_list_load(config.approved_file, config.approved_dir, config.allow_private, true, 0,
-                                       &diags, &list);
-                if (r < 0 && diags.n_lines == before)
-                        diag_add(&diags, config.approved_file, "%s", strerror(-r));
-                failed = failed || r < 0;
-        }
+        check_config(ctl->config_path, &config, &diags);
+        bool failed = diag_has_errors(&diags);
+        if (config.approved_file && check_approved(&config, &diags, &list) < 0)
+                failed = true;
 
         ctl_print_diags(&diags);
         if (failed || !list) {
-                fprintf(stderr, "logonaclctl: check failed\n");
+                fprintf(stderr, "logonaclctl: check failed: %zu %s\n", diags.n_errors,
+                        diags.n_errors == 1 ? "error" : "errors");
                 if (list)
                         approved_list_free(list);
                 return EXIT_INVALID;

@@ -22,12 +22,14 @@ static const char *const field_names[_LOGON_FIELD_MAX] = {
         [LOGON_RESULT]    = "LOGONACL_RESULT",
         [LOGON_APPROVED]  = "LOGONACL_APPROVED",
         [LOGON_MATCHED]   = "LOGONACL_MATCHED",
+        [LOGON_MATCHED_SOURCE] = "LOGONACL_MATCHED_SOURCE",
         [LOGON_USER]      = "LOGONACL_USER",
         [LOGON_RHOST]     = "LOGONACL_RHOST",
         [LOGON_CLIENT_IP] = "LOGONACL_CLIENT_IP",
         [LOGON_SERVICE]   = "LOGONACL_SERVICE",
         [LOGON_STAGE]     = "LOGONACL_STAGE",
         [LOGON_INLINE]    = "LOGONACL_INLINE",
+        [LOGON_SSO]       = "LOGONACL_SSO",
         [LOGON_MESSAGE]   = "MESSAGE",
 };
 

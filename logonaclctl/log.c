@@ -77,12 +77,14 @@ static const struct {
         { "result",    LOGON_RESULT },
         { "approved",  LOGON_APPROVED },
         { "matched",   LOGON_MATCHED },
+        { "matched_source", LOGON_MATCHED_SOURCE },
         { "user",      LOGON_USER },
         { "rhost",     LOGON_RHOST },
         { "client_ip", LOGON_CLIENT_IP },
         { "service",   LOGON_SERVICE },
         { "stage",     LOGON_STAGE },
         { "inline",    LOGON_INLINE },
+        { "sso",       LOGON_SSO },
 };
 
 static int print_json(const struct logon_record *r, void *userdata) {

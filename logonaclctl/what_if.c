@@ -154,8 +154,9 @@ int ctl_what_if(const struct ctl *ctl, int argc, char **argv) {
                 goto finish;
         }
         if (tally_size(rp.hits) == 0)
-                printf("nobody: %llu past %s logons replayed, none would have been %s\n",
+                printf("nobody: %llu past %s %s replayed, none would have been %s\n",
                        (unsigned long long) rp.n_replayed, channel_to_string(channel),
+                       rp.n_replayed == 1 ? "logon" : "logons",
                        action == ACTION_BLOCK_AND_LOG ? "blocked" : "logged with an alert");
         exit_code = action == ACTION_BLOCK_AND_LOG && tally_size(rp.hits) > 0 ? EXIT_LOCKOUT : EXIT_OK;
 
