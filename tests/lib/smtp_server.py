@@ -70,9 +70,8 @@ class Handler:
         meta = {
             "mail_from": envelope.mail_from,
             "rcpt_tos": envelope.rcpt_tos,
-            "tls": session.ssl is not None,
-            "auth_user": (session.auth_data.login.decode() if isinstance(session.auth_data, LoginPassword)
-                          else None),
+            "tls": session.ssl is not None or server.transport.get_extra_info("ssl_object") is not None,
+            "auth_user": getattr(session, "logonacl_auth_user", None),
             "received_at": time.time(),
             "received_monotonic": time.monotonic(),
         }
@@ -85,6 +84,8 @@ def authenticator_for(args):
     def authenticate(server, session, envelope, mechanism, auth_data):
         ok = (isinstance(auth_data, LoginPassword) and auth_data.login.decode() == args.auth_user
               and auth_data.password.decode() == args.auth_password)
+        if ok:
+            session.logonacl_auth_user = args.auth_user
         return AuthResult(success=ok, handled=False)
     return authenticate
 
