@@ -16,10 +16,16 @@
  *
  * RESULT is SUCCESS, PERM_DENIED, IGNORE (the stack's pam_debug line after the
  * module answered PAM_AUTHINFO_UNAVAIL: the module returned PAM_IGNORE) or
- * CODE<n>. */
+ * CODE<n>.
+ *
+ * syslog: this program defines (and exports) glibc's __syslog_chk, which
+ * libpam's pam_syslog calls, so what the module logs through pam_syslog is
+ * appended to the file named by $PAM_CLIENT_SYSLOG ("PRIORITY TEXT" lines)
+ * instead of going to a /dev/log this machine does not have. */
 
 #include <dirent.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +33,23 @@
 #include <unistd.h>
 
 #include <security/pam_appl.h>
+
+void __syslog_chk(int priority, int flag, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+void __syslog_chk(int priority, int flag, const char *fmt, ...) {
+        const char *path = getenv("PAM_CLIENT_SYSLOG");
+        FILE *f;
+        va_list ap;
+
+        if (!path || !(f = fopen(path, "ae")))
+                return;
+        fprintf(f, "%d ", priority & 7);
+        va_start(ap, fmt);
+        vfprintf(f, fmt, ap);
+        va_end(ap);
+        fputc('\n', f);
+        fclose(f);
+}
 
 struct recorded {
         char lines[8][8192];

@@ -74,13 +74,15 @@ def run_cases(cases):
         return v.hex() if v else "="
     lines = ["\t".join([c["confdir"], c["service"], c.get("stage", "account"), enc(c.get("user")),
                         enc(c.get("rhost")), c.get("flags") or "-"]) for c in cases]
-    r = subprocess.run([CLIENT], input="\n".join(lines) + "\n", capture_output=True, text=True, timeout=120)
-    if r.returncode != 0:
-        raise AssertionError(f"pam_client failed: {r.returncode} {r.stderr}")
-    if r.stderr.strip():
-        raise AssertionError(f"pam_client wrote to stderr (the module must not): {r.stderr!r}")
+    p = subprocess.Popen([CLIENT], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    out, err = p.communicate("\n".join(lines) + "\n", timeout=120)
+    run_cases.last_pid = str(p.pid)
+    if p.returncode != 0:
+        raise AssertionError(f"pam_client failed: {p.returncode} {err}")
+    if err.strip():
+        raise AssertionError(f"pam_client wrote to stderr (the module must not): {err!r}")
     results = []
-    for line in r.stdout.splitlines():
+    for line in out.splitlines():
         parts = line.split(" ")
         messages = []
         for m in parts[2:]:
@@ -89,7 +91,7 @@ def run_cases(cases):
             if message not in PAM_DEBUG_MESSAGES:
                 messages.append(message)
         results.append((parts[0], messages))
-    assert len(results) == len(cases), (len(results), len(cases), r.stdout)
+    assert len(results) == len(cases), (len(results), len(cases), out)
     return results
 
 
@@ -391,13 +393,14 @@ class Hostile(PamTestCase):
                           "user": user, "rhost": v, "expect": e})
         cursor = journal_cursor()
         self.check_batch(cases)
-        # Nothing any case sent made an entry of its own or a field of its own.
-        for e in journal_entries(after_cursor=cursor):
-            for k in e:
-                self.assertFalse(k.startswith("LOGONACL_") and k not in DECISION_FIELDS + ["LOGONACL_ERROR",
-                                 "LOGONACL_CONF", "LOGONACL_ON_ERROR"], f"unexpected field {k}")
-            if e.get("SYSLOG_IDENTIFIER") == "pam_logonacl" and e.get("LOGONACL_USER", "").startswith("evil"):
-                self.fail(f"injected entry {e}")
+        # Nothing any case sent made an entry or a field of its own: every entry our
+        # client process wrote is a decision entry of a case, with the decision fields only.
+        ours = [e for e in journal_entries(after_cursor=cursor) if e.get("_PID") == run_cases.last_pid]
+        self.assertEqual(len(ours), len(cases))
+        for e in ours:
+            self.assertTrue(e.get("LOGONACL_USER", "").startswith(f"t{self.tag}-"), f"injected entry {e}")
+            self.assertEqual(sorted(k for k in e if k.startswith("LOGONACL_")),
+                             sorted(k for k in DECISION_FIELDS if k.startswith("LOGONACL_")))
 
     def test_message_is_escaped_and_capped(self):
         conf = self.site.conf("block", action="block-and-log")
@@ -712,8 +715,10 @@ class Lifecycle(PamTestCase):
             self.assertEqual(r.returncode, 0, r.stderr)
             _, fd0, fd1, _, rss0, rss1 = r.stdout.split()
             self.assertEqual(fd0, fd1, r.stdout)
-            # Heap noise only: 500 decisions leaking even 200 bytes each would show.
-            self.assertLess(int(rss1) - int(rss0), 256 if not SANITIZED else 4096, r.stdout)
+            # Heap noise only: 500 decisions leaking even 200 bytes each would show.  (ASan
+            # holds freed memory in quarantine, so there LeakSanitizer at exit is the check.)
+            if not SANITIZED:
+                self.assertLess(int(rss1) - int(rss0), 256, r.stdout)
 
     @unittest.skipIf(SANITIZED or not shutil.which("valgrind"), "valgrind: not with ASan, or not installed")
     def test_valgrind(self):
@@ -723,6 +728,62 @@ class Lifecycle(PamTestCase):
                                                      "--show-leak-kinds=definite"])
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertNotIn("definitely lost", r.stderr)
+
+
+class Syslog(PamTestCase):
+    """What goes to syslog (pam_syslog), captured by pam_client's __syslog_chk."""
+
+    def run_logged(self, cases, prefix=()):
+        log = os.path.join(self.site.root, "syslog")
+        if os.path.exists(log):
+            os.unlink(log)
+        env = dict(os.environ, PAM_CLIENT_SYSLOG=log)
+        lines = "".join("\t".join([c["confdir"], c["service"], "account", c["user"].hex(), c["rhost"].hex(), "-"])
+                        + "\n" for c in cases)
+        r = subprocess.run(list(prefix) + [CLIENT], input=lines, capture_output=True, text=True, env=env,
+                           timeout=60)
+        self.assertEqual((r.returncode, r.stderr), (0, ""))
+        text = ""
+        if os.path.exists(log):
+            with open(log, encoding="utf-8", errors="surrogateescape") as f:
+                # libpam's own complaint about the missing "other" service file is not ours.
+                text = "".join(line for line in f if "pam_logonacl(" in line)
+        return [line.split(" ")[0] for line in r.stdout.splitlines()], text
+
+    def test_debug_says_where_the_list_came_from(self):
+        conf = self.site.conf("block", action="block-and-log")
+        confdir = self.site.pamdir("debug", conf, services=("sshd", "other"), args="debug")
+        case = {"confdir": confdir, "service": "sshd", "user": self.user(), "rhost": b"198.51.100.7"}
+        res, log = self.run_logged([case])
+        self.assertEqual(res, ["SUCCESS"])
+        self.assertIn("7 pam_logonacl(sshd:account): ", log)
+        self.assertIn('service "sshd" rhost "198.51.100.7" (client 198.51.100.7): channel admin, '
+                      'action block-and-log, approved yes by 198.51.100.7, result allowed, list text', log)
+        subprocess.run([INDEX_HELPER, self.site.approved, self.site.dropins, "0"], check=True)
+        res, log = self.run_logged([case])
+        self.assertIn("result allowed, list index", log)
+        # Not controlled: no list wanted.
+        res, log = self.run_logged([dict(case, service="other")])
+        self.assertEqual(res, ["IGNORE"])
+        self.assertIn("channel -, action -, approved no, result ignore, list not needed", log)
+        # Without debug: nothing at all.
+        plain = self.site.pamdir("plain", conf, services=("sshd",))
+        res, log = self.run_logged([dict(case, confdir=plain)])
+        self.assertEqual(log, "")
+
+    def test_no_journal_falls_back_to_syslog(self):
+        """No journald socket (a private mount namespace hides it): the decision stands,
+        its summary goes to syslog, nothing to the host's stderr."""
+        conf = self.site.conf("block", action="block-and-log")
+        confdir = self.site.pamdir("block", conf, services=("sshd",))
+        user = self.user(b"-\nx".decode())
+        prefix = ["unshare", "-m", "sh", "-c", 'mount -t tmpfs tmpfs /run/systemd/journal && exec "$@"', "-"]
+        res, log = self.run_logged([{"confdir": confdir, "service": "sshd", "user": user,
+                                     "rhost": b"198.51.100.99"}], prefix=prefix)
+        self.assertEqual(res, ["PERM_DENIED"])
+        self.assertEqual(log, f'4 pam_logonacl(sshd:account): Administrator logon blocked: user '
+                              f'"{user.decode()[:-2]}\\x0ax" from 198.51.100.99 (service sshd, account stage) '
+                              f'(journal unavailable: No such file or directory)\n')
 
 
 class Catalog(PamTestCase):
@@ -758,13 +819,10 @@ class Catalog(PamTestCase):
             run_cases([{"confdir": confdir, "service": "sshd", "user": user, "rhost": b"198.51.100.99"},
                        {"confdir": confdir, "service": "sshd", "user": self.user(), "rhost": b"203.0.113.8"}])
             journal_entries("SYSLOG_IDENTIFIER=pam_logonacl", after_cursor=cursor, count=2)
-            out = subprocess.run(["journalctl", "-x", "--no-pager", "--after-cursor", cursor,
-                                  "SYSLOG_IDENTIFIER=pam_logonacl"] if cursor else
-                                 ["journalctl", "-x", "--no-pager", "SYSLOG_IDENTIFIER=pam_logonacl"],
+            # No match with --after-cursor: journalctl 252 drops entries for that combination.
+            out = subprocess.run(["journalctl", "-x", "--no-pager"] +
+                                 (["--after-cursor", cursor] if cursor else ["-n", "200"]),
                                  capture_output=True, text=True).stdout
-            if "Subject" not in out:  # journalctl 252: --after-cursor with a match can return nothing
-                out = subprocess.run(["journalctl", "-x", "--no-pager", "-n", "200"],
-                                     capture_output=True, text=True).stdout
             self.assertIn("Subject: Logon from an unapproved address blocked by logonacl (admin channel)", out)
             self.assertIn("A logon to service sshd in the admin channel from\n", out.replace("░░ ", ""))
             self.assertIn("logonaclctl add 198.51.100.99", out)
