@@ -75,8 +75,9 @@ class Handler:
             "received_at": time.time(),
             "received_monotonic": time.monotonic(),
         }
-        write_atomically(base + ".eml", envelope.original_content or envelope.content)
+        # The envelope first: a reader that sees the .eml finds its .json.
         write_atomically(base + ".json", json.dumps(meta).encode())
+        write_atomically(base + ".eml", envelope.original_content or envelope.content)
         return "250 2.0.0 OK queued as %04d" % self.accepted
 
 

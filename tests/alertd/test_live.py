@@ -1,0 +1,144 @@
+"""alertd on the live system journal: an entry written to the real journald by
+a trusted process reaches the SMTP server; the same entry written by an
+untrusted user sends nothing and gives a warning entry; a decision of the real
+PAM module (pam_wrapper + pamtester) reaches the SMTP server."""
+
+import os
+import signal
+import subprocess
+import time
+import unittest
+import uuid
+
+import logonacl_test as lt
+from alertd_harness import *
+
+PAM_WRAPPER = "/usr/lib/x86_64-linux-gnu/libpam_wrapper.so"
+
+
+def logger_entry(token, uid_user=None, message_id=MID_LOGGED):
+    fields = ["MESSAGE_ID=" + message_id, "MESSAGE=logonacl live test " + token,
+              "LOGONACL_USER=" + token, "LOGONACL_CLIENT_IP=203.0.113.9", "LOGONACL_RHOST=203.0.113.9",
+              "LOGONACL_CHANNEL=admin", "LOGONACL_SSO=no", "LOGONACL_SERVICE=sshd", "SYSLOG_IDENTIFIER=pam_logonacl"]
+    cmd = ["logger", "--journald"]
+    if uid_user:
+        cmd = ["runuser", "-u", uid_user, "--"] + cmd
+    subprocess.run(cmd, input=("\n".join(fields) + "\n").encode(), check=True)
+
+
+class LiveTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        lt.ensure_journald()
+
+    def setUp(self):
+        self.tmp_cm = lt.root_tmpdir("alertd-live-")
+        self.tmp = self.tmp_cm.__enter__()
+        self.state = os.path.join(self.tmp, "alertd.state")
+        self.smtp = SmtpServer(self.tmp).start()
+        # Threshold 100: other suites may write logonacl entries to this journal meanwhile.
+        self.cfg = write_config(os.path.join(self.tmp, "conf"), email="secops@example.com", threshold="100",
+                                smtp_url="smtp://127.0.0.1:%d" % self.smtp.port, smtp_starttls="no",
+                                timezone="Asia/Tokyo")
+        self.cursor = lt.journal_cursor()
+        self.alertd = start_alertd(self.cfg, self.state)
+        deadline = time.monotonic() + 10
+        while not os.path.exists(self.state):      # saved once it stands at the tail
+            self.assertIsNone(self.alertd.poll(), self.alertd.stderr.read() if self.alertd.poll() is not None else "")
+            self.assertLess(time.monotonic(), deadline)
+            time.sleep(0.02)
+
+    def tearDown(self):
+        if self.alertd.poll() is None:
+            self.alertd.send_signal(signal.SIGTERM)
+            self.assertEqual(self.alertd.wait(10), 0)
+        self.alertd.stdout.close()
+        self.alertd.stderr.close()
+        self.smtp.stop()
+        self.tmp_cm.__exit__(None, None, None)
+
+    def mails_for(self, token, timeout=5.0):
+        deadline = time.monotonic() + timeout
+        while True:
+            found = [(raw, m, env) for raw, m, env in self.smtp.messages() if labelled(m).get("Account") == token]
+            if found or time.monotonic() > deadline:
+                return found
+            time.sleep(0.02)
+
+    def test_trusted_entry_reaches_smtp(self):
+        token = "live-" + uuid.uuid4().hex[:12]
+        start = time.monotonic()
+        logger_entry(token)
+        mails = self.mails_for(token)
+        latency = time.monotonic() - start
+        self.assertEqual(len(mails), 1)
+        lines = labelled(mails[0][1])
+        self.assertEqual(lines["Client IP"], "203.0.113.9")
+        self.assertEqual(lines["Access Activity"], "Logon to Administrator Console")
+        self.assertTrue(lines["Time"].endswith("(UTC +9)"))
+        self.assertEqual(lines["Host"], os.uname().nodename)
+        sent = own_entries(self.cursor, "MESSAGE_ID=" + MID_SENT, "LOGONACL_USER=" + token, count=1)
+        self.assertEqual(len(sent), 1)
+        self.assertEqual(sent[0]["_PID"], str(self.alertd.pid))
+        self.assertLess(latency, 5.0)
+
+    def test_forged_entry_sends_nothing_and_warns(self):
+        token = "forged-" + uuid.uuid4().hex[:12]
+        logger_entry(token, uid_user="nobody")
+        logger_entry(token, uid_user="nobody", message_id=MID_BLOCKED)
+        warnings = own_entries(self.cursor, "LOGONACL_ALERTD_EVENT=untrusted-entry", "_PID=%d" % self.alertd.pid,
+                               count=2, timeout=5)
+        self.assertEqual(len(warnings), 2)
+        self.assertEqual({w["LOGONACL_UNTRUSTED_UID"] for w in warnings}, {str(65534)})
+        self.assertEqual(warnings[0]["PRIORITY"], "4")
+        # A trusted entry after it still gets through, and the forged ones never did.
+        control = "control-" + uuid.uuid4().hex[:12]
+        logger_entry(control)
+        self.assertEqual(len(self.mails_for(control)), 1)
+        self.assertEqual(self.mails_for(token, timeout=0), [])
+
+    def test_forgery_flood_is_rate_limited(self):
+        token = "flood-" + uuid.uuid4().hex[:12]
+        script = "for i in $(seq 30); do printf 'MESSAGE_ID=%s\\nMESSAGE=x\\nLOGONACL_USER=%s\\n' | logger --journald; done" % (
+            MID_LOGGED, token)
+        subprocess.run(["runuser", "-u", "nobody", "--", "sh", "-c", script], check=True)
+        control = "control-" + uuid.uuid4().hex[:12]
+        logger_entry(control)
+        self.assertEqual(len(self.mails_for(control)), 1)     # all 30 were read by now
+        warnings = own_entries(self.cursor, "LOGONACL_ALERTD_EVENT=untrusted-entry", "_PID=%d" % self.alertd.pid)
+        self.assertEqual(len(warnings), 10)
+        self.assertEqual(self.mails_for(token, timeout=0), [])
+
+    def test_real_pam_module_decision_reaches_smtp(self):
+        module = os.path.join(lt.build_dir(), "pam_logonacl", "pam_logonacl.so")
+        if not os.path.exists(module):
+            self.skipTest("pam_logonacl.so not built")
+        site = os.path.join(self.tmp, "site")
+        os.makedirs(site)
+        os.chmod(site, 0o755)
+        approved = lt.write_file(os.path.join(site, "approved"), "198.51.100.0/24\n", 0o644)
+        conf = lt.write_file(os.path.join(site, "logonacl.conf"),
+                             "[general]\napproved_file = %s\napproved_dir = %s/approved.d\n"
+                             "[admin]\naction = block-and-log\nservices = sshd\n" % (approved, site), 0o644)
+        pamdir = os.path.join(self.tmp, "pam.d")
+        os.makedirs(pamdir)
+        lt.write_file(os.path.join(pamdir, "sshd"), "account required %s conf=%s\n" % (module, conf))
+        token = "pam" + uuid.uuid4().hex[:10]
+        env = dict(os.environ, LD_PRELOAD=PAM_WRAPPER, PAM_WRAPPER="1", PAM_WRAPPER_SERVICE_DIR=pamdir)
+        start = time.monotonic()
+        r = subprocess.run(["pamtester", "-I", "rhost=203.0.113.77", "sshd", token, "acct_mgmt"], env=env,
+                           capture_output=True)
+        self.assertNotEqual(r.returncode, 0, r.stdout + r.stderr)     # blocked
+        mails = self.mails_for(token)
+        self.assertLess(time.monotonic() - start, 5.0)
+        self.assertEqual(len(mails), 1)
+        lines = labelled(mails[0][1])
+        self.assertEqual(lines["Client IP"], "203.0.113.77")
+        self.assertEqual(lines["Action Taken"], "Block and log")
+        self.assertEqual(lines["Access Activity"], "Logon to Administrator Console")
+        self.assertEqual(lines["Service"], "sshd")
+        self.assertIn("logonaclctl add 203.0.113.77", body_lines(mails[0][1]))
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
