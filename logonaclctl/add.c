@@ -12,7 +12,7 @@
 #include "approved.h"
 #include "approved_edit.h"
 #include "ctl.h"
-#include "entry_set.h"
+#include "entry_scan.h"
 
 /* -1 to go on, or the exit code (--help, usage error). */
 static int parse_options(int argc, char **argv) {
@@ -35,73 +35,45 @@ static int parse_options(int argc, char **argv) {
         return -1;
 }
 
-/* Notes where an entry being added already stands outside the main file. */
-static void note_elsewhere(const struct approved_list *list, const struct entry_set *set, const char *text,
-                           const struct ip_block *block) {
-        size_t first, end;
-
-        entry_set_find(set, text, &first, &end);
-        if (first < end) {
-                printf("%s: also approved in %s:%u\n", text, set->refs[first].source, set->refs[first].line);
-                return;
-        }
-
-        struct approved_entry_info info;
-        if (list && ctl_block_covered(list, block, &info))
-                printf("%s: already covered by %s (%s:%u)\n", text, info.text, info.source, info.line);
-}
-
-/* Appends the new entries to e's bytes; says what happens to each. */
-static int build_text(const struct approved_edit *e, const struct approved_list *list, const struct entry_set *set,
-                      char (*texts)[IP_BLOCK_TEXT_MAX], const struct ip_block *blocks, size_t n,
-                      char **ret, size_t *ret_size, size_t *ret_added) {
+/* Says what happens to each argument; returns the text to append. */
+static char *new_lines(const struct approved_list *list, const struct entry_hits *hits,
+                       const struct ip_block *blocks, size_t n, size_t *ret_len) {
         char *buf = NULL;
-        size_t size = 0, added = 0;
-        FILE *f = open_memstream(&buf, &size);
+        size_t len = 0;
+        FILE *f = open_memstream(&buf, &len);
 
         if (!f)
-                return -ENOMEM;
-        fwrite(e->data, 1, e->size, f);
-        if (e->size > 0 && e->data[e->size - 1] != '\n')
-                fputc('\n', f);
-
-        _cleanup_free_ bool *repeated = ctl_repeated_entries(texts, n);
-        if (!repeated) {
-                fclose(f);
-                free(buf);
-                return -ENOMEM;
-        }
+                return NULL;
         for (size_t i = 0; i < n; i++) {
-                size_t first, end;
+                const struct entry_hits *h = &hits[i];
+                struct approved_entry_info info;
 
-                entry_set_find(set, texts[i], &first, &end);
-                if (repeated[i] || (first < end && set->refs[first].in_main)) {
-                        printf("%s: already approved, skipped\n", texts[i]);
+                if (h->repeated || h->n_main_lines > 0) {
+                        printf("%s: already approved, skipped\n", h->text);
                         continue;
                 }
-                fprintf(f, "%s\n", texts[i]);
-                printf("%s: added\n", texts[i]);
-                note_elsewhere(list, set, texts[i], &blocks[i]);
-                added++;
+                fprintf(f, "%s\n", h->text);
+                printf("%s: added\n", h->text);
+                if (h->other_source)
+                        printf("%s: also approved in %s:%u\n", h->text, h->other_source, h->other_line);
+                else if (list && ctl_block_covered(list, &blocks[i], &info))
+                        printf("%s: already covered by %s (%s:%u)\n", h->text, info.text, info.source, info.line);
         }
         if (fclose(f) != 0) {
                 free(buf);
-                return -ENOMEM;
+                return NULL;
         }
-        *ret = buf;
-        *ret_size = size;
-        *ret_added = added;
-        return 0;
+        *ret_len = len;
+        return buf;
 }
 
-static int add_locked(const struct config *config, char (*texts)[IP_BLOCK_TEXT_MAX], const struct ip_block *blocks,
+static int add_locked(const struct config *config, struct entry_hits *hits, const struct ip_block *blocks,
                       size_t n) {
         struct approved_edit edit = APPROVED_EDIT_INIT;
         struct approved_list *list = NULL;
-        struct entry_set set = {};
-        _cleanup_free_ char *text = NULL;
-        size_t size = 0, added = 0;
-        int r, exit_code = EXIT_INVALID;
+        _cleanup_free_ char *added = NULL;
+        size_t added_len = 0;
+        int exit_code = EXIT_INVALID;
 
         if (approved_edit_begin(&edit, config->approved_file) < 0)
                 goto finish;
@@ -111,22 +83,26 @@ static int add_locked(const struct config *config, char (*texts)[IP_BLOCK_TEXT_M
                 fprintf(stderr, "logonaclctl: the approved list has errors (see logonaclctl check); nothing was changed\n");
                 goto finish;
         }
-        if (list && entry_set_build(list, config->approved_file, &set) < 0) {
+        if (entry_scan(list, config->approved_file, hits, n) < 0 ||
+            !(added = new_lines(list, hits, blocks, n, &added_len))) {
                 fprintf(stderr, "logonaclctl: %s\n", strerror(ENOMEM));
                 goto finish;
         }
 
-        r = build_text(&edit, list, &set, texts, blocks, n, &text, &size, &added);
-        if (r < 0) {
-                fprintf(stderr, "logonaclctl: %s\n", strerror(-r));
-                goto finish;
+        if (added_len > 0) {
+                /* The old bytes as they are; a last line without '\n' gets one. */
+                bool newline = edit.size > 0 && edit.data[edit.size - 1] != '\n';
+                struct text_part parts[] = {
+                        { edit.data, edit.size },
+                        { "\n", newline },
+                        { added, added_len },
+                };
+                if (approved_edit_replace(&edit, parts, ELEMENTSOF(parts)) < 0)
+                        goto finish;
         }
-        if (added > 0 && approved_edit_replace(&edit, text, size) < 0)
-                goto finish;
-        exit_code = ctl_refresh_index(config, added > 0) < 0 ? EXIT_INVALID : EXIT_OK;
+        exit_code = ctl_refresh_index(config, added_len > 0) < 0 ? EXIT_INVALID : EXIT_OK;
 
 finish:
-        entry_set_free(&set);
         if (list)
                 approved_list_free(list);
         approved_edit_end(&edit);
@@ -141,16 +117,19 @@ int ctl_add(const struct ctl *ctl, int argc, char **argv) {
                 return r;
 
         size_t n = (size_t) (argc - optind);
-        _cleanup_free_ char (*texts)[IP_BLOCK_TEXT_MAX] = calloc(n, sizeof *texts);
+        struct entry_hits *hits = calloc(n, sizeof *hits);
         _cleanup_free_ struct ip_block *blocks = calloc(n, sizeof *blocks);
-        if (!texts || !blocks) {
+        if (!hits || !blocks) {
+                free(hits);
                 fprintf(stderr, "logonaclctl: %s\n", strerror(ENOMEM));
                 return EXIT_INVALID;
         }
 
-        if (ctl_load_config(ctl, &config) < 0)
-                return EXIT_INVALID;
-        if (ctl_parse_entries(argv + optind, n, config.allow_private, blocks, texts) < 0)
-                return EXIT_INVALID;
-        return add_locked(&config, texts, blocks, n);
+        if (ctl_load_config(ctl, &config) < 0 ||
+            ctl_parse_entries(argv + optind, n, config.allow_private, blocks, hits) < 0)
+                r = EXIT_INVALID;
+        else
+                r = add_locked(&config, hits, blocks, n);
+        entry_hits_free(hits, n);
+        return r;
 }

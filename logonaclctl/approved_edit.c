@@ -117,20 +117,22 @@ static int fsync_folder_of(const char *path) {
         return fsync(fd) < 0 ? -errno : 0;
 }
 
-static int write_temp(int fd, const struct approved_edit *e, const char *data, size_t size) {
+static int write_temp(int fd, const struct approved_edit *e, const struct text_part *parts, size_t n_parts) {
         uid_t uid = e->existed ? e->st.st_uid : 0;
         gid_t gid = e->existed ? e->st.st_gid : 0;
         mode_t mode = e->existed ? (e->st.st_mode & 07777) : 0644;
 
         if (fchown(fd, uid, gid) < 0 || fchmod(fd, mode) < 0)
                 return -errno;
-        int r = write_all(fd, data, size);
-        if (r < 0)
-                return r;
+        for (size_t i = 0; i < n_parts; i++) {
+                int r = write_all(fd, parts[i].data, parts[i].len);
+                if (r < 0)
+                        return r;
+        }
         return fsync(fd) < 0 ? -errno : 0;
 }
 
-int approved_edit_replace(struct approved_edit *e, const char *data, size_t size) {
+int approved_edit_replace(struct approved_edit *e, const struct text_part *parts, size_t n_parts) {
         _cleanup_free_ char *temp_path = NULL;
 
         if (asprintf(&temp_path, "%s.XXXXXX", e->path) < 0)
@@ -139,7 +141,7 @@ int approved_edit_replace(struct approved_edit *e, const char *data, size_t size
         if (fd < 0)
                 return fail("cannot create a temporary file beside", e->path, -errno);
 
-        int r = write_temp(fd, e, data, size);
+        int r = write_temp(fd, e, parts, n_parts);
         if (r >= 0 && rename(temp_path, e->path) < 0)
                 r = -errno;
         if (r < 0) {

@@ -26,10 +26,16 @@ struct approved_edit {
  * negative errno on failure. */
 int approved_edit_begin(struct approved_edit *e, const char *path);
 
-/* Replaces the file with data: a temp file in the same folder with the old
+/* A piece of the new file's bytes (the old bytes are reused, not copied). */
+struct text_part {
+        const char *data;
+        size_t len;
+};
+
+/* Replaces the file with the parts, in order: a temp file in the same folder with the old
  * owner and mode (new file: root, 0644), fsync, rename, fsync of the folder.
  * Prints the reason and returns a negative errno on failure (file unchanged). */
-int approved_edit_replace(struct approved_edit *e, const char *data, size_t size);
+int approved_edit_replace(struct approved_edit *e, const struct text_part *parts, size_t n_parts);
 
 /* Releases the lock and the bytes. */
 void approved_edit_end(struct approved_edit *e);

@@ -10,6 +10,7 @@
 #include "addr.h"
 #include "config.h"
 #include "diag.h"
+#include "entry_scan.h"
 #include "macro.h"
 
 enum {
@@ -63,13 +64,9 @@ struct approved_list;
 struct approved_entry_info;
 
 /* Parses the ADDR arguments of add and remove with approved_entry_parse: all of
- * them, printing the two lines of SPEC §1 for each invalid one; texts receive
- * the canonical forms.  -EINVAL when any was invalid. */
-int ctl_parse_entries(char **args, size_t n, bool allow_private, struct ip_block *blocks, char (*texts)[IP_BLOCK_TEXT_MAX]);
-
-/* Which of the n canonical texts repeat an earlier one (sorted: n log n);
- * a new array, NULL on allocation failure. */
-bool *ctl_repeated_entries(char (*texts)[IP_BLOCK_TEXT_MAX], size_t n);
+ * them, printing the two lines of SPEC §1 for each invalid one; hits[i].text
+ * receives the canonical form.  -EINVAL when any was invalid. */
+int ctl_parse_entries(char **args, size_t n, bool allow_private, struct ip_block *blocks, struct entry_hits *hits);
 
 /* True when one entry of l covers the whole block; info tells which. */
 bool ctl_block_covered(const struct approved_list *l, const struct ip_block *block, struct approved_entry_info *info);

@@ -58,13 +58,13 @@ int ctl_refresh_index(const struct config *c, bool force) {
         return r;
 }
 
-int ctl_parse_entries(char **args, size_t n, bool allow_private, struct ip_block *blocks, char (*texts)[IP_BLOCK_TEXT_MAX]) {
+int ctl_parse_entries(char **args, size_t n, bool allow_private, struct ip_block *blocks, struct entry_hits *hits) {
         _cleanup_(diag_free) struct diag_list diags = {};
 
         for (size_t i = 0; i < n; i++) {
                 if (approved_entry_parse(args[i], allow_private, &blocks[i], &diags) < 0)
                         continue;
-                ip_block_format(&blocks[i], texts[i]);
+                ip_block_format(&blocks[i], hits[i].text);
         }
         ctl_print_diags(&diags);
         return diag_has_errors(&diags) ? -EINVAL : 0;
@@ -79,27 +79,4 @@ bool ctl_block_covered(const struct approved_list *l, const struct ip_block *blo
         return approved_list_match(l, block->first, info) &&
                ip_block_parse(info->text, strlen(info->text), &covering, reason) >= 0 &&
                addr128_cmp(covering.first, block->first) <= 0 && addr128_cmp(block->last, covering.last) <= 0;
-}
-
-static int index_cmp(const void *a, const void *b, void *userdata) {
-        char (*texts)[IP_BLOCK_TEXT_MAX] = userdata;
-        size_t x = *(const size_t *) a, y = *(const size_t *) b;
-        int c = strcmp(texts[x], texts[y]);
-        return c != 0 ? c : (x > y) - (x < y);
-}
-
-bool *ctl_repeated_entries(char (*texts)[IP_BLOCK_TEXT_MAX], size_t n) {
-        _cleanup_free_ size_t *order = calloc(n ? n : 1, sizeof *order);
-        bool *repeated = calloc(n ? n : 1, sizeof *repeated);
-
-        if (!order || !repeated) {
-                free(repeated);
-                return NULL;
-        }
-        for (size_t i = 0; i < n; i++)
-                order[i] = i;
-        qsort_r(order, n, sizeof *order, index_cmp, texts);
-        for (size_t i = 1; i < n; i++)
-                repeated[order[i]] = strcmp(texts[order[i]], texts[order[i - 1]]) == 0;
-        return repeated;
 }

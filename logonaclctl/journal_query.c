@@ -158,10 +158,19 @@ static int journal_open(const struct journal_query *q, sd_journal **ret) {
                 r = sd_journal_open_directory(ret, path, 0);
         } else
                 r = sd_journal_open(ret, SD_JOURNAL_LOCAL_ONLY);
-        if (r < 0)
+        if (r < 0) {
                 fprintf(stderr, "logonaclctl: cannot open the journal%s%s: %s\n", q->directory ? " in " : "",
                         q->directory ?: "", strerror(-r));
-        return r;
+                return r;
+        }
+        /* Like journalctl: an empty result because nothing could be read
+         * must not look like an empty audit trail. */
+        uint64_t bytes = 0;
+        if (sd_journal_get_usage(*ret, &bytes) < 0 || bytes == 0)
+                fprintf(stderr, "logonaclctl: warning: no journal files could be opened%s%s%s\n",
+                        q->directory ? " in " : "", q->directory ?: "",
+                        q->directory ? "" : " (reading them needs root or the group systemd-journal or adm)");
+        return 0;
 }
 
 int journal_query_run(const struct journal_query *q, int (*fn)(const struct logon_record *r, void *userdata),

@@ -46,6 +46,11 @@ static void print_header(void) {
 }
 
 static int print_row(const struct logon_record *r, void *userdata) {
+        bool *header_done = userdata;
+
+        if (!*header_done)
+                print_header();
+        *header_done = true;
         for (size_t i = 0; i < ELEMENTSOF(columns); i++) {
                 size_t written;
                 if ((int) columns[i].field < 0) {
@@ -154,9 +159,12 @@ int ctl_log(const struct ctl *ctl, int argc, char **argv) {
                 return EXIT_INVALID;
         q.config = &config;
 
-        if (!json)
+        /* The header comes with the first row, or after an empty but readable
+         * journal: never above an error. */
+        bool header_done = false;
+        r = journal_query_run(&q, json ? print_json : print_row, &header_done, &stats);
+        if (r >= 0 && !json && !header_done)
                 print_header();
-        r = journal_query_run(&q, json ? print_json : print_row, NULL, &stats);
         journal_stats_print(&stats);
         return r < 0 ? EXIT_INVALID : EXIT_OK;
 }

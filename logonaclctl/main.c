@@ -84,8 +84,9 @@ static int help(void) {
         for (size_t i = 0; i < ELEMENTSOF(commands); i++)
                 printf("  %s\n      %s\n", commands[i].usage, commands[i].summary);
         printf("\n"
-               "Times (--since, --until): \"YYYY-MM-DD\", \"YYYY-MM-DD HH:MM[:SS]\" (local time),\n"
-               "\"@SECONDS\" (Unix time), or relative to now: \"-30m\", \"-24h\", \"-7d\", \"-2w\".\n"
+               "Times (--since, --until): \"YYYY-MM-DD\", \"YYYY-MM-DD HH:MM[:SS]\" (local time;\n"
+               "add \" UTC\" for UTC), \"today\", \"yesterday\", \"now\", \"@SECONDS\" (Unix time),\n"
+               "or relative to now: \"-30m\", \"-24h\", \"-7d\", \"-2w\".\n"
                "\n"
                "Exit status: 0 ok, 1 invalid input or failed check, 2 usage,\n"
                "3 (what-if) someone would be locked out.\n");

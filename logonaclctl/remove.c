@@ -13,7 +13,7 @@
 #include "approved.h"
 #include "approved_edit.h"
 #include "ctl.h"
-#include "entry_set.h"
+#include "entry_scan.h"
 
 static int parse_options(int argc, char **argv) {
         static const struct option options[] = {
@@ -40,86 +40,79 @@ static int line_cmp(const void *a, const void *b) {
         return (x > y) - (x < y);
 }
 
-/* The text without the given lines (sorted, 1-based; the '\n' goes with its line). */
-static char *text_without_lines(const char *text, size_t size, const unsigned *lines, size_t n_lines,
-                                size_t *ret_size) {
-        char *out = malloc(size + 1);
-        size_t pos = 0, used = 0, k = 0;
+/* The spans of text that remain without the given lines (sorted, 1-based; the
+ * '\n' goes with its line): at most n_lines + 1 parts, pointing into text. */
+static size_t parts_without_lines(const char *text, size_t size, const unsigned *lines, size_t n_lines,
+                                  struct text_part *parts) {
+        size_t pos = 0, kept_from = 0, n_parts = 0;
         unsigned line = 1;
 
-        if (!out)
-                return NULL;
-        while (pos < size) {
+        for (size_t k = 0; k < n_lines && pos < size; k++) {
+                if (lines[k] < line)
+                        continue;       /* a repeated line number */
+                /* Skip to the start of line lines[k]. */
+                while (line < lines[k] && pos < size) {
+                        const char *nl = memchr(text + pos, '\n', size - pos);
+                        pos = nl ? (size_t) (nl - text) + 1 : size;
+                        line++;
+                }
+                if (pos >= size)
+                        break;
                 const char *nl = memchr(text + pos, '\n', size - pos);
                 size_t end = nl ? (size_t) (nl - text) + 1 : size;
-
-                while (k < n_lines && lines[k] < line)
-                        k++;
-                if (k == n_lines || lines[k] != line) {
-                        memcpy(out + used, text + pos, end - pos);
-                        used += end - pos;
-                }
-                pos = end;
+                if (pos > kept_from)
+                        parts[n_parts++] = (struct text_part) { text + kept_from, pos - kept_from };
+                kept_from = pos = end;
                 line++;
         }
-        out[used] = 0;
-        *ret_size = used;
-        return out;
+        if (size > kept_from)
+                parts[n_parts++] = (struct text_part) { text + kept_from, size - kept_from };
+        return n_parts;
 }
 
-/* Collects the main-file lines of each block; says which blocks are not there. */
-static int collect_lines(const struct approved_list *list, const struct entry_set *set, const char *main_file,
-                         char (*texts)[IP_BLOCK_TEXT_MAX], const struct ip_block *blocks, size_t n, bool *removed,
-                         unsigned **ret, size_t *ret_n, bool *ret_missing) {
-        unsigned *lines = NULL;
-        size_t n_lines = 0;
+/* Says what happens to each argument; collects the main-file lines to drop. */
+static int lines_to_remove(const struct approved_list *list, const char *main_file, const struct entry_hits *hits,
+                           const struct ip_block *blocks, size_t n, unsigned **ret, size_t *ret_n, bool *ret_missing) {
+        size_t total = 0, k = 0;
 
-        _cleanup_free_ bool *repeated = ctl_repeated_entries(texts, n);
-        if (!repeated)
+        for (size_t i = 0; i < n; i++)
+                total += hits[i].n_main_lines;
+        unsigned *lines = calloc(total ? total : 1, sizeof *lines);
+        if (!lines)
                 return -ENOMEM;
+
         *ret_missing = false;
         for (size_t i = 0; i < n; i++) {
-                size_t first, end, here = 0;
+                const struct entry_hits *h = &hits[i];
+                struct approved_entry_info info;
 
-                if (repeated[i])
+                if (h->repeated)
                         continue;       /* said once */
-
-                entry_set_find(set, texts[i], &first, &end);
-                for (size_t k = first; k < end && set->refs[k].in_main; k++) {
-                        unsigned *grown = realloc(lines, (n_lines + 1) * sizeof *lines);
-                        if (!grown) {
-                                free(lines);
-                                return -ENOMEM;
-                        }
-                        lines = grown;
-                        lines[n_lines++] = set->refs[k].line;
-                        here++;
+                memcpy(lines + k, h->main_lines, h->n_main_lines * sizeof *lines);
+                k += h->n_main_lines;
+                if (h->n_main_lines > 0) {
+                        printf("%s: removed\n", h->text);
+                        continue;
                 }
-                removed[i] = here > 0;
-                if (here > 0)
-                        printf("%s: removed\n", texts[i]);
-                else if (first < end) {
+                *ret_missing = true;
+                if (h->other_source)
                         fprintf(stderr, "%s: not in %s; it is listed in %s:%u, which remove does not edit\n",
-                                texts[i], main_file, set->refs[first].source, set->refs[first].line);
-                        *ret_missing = true;
-                } else {
-                        struct approved_entry_info info;
-                        fprintf(stderr, "%s: not in %s, nothing to remove", texts[i], main_file);
-                        if (ctl_block_covered(list, &blocks[i], &info))
-                                fprintf(stderr, " (it is approved by %s at %s:%u)", info.text, info.source, info.line);
-                        fputc('\n', stderr);
-                        *ret_missing = true;
-                }
+                                h->text, main_file, h->other_source, h->other_line);
+                else if (ctl_block_covered(list, &blocks[i], &info))
+                        fprintf(stderr, "%s: not in %s, nothing to remove (it is approved by %s at %s:%u)\n",
+                                h->text, main_file, info.text, info.source, info.line);
+                else
+                        fprintf(stderr, "%s: not in %s, nothing to remove\n", h->text, main_file);
         }
-        qsort(lines, n_lines, sizeof *lines, line_cmp);
+        qsort(lines, k, sizeof *lines, line_cmp);
         *ret = lines;
-        *ret_n = n_lines;
+        *ret_n = k;
         return 0;
 }
 
 /* After the edit: a block may still be approved through a broader entry. */
-static void note_still_covered(const struct config *config, char (*texts)[IP_BLOCK_TEXT_MAX],
-                               const struct ip_block *blocks, const bool *removed, size_t n) {
+static void note_still_covered(const struct config *config, const struct entry_hits *hits,
+                               const struct ip_block *blocks, size_t n) {
         _cleanup_(diag_free) struct diag_list diags = {};
         struct approved_list *list = NULL;
 
@@ -128,21 +121,19 @@ static void note_still_covered(const struct config *config, char (*texts)[IP_BLO
                 return;
         for (size_t i = 0; i < n; i++) {
                 struct approved_entry_info info;
-                if (removed[i] && ctl_block_covered(list, &blocks[i], &info))
-                        printf("%s: still approved by %s (%s:%u)\n", texts[i], info.text, info.source, info.line);
+                if (!hits[i].repeated && hits[i].n_main_lines > 0 && ctl_block_covered(list, &blocks[i], &info))
+                        printf("%s: still approved by %s (%s:%u)\n", hits[i].text, info.text, info.source, info.line);
         }
         approved_list_free(list);
 }
 
-static int remove_locked(const struct config *config, char (*texts)[IP_BLOCK_TEXT_MAX],
-                         const struct ip_block *blocks, size_t n) {
+static int remove_locked(const struct config *config, struct entry_hits *hits, const struct ip_block *blocks,
+                         size_t n) {
         struct approved_edit edit = APPROVED_EDIT_INIT;
         struct approved_list *list = NULL;
-        struct entry_set set = {};
         _cleanup_free_ unsigned *lines = NULL;
-        _cleanup_free_ char *text = NULL;
-        _cleanup_free_ bool *removed = calloc(n, sizeof *removed);
-        size_t n_lines = 0, size = 0;
+        _cleanup_free_ struct text_part *parts = NULL;
+        size_t n_lines = 0;
         bool missing = false;
         int exit_code = EXIT_INVALID;
 
@@ -152,29 +143,24 @@ static int remove_locked(const struct config *config, char (*texts)[IP_BLOCK_TEX
                 fprintf(stderr, "logonaclctl: the approved list has errors (see logonaclctl check); nothing was changed\n");
                 goto finish;
         }
-        if (!removed || entry_set_build(list, config->approved_file, &set) < 0 ||
-            collect_lines(list, &set, config->approved_file, texts, blocks, n, removed, &lines, &n_lines,
-                          &missing) < 0) {
+        if (entry_scan(list, config->approved_file, hits, n) < 0 ||
+            lines_to_remove(list, config->approved_file, hits, blocks, n, &lines, &n_lines, &missing) < 0 ||
+            !(parts = calloc(n_lines + 1, sizeof *parts))) {
                 fprintf(stderr, "logonaclctl: %s\n", strerror(ENOMEM));
                 goto finish;
         }
 
         if (n_lines > 0) {
-                text = text_without_lines(edit.data, edit.size, lines, n_lines, &size);
-                if (!text) {
-                        fprintf(stderr, "logonaclctl: %s\n", strerror(ENOMEM));
+                size_t n_parts = parts_without_lines(edit.data, edit.size, lines, n_lines, parts);
+                if (approved_edit_replace(&edit, parts, n_parts) < 0)
                         goto finish;
-                }
-                if (approved_edit_replace(&edit, text, size) < 0)
-                        goto finish;
-                note_still_covered(config, texts, blocks, removed, n);
+                note_still_covered(config, hits, blocks, n);
         }
         if (ctl_refresh_index(config, n_lines > 0) < 0)
                 goto finish;
         exit_code = missing ? EXIT_INVALID : EXIT_OK;
 
 finish:
-        entry_set_free(&set);
         if (list)
                 approved_list_free(list);
         approved_edit_end(&edit);
@@ -189,17 +175,20 @@ int ctl_remove(const struct ctl *ctl, int argc, char **argv) {
                 return r;
 
         size_t n = (size_t) (argc - optind);
-        _cleanup_free_ char (*texts)[IP_BLOCK_TEXT_MAX] = calloc(n, sizeof *texts);
+        struct entry_hits *hits = calloc(n, sizeof *hits);
         _cleanup_free_ struct ip_block *blocks = calloc(n, sizeof *blocks);
-        if (!texts || !blocks) {
+        if (!hits || !blocks) {
+                free(hits);
                 fprintf(stderr, "logonaclctl: %s\n", strerror(ENOMEM));
                 return EXIT_INVALID;
         }
-        if (ctl_load_config(ctl, &config) < 0)
-                return EXIT_INVALID;
 
         /* All or nothing, as add: an invalid argument changes nothing. */
-        if (ctl_parse_entries(argv + optind, n, config.allow_private, blocks, texts) < 0)
-                return EXIT_INVALID;
-        return remove_locked(&config, texts, blocks, n);
+        if (ctl_load_config(ctl, &config) < 0 ||
+            ctl_parse_entries(argv + optind, n, config.allow_private, blocks, hits) < 0)
+                r = EXIT_INVALID;
+        else
+                r = remove_locked(&config, hits, blocks, n);
+        entry_hits_free(hits, n);
+        return r;
 }

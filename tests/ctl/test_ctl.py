@@ -718,6 +718,14 @@ class Journal(CtlTestCase):
         self.assertEqual(out.splitlines()[1],
                          "  users: user5 (3), user4 (3), user3 (3), user2 (3), user1 (3), and 2 more")
 
+    def test_empty_directory_is_said(self):
+        empty = os.path.join(self.tmp, "empty")
+        os.mkdir(empty)
+        self.assertCtl(self.s.ctl("log", "--directory", empty, "--json"), 0, "",
+                       f"logonaclctl: warning: no journal files could be opened in {empty}\n")
+        self.assertCtl(self.s.ctl("log", "--directory", os.path.join(self.tmp, "nope")), 1, "",
+                       f"logonaclctl: {self.tmp}/nope: No such file or directory\n")
+
     def test_trusted_users_decide(self):
         s = self.site(approved="203.0.113.0/24\n", admin="services = sshd", alert="trusted_users = nobody")
         rc, out, err = s.ctl("log", "--directory", self.jdir, "--json")
