@@ -752,6 +752,11 @@ static void parse_line(struct parser *p, unsigned line, const char *start, size_
                         return;
                 }
         }
+        /* Editors that write a byte order mark would otherwise get a puzzling syntax error. */
+        if (line == 1 && len >= 3 && memcmp(start, "\xef\xbb\xbf", 3) == 0) {
+                parser_error(p, line, "starts with a UTF-8 byte order mark: save the file without one");
+                return;
+        }
         memcpy(buf, start, len);
         buf[len] = 0;
 

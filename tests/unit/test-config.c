@@ -488,6 +488,8 @@ static void test_bytes(void **state) {
         expect_error("# bell \x07\n", "1: contains a control character (0x07)");
         expect_error("# del \x7f\n", "1: contains a control character (0x7f)");
 
+        expect_error("\xef\xbb\xbf[admin]\n", "1: starts with a UTF-8 byte order mark: save the file without one");
+
         /* UTF-8 in comments is fine. */
         expect_ok("# 管理者コンソール — ok\n[admin]\n", &c);
         config_free(&c);
