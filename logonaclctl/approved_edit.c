@@ -12,6 +12,7 @@
 
 #include "approved_edit.h"
 #include "macro.h"
+#include "safe_path.h"
 
 #define APPROVED_FILE_MAX (1024UL * 1024 * 1024)   /* 1 GiB: far above a million entries */
 
@@ -58,11 +59,29 @@ static int read_all(int fd, const struct stat *st, char **ret, size_t *ret_size)
         return 0;
 }
 
+/* The lock file and the temp files are made in the main file's folder: only
+ * in one the ownership walk accepts, where nobody else can plant them. */
+static int check_folder(const char *path) {
+        char reason[SAFE_PATH_REASON_MAX];
+        _cleanup_free_ char *copy = strdup(path);
+
+        if (!copy)
+                return fail("cannot edit", path, -ENOMEM);
+        int r = safe_path_check_dir(dirname(copy), reason);
+        if (r < 0)
+                fprintf(stderr, "%s\n", reason);
+        return r;
+}
+
 int approved_edit_begin(struct approved_edit *e, const char *path) {
         _cleanup_free_ char *lock_path = NULL;
 
         *e = (struct approved_edit) APPROVED_EDIT_INIT;
         e->path = path;
+
+        int r = check_folder(path);
+        if (r < 0)
+                return r;
 
         if (asprintf(&lock_path, "%s.lock", path) < 0)
                 return fail("cannot lock", path, -ENOMEM);
@@ -87,7 +106,7 @@ int approved_edit_begin(struct approved_edit *e, const char *path) {
                 return fail("cannot edit", path, -EBADFD);
         e->existed = true;
 
-        int r = read_all(fd, &e->st, &e->data, &e->size);
+        r = read_all(fd, &e->st, &e->data, &e->size);
         if (r < 0)
                 return fail("cannot read", path, r);
         return 0;

@@ -170,6 +170,17 @@ class Edit(CtlTestCase):
         self.assertEqual((st.st_uid, st.st_gid, st.st_mode & 0o7777), (0, 0, 0o644))
         self.assertEqual(s.read(), "198.51.100.0/24\n")
 
+    def test_missing_main_file_in_an_unsafe_folder_is_not_created(self):
+        s = self.site(approved=None)
+        unsafe = os.path.join(s.dir, "open")
+        os.mkdir(unsafe)
+        os.chmod(unsafe, 0o777)
+        write_file(s.conf, conf_text(s.dir).replace(f"{s.dir}/approved\n", f"{unsafe}/approved\n"))
+        rc, out, err = s.ctl("add", "198.51.100.0/24")
+        self.assertEqual((rc, out), (1, ""))
+        self.assertTrue(err.startswith(f"{unsafe}: ") and "writable by group or others" in err, err)
+        self.assertEqual(os.listdir(unsafe), [])
+
     def test_owner_and_mode_are_kept(self):
         s = self.site(approved="203.0.113.0/24\n")
         os.chown(s.approved, 0, 4)      # root:adm, 0640 passes the ownership rule
