@@ -3,7 +3,11 @@
 
 /* logonacl.conf (SPEC §2).  One table {section, key, parser, field} drives the
  * parser; defaults live in config_init_defaults() only.  Unknown sections or
- * keys, repeated keys and bad values are "file:line: reason" errors. */
+ * keys, repeated keys or sections, bad values and a service in two channels are
+ * "file:line: reason" errors.  '#' starts a comment at the start of a line or
+ * value or after a blank; glued to a character it belongs to the value.  Lists
+ * (services, email, trusted_users) are separated by commas, blanks or both.
+ * Lines: at most 4096 bytes, UTF-8, no control bytes but TAB; file: 1 MiB. */
 
 #include <stdbool.h>
 #include <stddef.h>
