@@ -326,6 +326,14 @@ static void test_bad_values(void **state) {
         expect_error("[admin]\nsso_services = \xc3\xa9t\xc3\xa9\n",
                      "2: sso_services: \"\xc3\xa9t\xc3\xa9\" is not a valid PAM service name (letters, digits, \"._+@-\", at most 64)");
 
+        expect_error("[enduser]\ninline_services = webmail;inline\n",
+                     "2: inline_services: \"webmail;inline\" is not a valid PAM service name (letters, digits, \"._+@-\", at most 64)");
+        expect_error("[api]\nservices = rest\\api\n",
+                     "2: services: \"rest\\api\" is not a valid PAM service name (letters, digits, \"._+@-\", at most 64)");
+        expect_error("[api]\nservices = aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n",
+                     "2: services: \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\" is not a valid PAM service "
+                     "name (letters, digits, \"._+@-\", at most 64)");
+
         static const char *const thresholds[] = { "0", "4", "6", "05", "+5", "5.0", "1000", "-5", "", "five" };
         for (size_t i = 0; i < ELEMENTSOF(thresholds); i++) {
                 char text[64], want[128];
