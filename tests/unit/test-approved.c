@@ -348,6 +348,47 @@ static void test_control_bytes_and_long_lines(void **state) {
         diag_free(&d);
 }
 
+/* Files larger than the 1 MiB read chunk: lines cut at chunk boundaries, and an
+ * overlong line that spans several chunks. */
+static void test_chunk_boundaries(void **state) {
+        FILE *f = fopen(path_of("approved"), "w");
+        assert_non_null(f);
+        for (unsigned i = 0; i < 150000; i++)           /* ~2.3 MB, varying line lengths */
+                fprintf(f, "%s%u.%u.%u.%u%s\n", i % 3 ? "" : "  ", 1 + (i >> 16), (i >> 8) & 255, i & 255, i % 7,
+                        i % 5 ? "" : " # c");
+        fprintf(f, "203.0.113.7");
+        fclose(f);
+        struct approved_list *l = load_ok(NULL, false);
+        assert_int_equal(approved_list_entries(l), 150001);
+        expect_match(l, "1.0.0.0", "1.0.0.0", "approved", 1);
+        expect_match(l, "3.73.239.3", "3.73.239.3", "approved", 150000);
+        expect_match(l, "203.0.113.7", "203.0.113.7", "approved", 150001);
+        expect_match(l, "1.0.0.1", NULL, NULL, 0);
+        approved_list_free(l);
+
+        f = fopen(path_of("approved"), "w");
+        assert_non_null(f);
+        fprintf(f, "203.0.113.7\n");
+        for (int i = 0; i < 3 * 1024 * 1024 + 17; i++)
+                fputc('9', f);
+        fprintf(f, "\nx\n");
+        for (int i = 0; i < 5000; i++)                  /* overlong too, ends the file without newline */
+                fputc('#', f);
+        fclose(f);
+        struct diag_list d = {};
+        assert_int_equal(approved_list_load(path_of("approved"), NULL, false, false, 0, &d, &l), -EINVAL);
+        static const char *const want[] = {
+                "%s/approved:2: IP address or CIDR block is invalid.",
+                "%s/approved:2: 99999999999999999999999999999999999999999999999999999999...: the line is longer than 4096 bytes",
+                "%s/approved:3: IP address or CIDR block is invalid.",
+                "%s/approved:3: x: not an IPv4 or IPv6 address",
+                "%s/approved:4: IP address or CIDR block is invalid.",
+                "%s/approved:4: ########################################################...: the line is longer than 4096 bytes",
+        };
+        expect_lines(&d, want, 6);
+        diag_free(&d);
+}
+
 static void test_buffer_and_entry_parse(void **state) {
         struct diag_list d = {};
         struct approved_list *l = NULL;
@@ -444,6 +485,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_missing_dir_and_file, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_control_bytes_and_long_lines, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_chunk_boundaries, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_buffer_and_entry_parse, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_whole_ranges, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_check_perms, setup, teardown),

@@ -176,6 +176,7 @@ static void test_small(void **state) {
 static void test_narrow(void **state) {
         run(300, 5000, false);
         run(3000, 4000, false);
+        run(6000, 3000, false);        /* crowded buckets of the bucketed sort */
 }
 
 static void test_wide(void **state) {
