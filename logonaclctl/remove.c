@@ -88,9 +88,9 @@ static int lines_to_remove(const struct approved_list *list, const char *main_fi
 
                 if (h->repeated)
                         continue;       /* said once */
-                memcpy(lines + k, h->main_lines, h->n_main_lines * sizeof *lines);
-                k += h->n_main_lines;
                 if (h->n_main_lines > 0) {
+                        memcpy(lines + k, h->main_lines, h->n_main_lines * sizeof *lines);
+                        k += h->n_main_lines;
                         printf("%s: removed\n", h->text);
                         continue;
                 }
