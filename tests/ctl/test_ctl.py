@@ -228,6 +228,14 @@ class Edit(CtlTestCase):
                        "203.0.113.0/24: removed\n2001:db8:5::/48: removed\n", "")
         self.assertEqual(s.read(), "# gateways\n\n198.51.100.7\n# keep me\n")
 
+    def test_remove_last_line_without_newline(self):
+        s = self.site(approved="# a\n203.0.113.0/24\n198.51.100.7")
+        self.assertCtl(s.ctl("remove", "198.51.100.7"), 0, "198.51.100.7: removed\n", "")
+        self.assertEqual(s.read(), "# a\n203.0.113.0/24\n")
+        self.assertCtl(s.ctl("remove", "203.0.113.0/24"), 0, "203.0.113.0/24: removed\n", "")
+        self.assertEqual(s.read(), "# a\n")
+        self.assertCtl(s.ctl("list"), 0, "", "")
+
     def test_remove_reports_what_is_not_there(self):
         s = self.site(approved="203.0.113.0/24\n198.51.100.7\n",
                       dropins={"10-site.list": "192.0.2.0/25\n"})
@@ -636,8 +644,11 @@ class Journal(CtlTestCase):
         self.assertEqual([line.split()[1] for line in out.splitlines()[1:]], ["04:26:46", "07:26:46"])
         rc, out, _ = self.s.ctl("log", "--directory", self.jdir, "--since", "2023-11-01 09:00:00 UTC")
         self.assertEqual(len(out.splitlines()), 2)
-        rc, out, _ = self.s.ctl("log", "--directory", self.jdir, "--since", "-1h")
-        self.assertEqual((rc, out.count("\n")), (0, 1))  # header only: everything is from 2023
+        for since in ("-1h", "today", "yesterday", "now"):
+            rc, out, _ = self.s.ctl("log", "--directory", self.jdir, "--since", since)
+            self.assertEqual((rc, out.count("\n")), (0, 1), since)  # header only: everything is from 2023
+        rc, out, _ = self.s.ctl("log", "--directory", self.jdir, "--until", "@1698812806", "--since", "@1698805606")
+        self.assertEqual([line.split()[1] for line in out.splitlines()[1:]], ["02:26:46", "03:26:46"])
 
     def test_log_json(self):
         rc, out, err = self.s.ctl("log", "--directory", self.jdir, "--json")
