@@ -698,9 +698,14 @@ class Lifecycle(PamTestCase):
         self.assertEqual(names, {"pam_sm_acct_mgmt", "pam_sm_authenticate", "pam_sm_setcred",
                                  "pam_sm_open_session", "pam_sm_close_session", "pam_sm_chauthtok"})
 
-    def test_no_libsystemd(self):
+    def test_dependencies_and_nodelete(self):
+        """Nothing but libpam and libc to load; resident after the first logon (-z nodelete)."""
         out = subprocess.run(["readelf", "-d", MODULE], capture_output=True, text=True, check=True).stdout
-        self.assertNotIn("libsystemd", out)
+        needed = sorted(line.split("[")[1].split("]")[0] for line in out.splitlines() if "(NEEDED)" in line)
+        self.assertEqual([n for n in needed if not n.startswith(("libasan", "libubsan", "libstdc++", "libm.",
+                                                                  "libgcc_s"))],
+                         ["libc.so.6", "libpam.so.0"])
+        self.assertIn("NODELETE", out)
 
     def cycles(self, n, rhost, prefix=()):
         conf = self.site.conf("allow", action="allow-and-log")

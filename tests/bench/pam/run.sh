@@ -6,7 +6,9 @@
 # the system's journald receiving the module's entries.  The client address
 # matches no entry (worst case) and the action is allow-and-log, so every
 # decision writes a "logged" entry.  Prints a table of µs per decision and the
-# ratios to pam_permit and pam_access measured in the same run.
+# ratios to pam_permit and pam_access measured in the same run.  Ratios and goals
+# use the median (p50): on a shared 2-core machine the mean follows the noise of
+# other processes more than the code.
 set -euo pipefail
 
 build=$(cd "${1:?usage: run.sh BUILD_DIR}" && pwd)
@@ -82,18 +84,18 @@ conf ignore "$root/approved-1000-indexed" allow-and-log
 sed -i 's/^services = sshd/services = other/' "$root/ignore.conf"
 service ignore "$module conf=$root/ignore.conf"
 
-declare -A mean
+declare -A median
 run() {         # run NAME [PREFIX...]: the measurement of stack NAME
         local name=$1; shift
         local out
         out=$("$@" "$bench" "$root/pam.d" "$name" "$rhost" 20000 "$seconds")
-        mean[$name]=$(echo "$out" | cut -d' ' -f1)
+        median[$name]=$(echo "$out" | cut -d' ' -f2)
         printf '%-36s %10s %8s %8s %7s %-12s %s\n' "$label" $(echo "$out" | cut -d' ' -f1-5) \
-                "$(ratio "${mean[$name]}" "${mean[permit]:-${mean[$name]}}")x"
+                "$(ratio "${median[$name]}" "${median[permit]:-${median[$name]}}")x"
 }
 ratio() { /usr/bin/python3 -c "print(f'{$1 / $2:.2f}')"; }
 
-printf '%-36s %10s %8s %8s %7s %-12s %s\n' "stack (account)" "mean µs" "p50" "p99" "n" "result" "x permit"
+printf '%-36s %10s %8s %8s %7s %-12s %s\n' "stack (account)" "mean µs" "p50" "p99" "n" "result" "p50 x permit"
 label="pam_permit (floor)"; run permit
 for n in 10 1000 10000 100000 1000000; do
         label="pam_logonacl $n, text"; run "text-$n"
@@ -113,23 +115,28 @@ label="pam_logonacl 1000, index, null sink"
 out=$(unshare -m bash -c 'mount -t tmpfs tmpfs /run/systemd/journal && { /usr/bin/python3 -c "$1" & } &&
         while [ ! -e /run/systemd/journal/ready ]; do sleep 0.05; done &&
         "$2" "$3/pam.d" index-1000 "$4" 20000 "$5"; kill %1' _ "$sink" "$bench" "$root" "$rhost" "$seconds")
-mean[sink]=$(echo "$out" | cut -d' ' -f1)
-printf '%-36s %10s %8s %8s %7s %-12s %s\n' "$label" $(echo "$out" | cut -d' ' -f1-5) "$(ratio "${mean[sink]}" "${mean[permit]}")x"
+median[sink]=$(echo "$out" | cut -d' ' -f2)
+printf '%-36s %10s %8s %8s %7s %-12s %s\n' "$label" $(echo "$out" | cut -d' ' -f1-5) "$(ratio "${median[sink]}" "${median[permit]}")x"
 label="pam_logonacl 1000, index, no journal"
 out=$(unshare -m bash -c 'mount -t tmpfs tmpfs /run/systemd/journal && "$1" "$2/pam.d" index-1000 "$3" 20000 "$4"' \
         _ "$bench" "$root" "$rhost" "$seconds")
-mean[nojournal]=$(echo "$out" | cut -d' ' -f1)
-printf '%-36s %10s %8s %8s %7s %-12s %s\n' "$label" $(echo "$out" | cut -d' ' -f1-5) "$(ratio "${mean[nojournal]}" "${mean[permit]}")x"
+median[nojournal]=$(echo "$out" | cut -d' ' -f2)
+printf '%-36s %10s %8s %8s %7s %-12s %s\n' "$label" $(echo "$out" | cut -d' ' -f1-5) "$(ratio "${median[nojournal]}" "${median[permit]}")x"
 
 echo
 goal() {        # goal TEXT VALUE LIMIT (VALUE <= LIMIT passes)
         /usr/bin/python3 -c "v, l = $2, $3; print(f'{\"$1\":<58} {v:7.2f} (goal <= {l}) {\"ok\" if v <= l else \"MISSED\"}')"
 }
-goal "logonacl 1,000 (index) / pam_permit" "$(ratio "${mean[index-1000]}" "${mean[permit]}")" 1.5
-goal "logonacl 1,000 (text) / pam_permit" "$(ratio "${mean[text-1000]}" "${mean[permit]}")" 1.5
-goal "logonacl 1,000,000 (index) / pam_permit" "$(ratio "${mean[index-1000000]}" "${mean[permit]}")" 2
+goal "logonacl 1,000 (index) / pam_permit" "$(ratio "${median[index-1000]}" "${median[permit]}")" 1.5
+goal "logonacl 1,000 (text) / pam_permit" "$(ratio "${median[text-1000]}" "${median[permit]}")" 1.5
+goal "logonacl 1,000,000 (index) / pam_permit" "$(ratio "${median[index-1000000]}" "${median[permit]}")" 2
 goal "logonacl 10,000 (index) / pam_access 10,000 (x20 faster)" \
-        "$(ratio "${mean[index-10000]}" "${mean[access-10000]}")" 0.05
+        "$(ratio "${median[index-10000]}" "${median[access-10000]}")" 0.05
 goal "logonacl 10,000 (text) / pam_access 10,000 (x20 faster)" \
-        "$(ratio "${mean[text-10000]}" "${mean[access-10000]}")" 0.05
-echo "journal entry cost at 1,000 (index): $(/usr/bin/python3 -c "print(f'{${mean[index-1000]} - ${mean[ignore]}:.1f}')") µs over a decision that writes none"
+        "$(ratio "${median[text-10000]}" "${median[access-10000]}")" 0.05
+/usr/bin/python3 - "${median[index-1000]}" "${median[sink]}" "${median[nojournal]}" <<'PY'
+import sys
+journald, sink, none = map(float, sys.argv[1:])
+print(f"journal entry at 1,000 (index), p50: {journald - none:.1f} µs with journald, "
+      f"{sink - none:.1f} µs to a reader that only drains the socket (no journal: {none:.1f} µs)")
+PY
