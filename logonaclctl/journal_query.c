@@ -33,10 +33,6 @@ static const char *const field_names[_LOGON_FIELD_MAX] = {
         [LOGON_MESSAGE]   = "MESSAGE",
 };
 
-const char *logon_field_name(enum logon_field f) {
-        return f >= 0 && f < _LOGON_FIELD_MAX ? field_names[f] : NULL;
-}
-
 struct trusted_uids {
         uid_t *uids;
         size_t n;

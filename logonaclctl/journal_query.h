@@ -48,9 +48,6 @@ struct logon_record {
         struct logon_value field[_LOGON_FIELD_MAX];
 };
 
-/* The journal field name of f, e.g. "LOGONACL_USER", "_HOSTNAME". */
-const char *logon_field_name(enum logon_field f);
-
 /* The value as a C string ("" when absent); a value with a NUL reads up to it. */
 static inline const char *logon_str(const struct logon_record *r, enum logon_field f) {
         return r->field[f].data ? r->field[f].data : "";

@@ -15,18 +15,19 @@
 struct column {
         const char *title;
         int width;              /* minimum; a longer value widens its row only */
-        enum logon_field field; /* -1: the time */
+        bool is_time;           /* the entry's time, else field */
+        enum logon_field field;
 };
 
 static const struct column columns[] = {
-        { "TIME",      19, -1 },
-        { "HOST",      12, LOGON_HOSTNAME },
-        { "CHANNEL",    7, LOGON_CHANNEL },
-        { "EVENT",     35, LOGON_EVENT },
-        { "USER",      12, LOGON_USER },
-        { "CLIENT IP", 15, LOGON_CLIENT_IP },
-        { "SERVICE",    8, LOGON_SERVICE },
-        { "RESULT",     0, LOGON_RESULT },
+        { "TIME",      19, true, 0 },
+        { "HOST",      12, false, LOGON_HOSTNAME },
+        { "CHANNEL",    7, false, LOGON_CHANNEL },
+        { "EVENT",     35, false, LOGON_EVENT },
+        { "USER",      12, false, LOGON_USER },
+        { "CLIENT IP", 15, false, LOGON_CLIENT_IP },
+        { "SERVICE",    8, false, LOGON_SERVICE },
+        { "RESULT",     0, false, LOGON_RESULT },
 };
 
 static void pad(size_t written, int width, bool last) {
@@ -53,7 +54,7 @@ static int print_row(const struct logon_record *r, void *userdata) {
         *header_done = true;
         for (size_t i = 0; i < ELEMENTSOF(columns); i++) {
                 size_t written;
-                if ((int) columns[i].field < 0) {
+                if (columns[i].is_time) {
                         char time[TIMESTAMP_TEXT_MAX];
                         timestamp_format_local(r->realtime_usec, time);
                         written = (size_t) printf("%s", time);
