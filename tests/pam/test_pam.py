@@ -31,6 +31,7 @@ INDEX_HELPER = os.environ.get("LOGONACL_INDEX_HELPER", "")
 CATALOG = os.environ.get("LOGONACL_CATALOG", "")
 SANITIZED = os.environ.get("LOGONACL_SANITIZED") == "1"
 PAM_DEBUG = "/lib/x86_64-linux-gnu/security/pam_debug.so"
+PAM_WRAPPER_MODULES = "/usr/lib/x86_64-linux-gnu/pam_wrapper"
 
 ID_ALLOWED = "7798a78dc57742739e9ec866817a4c5b"
 ID_LOGGED = "53a044f2764e49b6af7a20856db4de85"
@@ -738,6 +739,36 @@ class Lifecycle(PamTestCase):
         os.chmod(self.site.approved, 0o666)
         r = self.cycles(20, "203.0.113.9", prefix=vg)
         self.assertEqual(r.returncode, 0, r.stderr)
+
+
+class PamWrapper(PamTestCase):
+    """The module in the usual harness too: pamtester under pam_wrapper, PAM_RHOST set
+    by pam_set_items.so from the environment."""
+
+    @unittest.skipIf(SANITIZED, "pamtester is not built with ASan")
+    def test_pamtester(self):
+        conf = self.site.conf("block", action="block-and-log")
+        services = os.path.join(self.site.root, "pamwrap")
+        os.mkdir(services, 0o755)
+        write_file(os.path.join(services, "sshd"),
+                   f"auth    required {PAM_WRAPPER_MODULES}/pam_set_items.so\n"
+                   f"auth    required {MODULE} conf={conf}\n"
+                   f"account required {PAM_WRAPPER_MODULES}/pam_set_items.so\n"
+                   f"account required {MODULE} conf={conf}\n")
+        for rhost, stage, rc, shown in (("198.51.100.99", "acct_mgmt", 1, True), ("203.0.113.9", "acct_mgmt", 0, False),
+                                        ("198.51.100.99", "authenticate", 1, True)):
+            user = self.user().decode()
+            cursor = journal_cursor()
+            env = dict(os.environ, LD_PRELOAD="libpam_wrapper.so", PAM_WRAPPER="1",
+                       PAM_WRAPPER_SERVICE_DIR=services, PAM_RHOST=rhost)
+            r = subprocess.run(["pamtester", "sshd", user, stage], env=env, capture_output=True, text=True,
+                               timeout=30)
+            self.assertEqual(r.returncode, rc, r.stdout + r.stderr)
+            self.assertEqual(MSG_ADMIN in r.stdout + r.stderr, shown, r.stdout + r.stderr)
+            e = self.entries_by_user(cursor, 1).get(user, [])
+            self.assertEqual(len(e), 1)
+            self.assertEqual((e[0]["LOGONACL_RHOST"], e[0]["LOGONACL_RESULT"]),
+                             (rhost, "blocked" if rc else "allowed"))
 
 
 class Syslog(PamTestCase):
