@@ -31,6 +31,8 @@ static const char *const field_names[_LOGON_FIELD_MAX] = {
         [LOGON_INLINE]    = "LOGONACL_INLINE",
         [LOGON_SSO]       = "LOGONACL_SSO",
         [LOGON_MESSAGE]   = "MESSAGE",
+        [LOGON_ERROR]     = "LOGONACL_ERROR",
+        [LOGON_ON_ERROR]  = "LOGONACL_ON_ERROR",
 };
 
 struct trusted_uids {

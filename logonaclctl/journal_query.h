@@ -32,6 +32,8 @@ enum logon_field {
         LOGON_INLINE,
         LOGON_SSO,
         LOGON_MESSAGE,
+        LOGON_ERROR,            /* config-error entries */
+        LOGON_ON_ERROR,
         _LOGON_FIELD_MAX,
 };
 

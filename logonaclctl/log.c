@@ -62,6 +62,8 @@ static int print_row(const struct logon_record *r, void *userdata) {
                         const struct logon_value *v = &r->field[columns[i].field];
                         if (v->data && v->len > 0)
                                 written = escape_terminal(stdout, v->data, v->len);
+                        else if (columns[i].field == LOGON_EVENT && r->event == EVENT_CONFIG_ERROR)
+                                written = (size_t) printf("config-error");
                         else
                                 written = (size_t) printf("-");
                 }
@@ -91,14 +93,27 @@ static const struct {
         { "stage",     LOGON_STAGE },
         { "inline",    LOGON_INLINE },
         { "sso",       LOGON_SSO },
+        { "error",     LOGON_ERROR },
+        { "on_error",  LOGON_ON_ERROR },
 };
+
+/* The kind of entry, from its MESSAGE_ID: the event names of SPEC §4. */
+static const char *event_kind_name(enum event_kind e) {
+        switch (e) {
+        case EVENT_ALLOWED:      return "allowed";
+        case EVENT_LOGGED:       return "logged";
+        case EVENT_BLOCKED:      return "blocked";
+        case EVENT_CONFIG_ERROR: return "config-error";
+        default:                 return "";
+        }
+}
 
 static int print_json(const struct logon_record *r, void *userdata) {
         char time[TIMESTAMP_TEXT_MAX];
 
         timestamp_format_iso_utc(r->realtime_usec, time);
-        printf("{\"time\":\"%s\",\"realtime_usec\":%llu,\"message_id\":\"%s\"", time,
-               (unsigned long long) r->realtime_usec, event_message_id(r->event));
+        printf("{\"time\":\"%s\",\"realtime_usec\":%llu,\"message_id\":\"%s\",\"kind\":\"%s\"", time,
+               (unsigned long long) r->realtime_usec, event_message_id(r->event), event_kind_name(r->event));
         for (size_t i = 0; i < ELEMENTSOF(json_keys); i++) {
                 const struct logon_value *v = &r->field[json_keys[i].field];
                 printf(",\"%s\":", json_keys[i].key);

@@ -577,6 +577,18 @@ def logon_entry(t, event, channel, user, client, service="sshd", uid=0, host="we
     }
 
 
+def config_error_entry(t, user, uid=0):
+    """A config-error entry as the module writes it."""
+    return {
+        "__REALTIME_TIMESTAMP": str(t), "__MONOTONIC_TIMESTAMP": str(t), "_BOOT_ID": BOOT, "_HOSTNAME": "web1",
+        "_UID": str(uid), "SYSLOG_IDENTIFIER": "pam_logonacl", "MESSAGE_ID": ID_CONFIG_ERROR, "PRIORITY": "3",
+        "MESSAGE": "logonacl configuration error, logon denied", "LOGONACL_ERROR": "/etc/x.conf:3: bad\nsecond",
+        "LOGONACL_CONF": "/etc/x.conf", "LOGONACL_ON_ERROR": "deny", "LOGONACL_RESULT": "blocked",
+        "LOGONACL_USER": user, "LOGONACL_RHOST": "198.51.100.3", "LOGONACL_SERVICE": "sshd",
+        "LOGONACL_STAGE": "account",
+    }
+
+
 def write_journal(directory, entries):
     """Journal file DIR/test.journal holding entries (dicts), through systemd-journal-remote."""
     stream = b"".join(b"".join(export_field(k, v) for k, v in e.items()) + b"\n" for e in entries)
@@ -607,6 +619,7 @@ class Journal(CtlTestCase):
             logon_entry(T0 + 5 * H, "allowed", "admin", "alice", "198.51.100.7", host="web2"),
             logon_entry(T0 + 6 * H, "logged", "admin", "dave\udcff", "198.51.100.20", sso=True, service="cockpit"),
             logon_entry(T0 + 7 * H, "allowed", "admin", "erin", "", rhost="gateway.example.com"),
+            config_error_entry(T0 + 8 * H, "frank"),
         ])
         self.s = self.site(approved="203.0.113.0/24\n", admin="services = sshd\nsso_services = cockpit",
                            enduser="services = dovecot", api="services = restapi")
@@ -631,7 +644,9 @@ class Journal(CtlTestCase):
                        "2023-11-01 08:26:46  web1          admin    SSO portal user logon logged         dave\\xff      "
                        "198.51.100.20    cockpit   allowed\n"
                        "2023-11-01 09:26:46  web1          admin    Administrator logon                  erin          "
-                       "-                sshd      allowed\n",
+                       "-                sshd      allowed\n"
+                       "2023-11-01 10:26:46  web1          -        config-error                         frank         "
+                       "-                sshd      blocked\n",
                        self.UNTRUSTED_NOTE)
 
     def test_log_activity_and_times(self):
@@ -643,7 +658,7 @@ class Journal(CtlTestCase):
         self.assertEqual((rc, err), (0, ""))
         self.assertEqual([line.split()[1] for line in out.splitlines()[1:]], ["04:26:46", "07:26:46"])
         rc, out, _ = self.s.ctl("log", "--directory", self.jdir, "--since", "2023-11-01 09:00:00 UTC")
-        self.assertEqual(len(out.splitlines()), 2)
+        self.assertEqual([line.split()[1] for line in out.splitlines()[1:]], ["09:26:46", "10:26:46"])
         for since in ("-1h", "today", "yesterday", "now"):
             rc, out, _ = self.s.ctl("log", "--directory", self.jdir, "--since", since)
             self.assertEqual((rc, out.count("\n")), (0, 1), since)  # header only: everything is from 2023
@@ -655,18 +670,21 @@ class Journal(CtlTestCase):
         self.assertEqual((rc, err), (0, self.UNTRUSTED_NOTE))
         self.assertTrue(out.isascii())
         rows = [json.loads(line) for line in out.splitlines()]
-        self.assertEqual(len(rows), 7)
+        self.assertEqual(len(rows), 8)
         self.assertEqual(rows[0], {
-            "time": "2023-11-01T02:26:46.000000Z", "realtime_usec": T0, "message_id": ID_ALLOWED,
+            "time": "2023-11-01T02:26:46.000000Z", "realtime_usec": T0, "message_id": ID_ALLOWED, "kind": "allowed",
             "host": "web1", "event": "Administrator logon", "activity": "allowed", "channel": "admin",
             "action": "none", "result": "allowed", "approved": "no", "matched": None, "matched_source": None,
             "user": "alice", "rhost": "198.51.100.7", "client_ip": "198.51.100.7", "service": "sshd",
-            "stage": "account", "inline": "no", "sso": None})
+            "stage": "account", "inline": "no", "sso": None, "error": None, "on_error": None})
         self.assertEqual(rows[1]["user"], "bob\x1b[31m\nFAKE ROW")
         self.assertIn('"user":"bob\\u001b[31m\\u000aFAKE ROW"', out.splitlines()[1])
         self.assertEqual(rows[5]["user"], list(b"dave\xff"))      # not UTF-8: the bytes, as journalctl does
         self.assertEqual(rows[6]["client_ip"], "")
         self.assertEqual(rows[6]["rhost"], "gateway.example.com")
+        self.assertEqual((rows[7]["kind"], rows[7]["message_id"], rows[7]["error"], rows[7]["on_error"],
+                          rows[7]["result"], rows[7]["channel"]),
+                         ("config-error", ID_CONFIG_ERROR, "/etc/x.conf:3: bad\nsecond", "deny", "blocked", None))
 
     def test_what_if_block(self):
         self.assertCtl(self.s.ctl("what-if", "--directory", self.jdir, "--channel", "admin",
@@ -752,7 +770,7 @@ class Journal(CtlTestCase):
         s = self.site(approved="203.0.113.0/24\n", admin="services = sshd", alert="trusted_users = nobody")
         rc, out, err = s.ctl("log", "--directory", self.jdir, "--json")
         self.assertEqual((rc, out), (0, ""))
-        self.assertEqual(err, "logonaclctl: 8 entries with a logonacl MESSAGE_ID left out: not written by a "
+        self.assertEqual(err, "logonaclctl: 9 entries with a logonacl MESSAGE_ID left out: not written by a "
                               "user of [alert] trusted_users\n")
 
 
