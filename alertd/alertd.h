@@ -35,6 +35,7 @@ struct alertd {
         int signal_fd;
         bool terminate, reload;
         bool dirty;                     /* state differs from the saved file */
+        bool cursor_stale;              /* state.cursor is not yet the current entry's */
         uint64_t last_save_usec;
         uint64_t watchdog_usec;         /* 0: no watchdog */
         uint64_t last_watchdog_usec;
@@ -49,6 +50,8 @@ void alertd_free_config(struct alertd *d);
 int alertd_process_entry(struct alertd *d);
 /* Stores the entry the follower stands on as the last processed one. */
 int alertd_remember_position(struct alertd *d);
+/* Makes state.cursor the current entry's, when it is behind. */
+int alertd_sync_cursor(struct alertd *d);
 /* Resends the alert of the entry the follower stands on (pending after a crash). */
 int alertd_resend_pending(struct alertd *d);
 /* Saves the state now (errors are logged); 0 or negative errno. */

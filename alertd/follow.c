@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "events.h"
 #include "follow.h"
@@ -36,8 +38,6 @@ static int open_journal(struct follower *f) {
                 return r;
         }
         f->journal = j;
-        f->since_open = 0;
-        f->since_process = 0;
         return 0;
 }
 
@@ -112,24 +112,29 @@ int follower_resume(struct follower *f, const char *cursor, bool from_start, enu
         return sd_journal_seek_head(j);
 }
 
-/* Reopens at the current entry so libsystemd drops its mappings of what we read. */
-static int reopen_here(struct follower *f) {
-        char *cursor = NULL;
-        int r = sd_journal_get_cursor(f->journal, &cursor);
-        if (r < 0)
-                return 0;       /* keep going with the old handle */
-        sd_journal *old = f->journal;
-        f->journal = NULL;
-        r = open_journal(f);
-        if (r < 0) {
-                f->journal = old;
-                free(cursor);
-                return 0;
+/* libsystemd maps journal files read-only and shared and keeps the windows
+ * it used, so a long catch-up would count whole files in our RSS.  Dropping
+ * the page table entries of those mappings (MADV_DONTNEED: the pages stay in
+ * the page cache, a later access faults them back in) keeps memory flat.
+ * Only mappings of *.journal files that are shared and not writable. */
+static void release_journal_pages(void) {
+        _cleanup_fclose_ FILE *maps = fopen("/proc/self/maps", "re");
+        char line[512];
+        if (!maps)
+                return;
+        while (fgets(line, sizeof(line), maps)) {
+                unsigned long start, end;
+                char perms[8];
+                int path_at = 0;
+                if (sscanf(line, "%lx-%lx %7s %*s %*s %*s %n", &start, &end, perms, &path_at) < 3 || path_at == 0)
+                        continue;
+                const char *path = line + path_at;
+                size_t len = strcspn(path, "\n");
+                if (strcmp(perms, "r--s") != 0 || len < 8 ||
+                    (memcmp(path + len - 8, ".journal", 8) != 0 && (len < 9 || memcmp(path + len - 9, ".journal~", 9) != 0)))
+                        continue;
+                (void) madvise((void *) start, end - start, MADV_DONTNEED);
         }
-        sd_journal_close(old);
-        r = seek_to_cursor(f->journal, cursor);
-        free(cursor);
-        return r > 0 ? 0 : -ESTALE;
 }
 
 int follower_next(struct follower *f) {
@@ -137,15 +142,14 @@ int follower_next(struct follower *f) {
                 f->since_process = 0;
                 (void) sd_journal_process(f->journal);
         }
-        if (f->since_open >= FOLLOW_REOPEN_EVERY) {
-                int r = reopen_here(f);
-                if (r < 0)
-                        return r;
+        if (f->since_release >= FOLLOW_RELEASE_EVERY) {
+                f->since_release = 0;
+                release_journal_pages();
         }
         for (int attempt = 0; attempt < 3; attempt++) {
                 int r = sd_journal_next(f->journal);
                 if (r > 0)
-                        f->since_open++;
+                        f->since_release++;
                 if (r >= 0)
                         return r;
                 /* A file vacuumed under us: let libsystemd notice, then go on (systemd PR #43649). */

@@ -14,7 +14,7 @@ struct follower {
         sd_journal *journal;
         char *directory;                /* NULL: the system journal */
         uint64_t since_process;         /* entries read since the last sd_journal_process() */
-        uint64_t since_open;            /* entries read since the journal was opened */
+        uint64_t since_release;         /* entries read since the last release of mapped pages */
 };
 
 enum resume_result {
@@ -37,8 +37,8 @@ int follower_resume(struct follower *f, const char *cursor, bool from_start, enu
 
 /* Moves to the next matching entry: 1 on one, 0 at the end, negative errno.
  * Calls sd_journal_process() every 1024 entries, recovers from entries that
- * went away under it, and every reopen_every entries reopens the journal at
- * the same place to drop the mappings of what was read (bounded memory). */
+ * went away under it, and every FOLLOW_RELEASE_EVERY entries drops the page
+ * mappings of what was read (bounded memory). */
 int follower_next(struct follower *f);
 
 /* Reads field "NAME" of the current entry: 1 and *ret, *ret_len (not NUL-terminated), 0 if absent. */
@@ -53,4 +53,4 @@ uint64_t follower_timeout(struct follower *f);
 /* After a wake-up: 0 nothing new, 1 something (append or invalidate, same for us). */
 int follower_process(struct follower *f);
 
-#define FOLLOW_REOPEN_EVERY 65536
+#define FOLLOW_RELEASE_EVERY 1024

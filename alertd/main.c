@@ -318,10 +318,12 @@ int main(int argc, char **argv) {
         }
         sd_notify(0, "READY=1");
 
-        while (!d.terminate) {
-                alertd_read_signals(&d);
-                if (d.reload)
-                        reload(&d);
+        for (uint64_t n = 0; !d.terminate; n++) {
+                if (n % 1024 == 0) {    /* a read(2) per entry would cost more than the entry */
+                        alertd_read_signals(&d);
+                        if (d.reload)
+                                reload(&d);
+                }
                 if (d.terminate || d.state.pending)
                         break;          /* interrupted while retrying a pending alert */
                 r = follower_next(&d.follower);
@@ -347,6 +349,7 @@ int main(int argc, char **argv) {
                 if (d.once)
                         break;
                 wait_for_journal(&d);
+                n = 1023;               /* look at signals first after a wake-up */
         }
 
 finish:

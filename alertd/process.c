@@ -131,6 +131,7 @@ static void format_utc(uint64_t usec, char *buf, size_t size) {
 /* Fields every alert entry of ours carries: which access, which window. */
 static void add_alert_fields(struct alertd *d, struct ownlog *l, const struct entry_copy *c, const char *message_id) {
         char when[32];
+        (void) alertd_sync_cursor(d);
         if (message_id)
                 ownlog_addf(l, "LOGONACL_ALERT_MESSAGE_ID", "%s", message_id);
         ownlog_addf(l, "LOGONACL_ENTRY_CURSOR", "%s", d->state.cursor);
@@ -148,7 +149,10 @@ static void add_alert_fields(struct alertd *d, struct ownlog *l, const struct en
 
 int alertd_save(struct alertd *d) {
         char reason[512];
-        int r = state_save(d->state_path, &d->state, reason, sizeof(reason));
+        int r = alertd_sync_cursor(d);
+        if (r < 0)
+                fprintf(stderr, "logonacl-alertd: cannot read the journal cursor: %s\n", strerror(-r));
+        r = state_save(d->state_path, &d->state, reason, sizeof(reason));
         if (r < 0) {
                 struct ownlog l;
                 ownlog_begin(&l, 3, NULL, "state-save-failed");
@@ -307,6 +311,7 @@ static void warn_untrusted(struct alertd *d, const char *uid, size_t uid_len) {
                         shown[i] = uid[i] >= '0' && uid[i] <= '9' ? uid[i] : '?';
                 shown[uid_len] = '\0';
         }
+        (void) alertd_sync_cursor(d);
         ownlog_begin(&l, 4, NULL, "untrusted-entry");
         ownlog_addf(&l, "LOGONACL_ENTRY_CURSOR", "%s", d->state.cursor);
         ownlog_addf(&l, "LOGONACL_UNTRUSTED_UID", "%s", shown);
@@ -343,6 +348,7 @@ static void handle_dropped(struct alertd *d) {
         d->dirty = true;
 
         struct ownlog l;
+        (void) alertd_sync_cursor(d);
         ownlog_begin(&l, 4, NULL, "journal-dropped");
         ownlog_addf(&l, "LOGONACL_ENTRY_CURSOR", "%s", d->state.cursor);
         ownlog_addf(&l, "LOGONACL_JOURNAL_DROPPED", "%" PRIu64, n);
@@ -355,6 +361,16 @@ static void handle_dropped(struct alertd *d) {
 }
 
 int alertd_remember_position(struct alertd *d) {
+        /* The cursor text is made only when it is needed (a save, an entry of
+         * ours): the follower stays on this entry until the next one is read. */
+        d->cursor_stale = true;
+        d->dirty = true;
+        return sd_journal_get_realtime_usec(d->follower.journal, &d->state.realtime_usec);
+}
+
+int alertd_sync_cursor(struct alertd *d) {
+        if (!d->cursor_stale)
+                return 0;
         char *cursor = NULL;
         int r = follower_cursor(&d->follower, &cursor);
         if (r < 0)
@@ -365,8 +381,7 @@ int alertd_remember_position(struct alertd *d) {
         }
         strcpy(d->state.cursor, cursor);
         free(cursor);
-        (void) sd_journal_get_realtime_usec(d->follower.journal, &d->state.realtime_usec);
-        d->dirty = true;
+        d->cursor_stale = false;
         return 0;
 }
 

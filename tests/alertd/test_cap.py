@@ -112,6 +112,19 @@ class CapTest(unittest.TestCase):
                 self.assertEqual(st["window_start"], str(t0 + 24 * HOUR))
                 self.assertEqual(st["window_sent"], "2")
 
+    def test_long_replay_past_the_page_release(self):
+        # 5000 accesses a minute apart (more than the 1024 between sd_journal_process and page
+        # releases): four windows open at accesses 0, 1440, 2880 and 4320, 5 mails each.
+        t0 = usec("2023-11-01 00:00:00")
+        make_journal(os.path.join(self.jdir, "x.journal"),
+                     [access(t0 + i * 60 * 1000000, user="u%d" % i) for i in range(5000)])
+        r = run_alertd(self.config(), os.path.join(self.tmp, "st"), "--once", "--from-start", "--print",
+                       directory=self.jdir)
+        users = [labelled(m)["Account"] for m in split_printed(r.stdout)]
+        self.assertEqual(users, ["u%d" % (w * 1440 + i) for w in range(4) for i in range(5)])
+        st = state_of(os.path.join(self.tmp, "st"))
+        self.assertEqual((st["window_sent"], st["window_suppressed"]), ("5", str(5000 - 4320 - 5)))
+
     def test_both_actions_all_activities(self):
         t0 = usec("2023-11-01 00:00:00")
         kinds = [(c, s, k) for (c, s) in ACTIVITY for k in ("logged", "blocked")]
