@@ -100,7 +100,7 @@ static int add_locked(const struct config *config, struct entry_hits *hits, cons
                 if (approved_edit_replace(&edit, parts, ELEMENTSOF(parts)) < 0)
                         goto finish;
         }
-        exit_code = ctl_refresh_index(config, added_len > 0) < 0 ? EXIT_INVALID : EXIT_OK;
+        exit_code = ctl_refresh_index(config, added_len > 0, NULL) < 0 ? EXIT_INVALID : EXIT_OK;
 
 finish:
         if (list)

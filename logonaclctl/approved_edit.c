@@ -25,7 +25,8 @@ static int read_all(int fd, const struct stat *st, char **ret, size_t *ret_size)
         if ((unsigned long long) st->st_size > APPROVED_FILE_MAX)
                 return -EFBIG;
 
-        size_t size = (size_t) st->st_size, used = 0;
+        /* Room for one more read past the size, so EOF costs no growth. */
+        size_t size = (size_t) st->st_size + 4096, used = 0;
         _cleanup_free_ char *data = malloc(size + 1);
         if (!data)
                 return -ENOMEM;

@@ -41,9 +41,6 @@ int ctl_log(const struct ctl *ctl, int argc, char **argv);
 int ctl_what_if(const struct ctl *ctl, int argc, char **argv);
 int ctl_suggest(const struct ctl *ctl, int argc, char **argv);
 
-/* The command table entry of a command name, or NULL. */
-const struct ctl_command *ctl_command_find(const char *name);
-
 /* Prints "logonaclctl: <message>" and the command's usage line to stderr;
  * returns EXIT_USAGE so a command can `return ctl_usage_error(...)`. */
 int ctl_usage_error(const char *command, const char *fmt, ...) _printf_(2, 3);
@@ -76,5 +73,7 @@ bool ctl_block_covered(const struct approved_list *l, const struct ip_block *blo
 int ctl_load_approved(const struct config *c, struct approved_list **ret);
 
 /* Rewrites "<approved_file>.index" from the files as they are now, unless it is
- * fresh already (force: always).  Prints the reason on failure. */
-int ctl_refresh_index(const struct config *c, bool force);
+ * fresh already (force: always).  Prints the reason on failure.  ret_list (may
+ * be NULL) receives the list it loaded, if it loaded one, for the caller to use
+ * and free. */
+int ctl_refresh_index(const struct config *c, bool force, struct approved_list **ret_list);

@@ -38,10 +38,12 @@ int ctl_load_approved(const struct config *c, struct approved_list **ret) {
         return r;
 }
 
-int ctl_refresh_index(const struct config *c, bool force) {
+int ctl_refresh_index(const struct config *c, bool force, struct approved_list **ret_list) {
         struct approved_list *list = NULL;
         int r;
 
+        if (ret_list)
+                *ret_list = NULL;
         if (!force && approved_index_open(c->approved_file, c->approved_dir, c->allow_private, &list) >= 0) {
                 approved_list_free(list);
                 return 0;
@@ -50,11 +52,14 @@ int ctl_refresh_index(const struct config *c, bool force) {
         if (r < 0)
                 return r;
         r = approved_index_write(list, c->approved_file, c->approved_dir, c->allow_private);
-        approved_list_free(list);
         if (r < 0) {
                 _cleanup_free_ char *path = approved_index_path(c->approved_file);
                 fprintf(stderr, "logonaclctl: cannot write %s: %s\n", path ?: "the index", strerror(-r));
         }
+        if (ret_list)
+                *ret_list = list;
+        else
+                approved_list_free(list);
         return r;
 }
 

@@ -35,7 +35,7 @@ static const struct ctl_command commands[] = {
           "client addresses of past logons that are not approved yet" },
 };
 
-const struct ctl_command *ctl_command_find(const char *name) {
+static const struct ctl_command *ctl_command_find(const char *name) {
         for (size_t i = 0; i < ELEMENTSOF(commands); i++)
                 if (strcmp(commands[i].name, name) == 0)
                         return &commands[i];

@@ -32,7 +32,7 @@ int ctl_reindex(const struct ctl *ctl, int argc, char **argv) {
         if (ctl_load_config(ctl, &config) < 0)
                 return EXIT_INVALID;
         /* Under the edit lock, so the index describes the file add/remove leave. */
-        if (approved_edit_begin(&edit, config.approved_file) >= 0 && ctl_refresh_index(&config, true) >= 0) {
+        if (approved_edit_begin(&edit, config.approved_file) >= 0 && ctl_refresh_index(&config, true, NULL) >= 0) {
                 _cleanup_free_ char *path = approved_index_path(config.approved_file);
                 printf("%s: written\n", path ?: "index");
                 exit_code = EXIT_OK;

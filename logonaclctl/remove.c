@@ -111,26 +111,19 @@ static int lines_to_remove(const struct approved_list *list, const char *main_fi
 }
 
 /* After the edit: a block may still be approved through a broader entry. */
-static void note_still_covered(const struct config *config, const struct entry_hits *hits,
+static void note_still_covered(const struct approved_list *list, const struct entry_hits *hits,
                                const struct ip_block *blocks, size_t n) {
-        _cleanup_(diag_free) struct diag_list diags = {};
-        struct approved_list *list = NULL;
-
-        if (approved_list_load(config->approved_file, config->approved_dir, config->allow_private, false, 0, &diags,
-                               &list) < 0)
-                return;
-        for (size_t i = 0; i < n; i++) {
+        for (size_t i = 0; list && i < n; i++) {
                 struct approved_entry_info info;
                 if (!hits[i].repeated && hits[i].n_main_lines > 0 && ctl_block_covered(list, &blocks[i], &info))
                         printf("%s: still approved by %s (%s:%u)\n", hits[i].text, info.text, info.source, info.line);
         }
-        approved_list_free(list);
 }
 
 static int remove_locked(const struct config *config, struct entry_hits *hits, const struct ip_block *blocks,
                          size_t n) {
         struct approved_edit edit = APPROVED_EDIT_INIT;
-        struct approved_list *list = NULL;
+        struct approved_list *list = NULL, *after = NULL;
         _cleanup_free_ unsigned *lines = NULL;
         _cleanup_free_ struct text_part *parts = NULL;
         size_t n_lines = 0;
@@ -154,13 +147,16 @@ static int remove_locked(const struct config *config, struct entry_hits *hits, c
                 size_t n_parts = parts_without_lines(edit.data, edit.size, lines, n_lines, parts);
                 if (approved_edit_replace(&edit, parts, n_parts) < 0)
                         goto finish;
-                note_still_covered(config, hits, blocks, n);
         }
-        if (ctl_refresh_index(config, n_lines > 0) < 0)
+        int r = ctl_refresh_index(config, n_lines > 0, &after);
+        note_still_covered(after, hits, blocks, n);
+        if (r < 0)
                 goto finish;
         exit_code = missing ? EXIT_INVALID : EXIT_OK;
 
 finish:
+        if (after)
+                approved_list_free(after);
         if (list)
                 approved_list_free(list);
         approved_edit_end(&edit);
