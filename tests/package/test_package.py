@@ -14,11 +14,13 @@ dpkg-buildpackage is missing, or when a logonacl package is already installed
 (the test would remove the administrator's copy).
 """
 
+import contextlib
 import grp
 import os
 import pwd
 import re
 import shutil
+import stat
 import subprocess
 import sys
 import tempfile
@@ -65,6 +67,34 @@ def catalog_subject(path, message_id):
     s = re.search(r"^Subject:\s*(.+)$", m.group(1), re.M)
     assert s, "catalog entry %s has no Subject:" % message_id
     return s.group(1).strip()
+
+
+@contextlib.contextmanager
+def journal_readable_by_group(group):
+    """On a booted system systemd-tmpfiles gives the journal folders and files to
+    group systemd-journal; a journald started by hand (as in CI) leaves them
+    root:root.  Lend them to the group as tmpfiles would, then put back exactly
+    what was there."""
+    gid = grp.getgrnam(group).gr_gid
+    saved = []
+    for top in ["/run/log/journal", "/var/log/journal"]:
+        for root, dirs, names in os.walk(top):
+            for path in [root] + [os.path.join(root, n) for n in names]:
+                st = os.lstat(path)
+                if not stat.S_ISDIR(st.st_mode) and not path.endswith(".journal"):
+                    continue
+                saved.append((path, st.st_gid, stat.S_IMODE(st.st_mode)))
+                os.chown(path, -1, gid)
+                os.chmod(path, stat.S_IMODE(st.st_mode) | (0o050 if stat.S_ISDIR(st.st_mode) else 0o040))
+    try:
+        yield
+    finally:
+        for path, old_gid, old_mode in saved:
+            try:
+                os.chown(path, -1, old_gid)
+                os.chmod(path, old_mode)
+            except FileNotFoundError:
+                pass  # rotated away meanwhile
 
 
 class PackageLifecycle(unittest.TestCase):
@@ -209,6 +239,21 @@ class PackageLifecycle(unittest.TestCase):
         self.assertIn("Subject: " + subject, x)
         os.unlink(SERVICE_FILE)
 
+    def check_alertd_as_its_user(self):
+        """The unit's identity (User=logonacl, SupplementaryGroups=systemd-journal,
+        StateDirectory=logonacl) is enough for alertd on the shipped configuration:
+        it reads the system journal and saves its position.  systemd is not PID 1
+        here, so setpriv stands in for the unit's credentials."""
+        state = "/var/lib/logonacl/alertd.state"
+        with journal_readable_by_group("systemd-journal"):
+            r = run(["setpriv", "--reuid=logonacl", "--regid=logonacl", "--groups=systemd-journal",
+                     "--inh-caps=-all", "--", "/usr/sbin/logonacl-alertd", "--once"], check=False)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        # The journal holds logonacl entries (check_logon wrote two), so there is a position.
+        st = os.stat(state)
+        self.assertEqual(st.st_uid, pwd.getpwnam("logonacl").pw_uid)
+        self.assertEqual(st.st_mode & 0o077, 0, "state file readable by others")
+
     def purge(self, files):
         run(APT + ["purge", "logonacl"])
         self.assertFalse(package_installed())
@@ -244,6 +289,8 @@ class PackageLifecycle(unittest.TestCase):
         self.check_pam_auth_update()
         self.step("logons through the installed module")
         self.check_logon(module)
+        self.step("logonacl-alertd --once as user logonacl")
+        self.check_alertd_as_its_user()
         self.step("apt-get purge")
         self.purge(files)
         self.step("done")
