@@ -37,7 +37,7 @@ struct big_header {
 
 static void *big_alloc(size_t size) {
         struct big_header *h;
-        if (size > SIZE_MAX - sizeof *h)
+        if (size > SIZE_MAX / 2)
                 return NULL;
         size_t total = size + sizeof *h;
         if (total < BIG_MAP_MIN) {
@@ -46,10 +46,18 @@ static void *big_alloc(size_t size) {
                         return NULL;
                 h->map_len = 0;
         } else {
-                h = mmap(NULL, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-                if (h == MAP_FAILED)
+                /* Whole, aligned 2 MiB ranges, so that every one can be a huge page. */
+                total = (total + BIG_MAP_MIN - 1) & ~(BIG_MAP_MIN - 1);
+                char *map = mmap(NULL, total + BIG_MAP_MIN, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+                if (map == MAP_FAILED)
                         return NULL;
-                (void) madvise(h, total, MADV_HUGEPAGE);
+                char *aligned = (char *) (((uintptr_t) map + BIG_MAP_MIN - 1) & ~(uintptr_t) (BIG_MAP_MIN - 1));
+                if (aligned > map)
+                        munmap(map, (size_t) (aligned - map));
+                if (aligned + total < map + total + BIG_MAP_MIN)
+                        munmap(aligned + total, (size_t) (map + total + BIG_MAP_MIN - (aligned + total)));
+                (void) madvise(aligned, total, MADV_HUGEPAGE);
+                h = (struct big_header *) aligned;
                 h->map_len = total;
         }
         h->size = size;
@@ -66,24 +74,19 @@ static void big_free(const void *p) {
                 free(h);
 }
 
+/* Keeps the data; shrinking a mapping keeps it (untouched pages cost nothing). */
 static void *big_realloc(void *p, size_t size) {
         if (!p)
                 return big_alloc(size);
         struct big_header *h = (struct big_header *) p - 1;
-        if (size > SIZE_MAX - sizeof *h)
+        if (size > SIZE_MAX / 2)
                 return NULL;
-        size_t total = size + sizeof *h;
-        if (h->map_len && total >= BIG_MAP_MIN) {
-                struct big_header *n = mremap(h, h->map_len, total, MREMAP_MAYMOVE);
-                if (n == MAP_FAILED)
-                        return NULL;
-                (void) madvise(n, total, MADV_HUGEPAGE);
-                n->map_len = total;
-                n->size = size;
-                return n + 1;
+        if (h->map_len && size + sizeof *h <= h->map_len) {
+                h->size = size;
+                return p;
         }
-        if (!h->map_len && total < BIG_MAP_MIN) {
-                struct big_header *n = realloc(h, total);
+        if (!h->map_len && size + sizeof *h < BIG_MAP_MIN) {
+                struct big_header *n = realloc(h, size + sizeof *h);
                 if (!n)
                         return NULL;
                 n->size = size;
@@ -333,13 +336,17 @@ static int parse_buffer(struct builder *b, const char *data, size_t size, uint32
         return r;
 }
 
-#define READ_CHUNK ((size_t) 1 << 20)
+#define READ_CHUNK_MAX ((size_t) 1 << 20)
+#define READ_CHUNK_MIN ((size_t) 2 * APPROVED_LINE_MAX + 2)   /* holds an overlong line's start */
 
-/* Reads fd in chunks of 1 MiB, line by line: the text is never held whole (a
+/* Reads fd in chunks of up to 1 MiB, line by line: the text is never held whole (a
  * 20 MB list would cost 20 MB of fresh pages), and no mmap (a file truncated
  * under a mapping would kill the PAM host with SIGBUS). */
 static int parse_fd(struct builder *b, int fd, const char *path, uint64_t size_hint, uint32_t source) {
-        _cleanup_free_ char *buf = malloc(READ_CHUNK);
+        /* a small list needs a small buffer (the module reads it at every logon) */
+        size_t chunk = size_hint + 1 < READ_CHUNK_MIN ? READ_CHUNK_MIN :
+                       size_hint + 1 > READ_CHUNK_MAX ? READ_CHUNK_MAX : (size_t) size_hint + 1;
+        _cleanup_free_ char *buf = malloc(chunk);
         struct line_state st = {};
         size_t have = 0;
         uint64_t total = 0;
@@ -351,7 +358,7 @@ static int parse_fd(struct builder *b, int fd, const char *path, uint64_t size_h
                 return r;
 
         for (;;) {
-                ssize_t k = read(fd, buf + have, READ_CHUNK - have);
+                ssize_t k = read(fd, buf + have, chunk - have);
                 if (k < 0) {
                         if (errno == EINTR)
                                 continue;
@@ -381,7 +388,7 @@ static int parse_fd(struct builder *b, int fd, const char *path, uint64_t size_h
                                 return r;
                         st.skipping = true;
                         have = 0;
-                } else if (st.skipping && have == READ_CHUNK)
+                } else if (st.skipping && have == chunk)
                         have = 0;
         }
 }
@@ -655,18 +662,17 @@ static addr128 block_last(addr128 first, unsigned p128) {
 }
 
 struct segments {
-        addr128 *first, *last;
+        struct approved_segment *seg;
         uint32_t *entry;
         size_t n;
 };
 
 static void emit(struct segments *s, addr128 first, addr128 last, uint32_t entry) {
-        if (s->n > 0 && s->entry[s->n - 1] == entry && addr128_cmp(addr_next(s->last[s->n - 1]), first) == 0) {
-                s->last[s->n - 1] = last;
+        if (s->n > 0 && s->entry[s->n - 1] == entry && addr128_cmp(addr_next(s->seg[s->n - 1].last), first) == 0) {
+                s->seg[s->n - 1].last = last;
                 return;
         }
-        s->first[s->n] = first;
-        s->last[s->n] = last;
+        s->seg[s->n] = (struct approved_segment) { first, last };
         s->entry[s->n] = entry;
         s->n++;
 }
@@ -696,21 +702,18 @@ static int build_segments(const struct approved_record *entries, size_t n, struc
         _cleanup_(big_freep) struct sort_item *items = big_alloc((n ?: 1) * sizeof *items);
         _cleanup_free_ struct open_block *stack = malloc(130 * sizeof *stack);
         struct segments s = {
-                .first = big_alloc((2 * n + 1) * sizeof(addr128)),
-                .last = big_alloc((2 * n + 1) * sizeof(addr128)),
+                .seg = big_alloc((2 * n + 1) * sizeof(struct approved_segment)),
                 .entry = big_alloc((2 * n + 1) * sizeof(uint32_t)),
         };
-        if (!items || !stack || !s.first || !s.last || !s.entry) {
-                big_free(s.first);
-                big_free(s.last);
+        if (!items || !stack || !s.seg || !s.entry) {
+                big_free(s.seg);
                 big_free(s.entry);
                 return -ENOMEM;
         }
 
         int r = sort_entries(entries, n, items);
         if (r < 0) {
-                big_free(s.first);
-                big_free(s.last);
+                big_free(s.seg);
                 big_free(s.entry);
                 return r;
         }
@@ -745,13 +748,13 @@ static int build_segments(const struct approved_record *entries, size_t n, struc
 }
 
 /* bucket[k] = first segment whose first address has a key >= k. */
-static uint32_t *build_buckets(const addr128 *first, size_t n) {
+static uint32_t *build_buckets(const struct approved_segment *seg, size_t n) {
         uint32_t *bucket = big_alloc((APPROVED_BUCKETS + 1) * sizeof *bucket);
         if (!bucket)
                 return NULL;
         size_t i = 0;
         for (uint32_t k = 0; k <= APPROVED_BUCKETS; k++) {
-                while (i < n && approved_bucket_key(first[i]) < k)
+                while (i < n && approved_bucket_key(seg[i].first) < k)
                         i++;
                 bucket[k] = (uint32_t) i;
         }
@@ -774,14 +777,13 @@ static int builder_finish(struct builder *b, struct approved_list **ret) {
                 return r;
 
         struct approved_list *l = calloc(1, sizeof *l);
-        uint32_t *bucket = s.n >= BUCKETS_MIN_SEGMENTS ? build_buckets(s.first, s.n) : NULL;
+        uint32_t *bucket = s.n >= BUCKETS_MIN_SEGMENTS ? build_buckets(s.seg, s.n) : NULL;
         struct approved_stamp *stamps = b->stamped ? malloc((b->n_sources + 1) * sizeof *stamps) : NULL;
         if (!l || (s.n >= BUCKETS_MIN_SEGMENTS && !bucket) || (b->stamped && !stamps)) {
                 free(l);
                 free(stamps);
                 big_free(bucket);
-                big_free(s.first);
-                big_free(s.last);
+                big_free(s.seg);
                 big_free(s.entry);
                 return -ENOMEM;
         }
@@ -798,8 +800,7 @@ static int builder_finish(struct builder *b, struct approved_list **ret) {
                 .stamps = stamps,
                 .allow_private = b->allow_private,
                 .n_segments = s.n,
-                .seg_first = s.first,
-                .seg_last = s.last,
+                .segs = s.seg,
                 .seg_entry = s.entry,
                 .bucket = bucket,
                 .n_entries = b->n_entries,
@@ -863,11 +864,11 @@ int approved_list_load(const char *main_file, const char *dir, bool allow_privat
         return builder_finish(&b, ret);
 }
 
-/* Largest i with seg_first[i] <= addr in [lo, hi), or lo - 1. */
-static size_t search(const addr128 *first, size_t lo, size_t hi, addr128 addr) {
+/* Largest i with seg[i].first <= addr in [lo, hi), or lo - 1. */
+static size_t search(const struct approved_segment *seg, size_t lo, size_t hi, addr128 addr) {
         while (lo < hi) {
                 size_t mid = lo + (hi - lo) / 2;
-                if (addr128_cmp(first[mid], addr) <= 0)
+                if (addr128_cmp(seg[mid].first, addr) <= 0)
                         lo = mid + 1;
                 else
                         hi = mid;
@@ -899,11 +900,11 @@ bool approved_list_match(const struct approved_list *l, addr128 addr, struct app
                 if (lo > hi || hi > l->n_segments)
                         return false;           /* a damaged index never reads out of bounds */
         }
-        size_t end = search(l->seg_first, lo, hi, addr);
+        size_t end = search(l->segs, lo, hi, addr);
         if (end == 0)
                 return false;
         size_t i = end - 1;
-        if (addr128_cmp(addr, l->seg_last[i]) > 0 || l->seg_entry[i] >= l->n_entries)
+        if (addr128_cmp(addr, l->segs[i].last) > 0 || l->seg_entry[i] >= l->n_entries)
                 return false;
         if (info)
                 record_info(l, l->seg_entry[i], info);
@@ -927,8 +928,7 @@ void approved_list_free(struct approved_list *l) {
         if (l->mapped) {
                 munmap(l->map, l->map_size);
         } else {
-                big_free(l->seg_first);
-                big_free(l->seg_last);
+                big_free(l->segs);
                 big_free(l->seg_entry);
                 big_free(l->bucket);
                 big_free(l->entries);

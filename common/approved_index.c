@@ -38,9 +38,9 @@ struct index_header {
         uint64_t stamps_off;
         uint64_t source_names_off;      /* n_sources x {offset, length} into the file */
         uint64_t n_entries, entries_off;
-        uint64_t n_segments, seg_first_off, seg_last_off, seg_entry_off;
+        uint64_t n_segments, segs_off, seg_entry_off;
         uint64_t bucket_off;            /* 0: no buckets */
-        uint64_t reserved[4];
+        uint64_t reserved[5];
 };
 
 struct index_name {
@@ -119,8 +119,7 @@ static int write_index_fd(int fd, const struct approved_list *l) {
                 cursor += names[i].len + 1;
         }
         h.entries_off = plan(&cursor, l->n_entries * sizeof(struct approved_record));
-        h.seg_first_off = plan(&cursor, l->n_segments * sizeof(addr128));
-        h.seg_last_off = plan(&cursor, l->n_segments * sizeof(addr128));
+        h.segs_off = plan(&cursor, l->n_segments * sizeof(struct approved_segment));
         h.seg_entry_off = plan(&cursor, l->n_segments * sizeof(uint32_t));
         if (l->bucket)
                 h.bucket_off = plan(&cursor, (APPROVED_BUCKETS + 1) * sizeof(uint32_t));
@@ -137,9 +136,7 @@ static int write_index_fd(int fd, const struct approved_list *l) {
         if (r >= 0)
                 r = write_at(fd, &pos, h.entries_off, l->entries, l->n_entries * sizeof(struct approved_record));
         if (r >= 0)
-                r = write_at(fd, &pos, h.seg_first_off, l->seg_first, l->n_segments * sizeof(addr128));
-        if (r >= 0)
-                r = write_at(fd, &pos, h.seg_last_off, l->seg_last, l->n_segments * sizeof(addr128));
+                r = write_at(fd, &pos, h.segs_off, l->segs, l->n_segments * sizeof(struct approved_segment));
         if (r >= 0)
                 r = write_at(fd, &pos, h.seg_entry_off, l->seg_entry, l->n_segments * sizeof(uint32_t));
         if (r >= 0 && l->bucket)
@@ -258,8 +255,7 @@ static int validate(const struct index_header *h, const char *base, size_t size)
         if (!section_ok(h, h->stamps_off, h->n_sources + 1, sizeof(struct approved_stamp)) ||
             !section_ok(h, h->source_names_off, h->n_sources, sizeof(struct index_name)) ||
             !section_ok(h, h->entries_off, h->n_entries, sizeof(struct approved_record)) ||
-            !section_ok(h, h->seg_first_off, h->n_segments, sizeof(addr128)) ||
-            !section_ok(h, h->seg_last_off, h->n_segments, sizeof(addr128)) ||
+            !section_ok(h, h->segs_off, h->n_segments, sizeof(struct approved_segment)) ||
             !section_ok(h, h->seg_entry_off, h->n_segments, sizeof(uint32_t)) ||
             (h->bucket_off != 0 && !section_ok(h, h->bucket_off, APPROVED_BUCKETS + 1, sizeof(uint32_t))))
                 return -EBADMSG;
@@ -300,35 +296,18 @@ static int map_index(const char *path, void **ret_map, size_t *ret_size) {
         return 0;
 }
 
-int approved_index_open(const char *main_file, const char *dir, bool allow_private, struct approved_list **ret) {
-        _cleanup_free_ char *path = approved_index_path(main_file);
-        if (!path)
-                return -ENOMEM;
-
-        void *map;
-        size_t size;
-        int r = map_index(path, &map, &size);
-        if (r < 0)
-                return r;
-
+int approved_index_from_map(void *map, size_t size, struct approved_list **ret) {
         const char *base = map;
         const struct index_header *h = map;
-        r = validate(h, base, size);
-        if (r < 0) {
-                munmap(map, size);
+        int r = validate(h, base, size);
+        if (r < 0)
                 return r;
-        }
-        if ((bool) h->allow_private != allow_private) {
-                munmap(map, size);
-                return -ESTALE;
-        }
 
         struct approved_list *l = calloc(1, sizeof *l);
         const char **sources = calloc(h->n_sources, sizeof *sources);
         if (!l || !sources) {
                 free(l);
                 free(sources);
-                munmap(map, size);
                 return -ENOMEM;
         }
         const struct index_name *names = (const void *) (base + h->source_names_off);
@@ -337,8 +316,7 @@ int approved_index_open(const char *main_file, const char *dir, bool allow_priva
 
         *l = (struct approved_list) {
                 .n_segments = h->n_segments,
-                .seg_first = (const void *) (base + h->seg_first_off),
-                .seg_last = (const void *) (base + h->seg_last_off),
+                .segs = (const void *) (base + h->segs_off),
                 .seg_entry = (const void *) (base + h->seg_entry_off),
                 .bucket = h->bucket_off ? (const void *) (base + h->bucket_off) : NULL,
                 .n_entries = h->n_entries,
@@ -352,8 +330,31 @@ int approved_index_open(const char *main_file, const char *dir, bool allow_priva
                 .map = map,
                 .map_size = size,
         };
+        *ret = l;
+        return 0;
+}
 
-        r = check_fresh(l, main_file, dir);
+int approved_index_open(const char *main_file, const char *dir, bool allow_private, struct approved_list **ret) {
+        _cleanup_free_ char *path = approved_index_path(main_file);
+        if (!path)
+                return -ENOMEM;
+
+        void *map;
+        size_t size;
+        int r = map_index(path, &map, &size);
+        if (r < 0)
+                return r;
+
+        struct approved_list *l;
+        r = approved_index_from_map(map, size, &l);
+        if (r < 0) {
+                munmap(map, size);
+                return r;
+        }
+        if (l->allow_private != allow_private)
+                r = -ESTALE;
+        else
+                r = check_fresh(l, main_file, dir);
         if (r < 0) {
                 approved_list_free(l);
                 return r;

@@ -20,6 +20,12 @@ struct approved_record {
         uint8_t reserved[6];
 };
 
+/* First and last address side by side: the final check of a lookup reads
+ * the cache line the binary search just loaded. */
+struct approved_segment {
+        addr128 first, last;
+};
+
 /* Identity of a source file (or of approved_dir) when it was read: any change
  * of content, replacement, chmod or chown changes one of these. */
 struct approved_stamp {
@@ -34,10 +40,9 @@ struct approved_stamp {
 #define APPROVED_BUCKETS (2u << APPROVED_BUCKET_BITS)   /* IPv4 keys, then IPv6 keys */
 
 struct approved_list {
-        /* Sorted disjoint segments [seg_first[i], seg_last[i]] -> entries[seg_entry[i]]. */
+        /* Sorted disjoint segments [segs[i].first, segs[i].last] -> entries[seg_entry[i]]. */
         size_t n_segments;
-        const addr128 *seg_first;
-        const addr128 *seg_last;
+        const struct approved_segment *segs;
         const uint32_t *seg_entry;
         const uint32_t *bucket;         /* APPROVED_BUCKETS + 1 values */
 
@@ -58,17 +63,22 @@ struct approved_list {
         size_t map_size;
 };
 
-/* Bucket key of an address: the top 16 bits of the IPv4 address for IPv4-mapped
- * values, else the top 16 bits of the IPv6 address (offset by 2^16).  Monotonic
- * in the address, so segments sorted by address have sorted keys. */
+/* Bucket key of an address, monotonic in the address so that segments sorted
+ * by address have sorted keys: the top 16 bits of the IPv4 address for
+ * IPv4-mapped values (0..65535), bits 3..18 of the IPv6 address inside 2000::/3,
+ * the only global IPv6 range (65536..131071), and the nearest edge for the
+ * rest (allow_private lists). */
 static inline uint32_t approved_bucket_key(addr128 a) {
+        const uint32_t v6 = 1u << APPROVED_BUCKET_BITS;
         if (a.hi == 0 && (a.lo >> 32) == 0xffff)
                 return (uint32_t) (a.lo >> 16) & 0xffff;
-        if (a.hi == 0 && a.lo < (UINT64_C(0xffff) << 32))
-                return 0;
         if (a.hi == 0)
-                return 0xffff;
-        return (1u << APPROVED_BUCKET_BITS) | (uint32_t) (a.hi >> 48);
+                return a.lo < (UINT64_C(0xffff) << 32) ? 0 : 0xffff;
+        if (a.hi >> 61 == 0)
+                return v6;                              /* below 2000:: */
+        if (a.hi >> 61 == 1)
+                return v6 + (uint32_t) ((a.hi >> 45) & 0xffff);
+        return APPROVED_BUCKETS - 1;                    /* 4000:: and up */
 }
 
 struct stat;
@@ -77,3 +87,9 @@ void approved_stamp_from_stat(struct approved_stamp *s, const struct stat *st);
 /* approved_dropins(), also giving approved_dir's stamp (all zero when missing). */
 int approved_dropins_stamped(const char *dir, bool check_perms, char ***ret, size_t *ret_n, char reason[1024],
                              struct approved_stamp *dir_stamp);
+
+/* A list over the bytes of an index already mapped read-only (map, size), every
+ * offset and count checked; the list owns the mapping from then on.  No
+ * freshness check: approved_index_open does that.  For approved_index_open and
+ * the fuzzer. */
+int approved_index_from_map(void *map, size_t size, struct approved_list **ret);

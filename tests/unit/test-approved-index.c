@@ -116,7 +116,7 @@ static addr128 random_probe(unsigned *seed, const struct approved_list *l) {
         /* near a random segment boundary, or anywhere in the documentation space */
         if (l->n_segments > 0 && rand_r(seed) % 2) {
                 size_t i = (size_t) rand_r(seed) % l->n_segments;
-                addr128 a = rand_r(seed) % 2 ? l->seg_first[i] : l->seg_last[i];
+                addr128 a = rand_r(seed) % 2 ? l->segs[i].first : l->segs[i].last;
                 int d = rand_r(seed) % 3 - 1;
                 if (d > 0)
                         a = (addr128) { a.hi + (a.lo == UINT64_MAX), a.lo + 1 };
