@@ -160,18 +160,26 @@ class PamTestCase(unittest.TestCase):
         self.n += 1
         return f"t{self.tag}-{self.n:04d}{label}".encode()
 
-    def entries_by_user(self, cursor, expected_count):
-        entries = journal_entries("SYSLOG_IDENTIFIER=pam_logonacl", after_cursor=cursor, count=expected_count,
-                                  timeout=15)
-        # A moment more, so that an extra (wrong) entry has the time to show up too.
+    def entries_by_user(self, cursor, expected_count, timeout=20):
+        """This test's entries after cursor, by LOGONACL_USER: waits until expected_count
+        of them arrived (other tests write entries at the same time), then a moment
+        more, so that an extra (wrong) entry has the time to show up too."""
+        def ours():
+            by_user = {}
+            for e in journal_entries("SYSLOG_IDENTIFIER=pam_logonacl", after_cursor=cursor):
+                u = e.get("LOGONACL_USER")
+                if isinstance(u, str) and u.startswith(f"t{self.tag}-"):
+                    by_user.setdefault(u, []).append(e)
+            return by_user
+
+        deadline = time.monotonic() + timeout
+        by_user = ours()
+        while sum(map(len, by_user.values())) < expected_count and time.monotonic() < deadline:
+            time.sleep(0.1)
+            by_user = ours()
         if expected_count:
             time.sleep(0.2)
-            entries = journal_entries("SYSLOG_IDENTIFIER=pam_logonacl", after_cursor=cursor)
-        by_user = {}
-        for e in entries:
-            u = e.get("LOGONACL_USER")
-            if isinstance(u, str) and u.startswith(f"t{self.tag}-"):
-                by_user.setdefault(u, []).append(e)
+            by_user = ours()
         return by_user
 
     def check_batch(self, cases):
@@ -409,8 +417,7 @@ class Hostile(PamTestCase):
         user = self.user() + b'-a\nb\x01"\xff' + b"y" * 4096
         cursor = journal_cursor()
         run_cases([{"confdir": confdir, "service": "sshd", "user": user, "rhost": b"gw\r\n.example"}])
-        e = journal_entries("SYSLOG_IDENTIFIER=pam_logonacl", after_cursor=cursor, count=1)
-        e = [x for x in e if x.get("LOGONACL_USER") == b2s(user)]
+        e = self.entries_by_user(cursor, 1).get(b2s(user), [])
         self.assertEqual(len(e), 1)
         msg = e[0]["MESSAGE"]
         self.assertIn('-a\\x0ab\\x01\\"\\xffyyy', msg)
@@ -859,7 +866,7 @@ class Catalog(PamTestCase):
             cursor = journal_cursor()
             run_cases([{"confdir": confdir, "service": "sshd", "user": user, "rhost": b"198.51.100.99"},
                        {"confdir": confdir, "service": "sshd", "user": self.user(), "rhost": b"203.0.113.8"}])
-            journal_entries("SYSLOG_IDENTIFIER=pam_logonacl", after_cursor=cursor, count=2)
+            self.entries_by_user(cursor, 2)
             # No match with --after-cursor: journalctl 252 drops entries for that combination.
             out = subprocess.run(["journalctl", "-x", "--no-pager"] +
                                  (["--after-cursor", cursor] if cursor else ["-n", "200"]),
