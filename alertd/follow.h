@@ -54,3 +54,5 @@ uint64_t follower_timeout(struct follower *f);
 int follower_process(struct follower *f);
 
 #define FOLLOW_RELEASE_EVERY 1024
+/* How often a caught-up follower looks for entries journald has not announced yet. */
+#define FOLLOW_POLL_MS 20

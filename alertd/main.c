@@ -222,9 +222,14 @@ static void wait_for_journal(struct alertd *d) {
                 uint64_t now = now_monotonic_usec();
                 timeout_ms = t > now ? (int) ((t - now + 999) / 1000) : 0;
         }
+        /* journald tells readers of new entries only when its post-change timer
+         * fires (250 ms in systemd 252), but the entries are in the shared
+         * mapping at once: look again every FOLLOW_POLL_MS, a few µs each. */
+        if (timeout_ms < 0 || timeout_ms > FOLLOW_POLL_MS)
+                timeout_ms = FOLLOW_POLL_MS;
         if (d->watchdog_usec) {
                 int w = (int) (d->watchdog_usec / 2000);
-                if (timeout_ms < 0 || w < timeout_ms)
+                if (w < timeout_ms)
                         timeout_ms = w;
         }
         (void) poll(p, 2, timeout_ms);
