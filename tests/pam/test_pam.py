@@ -66,7 +66,7 @@ APPROVED_MAIN = "# approved gateways\n203.0.113.0/24\n198.51.100.7\n\n2001:db8:5
 APPROVED_DROPIN = "# site b\n192.0.2.0/25\n"
 
 
-def run_cases(cases):
+def run_cases(cases, env=None):
     """cases: dicts with confdir, service, stage, user (bytes|None), rhost (bytes|None), flags.
     Returns [(result, [(style, bytes)])] in order."""
     def enc(v):
@@ -75,7 +75,8 @@ def run_cases(cases):
         return v.hex() if v else "="
     lines = ["\t".join([c["confdir"], c["service"], c.get("stage", "account"), enc(c.get("user")),
                         enc(c.get("rhost")), c.get("flags") or "-"]) for c in cases]
-    p = subprocess.Popen([CLIENT], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    p = subprocess.Popen([CLIENT], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                         env=env)
     out, err = p.communicate("\n".join(lines) + "\n", timeout=120)
     run_cases.last_pid = str(p.pid)
     if p.returncode != 0:
@@ -113,6 +114,14 @@ class Site:
         os.mkdir(self.dropins, 0o755)
         write_file(self.approved, APPROVED_MAIN)
         write_file(os.path.join(self.dropins, "site-b.list"), APPROVED_DROPIN)
+
+    def add_filler(self, n=8000):
+        """A drop-in of n addresses (11.0.0.0 upward, every other one), so that the
+        list is larger than the module parses as text (64 KiB) and the index counts."""
+        base = 11 << 24
+        write_file(os.path.join(self.dropins, "filler.list"),
+                   "".join(f"{(a >> 24) & 255}.{(a >> 16) & 255}.{(a >> 8) & 255}.{a & 255}\n"
+                           for a in range(base, base + 2 * n, 2)))
 
     def conf(self, name, action="none", apply_to_inline="no", extra_general="", extra="", text=None):
         path = os.path.join(self.etc, name + ".conf")
@@ -571,12 +580,23 @@ class ConfigErrors(PamTestCase):
 class Changes(PamTestCase):
     """pam_access's known failures, and edits taking effect at the next logon."""
 
-    def decide(self, confdir, rhost=b"198.51.100.77", service="sshd"):
+    def decide(self, confdir, rhost=b"198.51.100.77", service="sshd", origin=None):
+        """One account decision: (result, its journal entry).  With origin, the stack
+        has `debug` and the debug line must say the list came from there."""
         user = self.user()
         cursor = journal_cursor()
-        res = run_cases([{"confdir": confdir, "service": service, "user": user, "rhost": rhost}])[0][0]
+        log = os.path.join(self.site.root, "syslog")
+        if os.path.exists(log):
+            os.unlink(log)
+        res = run_cases([{"confdir": confdir, "service": service, "user": user, "rhost": rhost}],
+                        env=dict(os.environ, PAM_CLIENT_SYSLOG=log))[0][0]
         entries = self.entries_by_user(cursor, 1).get(user.decode(), [])
         self.assertEqual(len(entries), 1)
+        if origin is not None:
+            with open(log) as f:
+                debug = [line for line in f if "pam_logonacl(" in line]
+            self.assertEqual(len(debug), 1, debug)
+            self.assertTrue(debug[0].endswith(f", list {origin}\n"), (origin, debug))
         return res, entries[0]
 
     def replace(self, path, text):
@@ -597,35 +617,43 @@ class Changes(PamTestCase):
         self.assertEqual((res, e["LOGONACL_CLIENT_IP"], e["LOGONACL_MATCHED"]),
                          ("SUCCESS", "203.0.113.5", "203.0.113.0/24"))
 
-    def check_edits(self, with_index):
+    def check_edits(self, big, with_index):
+        """Edits of every kind take effect at the next logon: small list (parsed), large
+        list with a fresh index (mapped), large list whose index went stale (parsed)."""
+        if big:
+            self.site.add_filler()
         conf = self.site.conf("block", action="block-and-log")
-        confdir = self.site.pamdir("block", conf)
+        confdir = self.site.pamdir("block", conf, args="debug")
+        fresh = "index" if big and with_index else "text (no fresh index)" if big else "text (small)"
+        stale = "text (no fresh index)" if big else "text (small)"
 
         def index():
             if with_index:
                 subprocess.run([INDEX_HELPER, self.site.approved, self.site.dropins, "0"], check=True)
 
         index()
-        self.assertEqual(self.decide(confdir)[0], "PERM_DENIED")
+        self.assertEqual(self.decide(confdir, origin=fresh)[0], "PERM_DENIED")
         self.replace(self.site.approved, APPROVED_MAIN + "198.51.100.77\n")
         index()
-        res, e = self.decide(confdir)
+        res, e = self.decide(confdir, origin=fresh)
         self.assertEqual((res, e["LOGONACL_MATCHED"], e["LOGONACL_MATCHED_SOURCE"]),
                          ("SUCCESS", "198.51.100.77", f"{self.site.approved}:6"))
         # An edit in place (same inode, no new index): the next logon sees it.
         with open(self.site.approved, "w") as f:
             f.write(APPROVED_MAIN)
-        self.assertEqual(self.decide(confdir)[0], "PERM_DENIED")
+        self.assertEqual(self.decide(confdir, origin=stale)[0], "PERM_DENIED")
         # A new drop-in file.
         write_file(os.path.join(self.site.dropins, "new.list"), "198.51.100.0/24\n")
-        res, e = self.decide(confdir)
+        res, e = self.decide(confdir, origin=stale)
         self.assertEqual((res, e["LOGONACL_MATCHED_SOURCE"]),
                          ("SUCCESS", f"{self.site.dropins}/new.list:1"))
         index()
+        self.assertEqual(self.decide(confdir, origin=fresh)[0], "SUCCESS")
         # A drop-in made group-writable after the index was written: still an error.
         os.chmod(os.path.join(self.site.dropins, "new.list"), 0o664)
         res, e = self.decide(confdir)
         self.assertEqual((res, e["MESSAGE_ID"]), ("PERM_DENIED", ID_CONFIG_ERROR))
+        self.assertTrue(e["LOGONACL_ERROR"].startswith(f"{self.site.dropins}/new.list"), e["LOGONACL_ERROR"])
         os.chmod(os.path.join(self.site.dropins, "new.list"), 0o644)
         index()
         # The folder above the main file made group-writable: an error whatever the index says.
@@ -636,20 +664,25 @@ class Changes(PamTestCase):
         os.chmod(self.site.etc, 0o755)
         # The configuration itself: switch the action.
         self.site.conf("block", action="allow-and-log")
-        res, e = self.decide(confdir, rhost=b"203.0.113.200")
+        res, e = self.decide(confdir, rhost=b"203.0.113.200", origin=fresh)
         self.assertEqual((res, e["MESSAGE_ID"]), ("SUCCESS", ID_ALLOWED))
-        res, e = self.decide(confdir, rhost=b"192.0.2.200")
+        res, e = self.decide(confdir, rhost=b"192.0.2.200", origin=fresh)
         self.assertEqual((res, e["MESSAGE_ID"]), ("SUCCESS", ID_LOGGED))
 
-    def test_edits_without_index(self):
-        self.check_edits(False)
+    def test_edits_small_list(self):
+        self.check_edits(big=False, with_index=True)
 
-    def test_edits_with_index(self):
-        self.check_edits(True)
+    def test_edits_large_list_with_index(self):
+        self.check_edits(big=True, with_index=True)
+
+    def test_edits_large_list_without_index(self):
+        self.check_edits(big=True, with_index=False)
 
     def test_concurrent_rewrites(self):
         """Many logons in parallel while another process swaps the list (and its index):
-        every decision is one of the two lists' answers, never a config error."""
+        every decision is one of the two lists' answers, never a config error.  The list is
+        large, so that readers race both with the text and with the index."""
+        self.site.add_filler()
         conf = self.site.conf("block", action="block-and-log")
         confdir = self.site.pamdir("block", conf)
         with_host = APPROVED_MAIN + "198.51.100.77\n"
@@ -740,6 +773,7 @@ class Lifecycle(PamTestCase):
               "--errors-for-leak-kinds=definite", "--show-leak-kinds=definite"]
         r = self.cycles(20, "198.51.100.99", prefix=vg)
         self.assertEqual(r.returncode, 0, r.stderr)
+        self.site.add_filler()
         subprocess.run([INDEX_HELPER, self.site.approved, self.site.dropins, "0"], check=True)
         r = self.cycles(20, "203.0.113.9", prefix=vg)
         self.assertEqual(r.returncode, 0, r.stderr)
@@ -804,9 +838,12 @@ class Syslog(PamTestCase):
         case = {"confdir": confdir, "service": "sshd", "user": self.user(), "rhost": b"198.51.100.7"}
         res, log = self.run_logged([case])
         self.assertEqual(res, ["SUCCESS"])
-        self.assertIn("7 pam_logonacl(sshd:account): ", log)
-        self.assertIn('service "sshd" rhost "198.51.100.7" (client 198.51.100.7): channel admin, '
-                      'action block-and-log, approved yes by 198.51.100.7, result allowed, list text', log)
+        self.assertEqual(log, '7 pam_logonacl(sshd:account): service "sshd" rhost "198.51.100.7" '
+                              '(client 198.51.100.7): channel admin, action block-and-log, approved yes by '
+                              '198.51.100.7, result allowed, list text (small)\n')
+        self.site.add_filler()
+        res, log = self.run_logged([case])
+        self.assertIn("result allowed, list text (no fresh index)", log)
         subprocess.run([INDEX_HELPER, self.site.approved, self.site.dropins, "0"], check=True)
         res, log = self.run_logged([case])
         self.assertIn("result allowed, list index", log)
