@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/usr/bin/env bash
 # logonacl demo: a logon decision through the real PAM stack, its journal entry,
 # and the alert mail arriving at a local SMTP server.
 #
@@ -31,33 +31,25 @@ die() { echo "demo.sh: $*" >&2; exit 1; }
 started=$(date +%s)
 
 # ---------------------------------------------------------------- packages
-say "1. Debian packages"
-needed="meson ninja-build pkg-config gcc libc6-dev libpam0g-dev libsystemd-dev libcurl4-openssl-dev
-        libpam-wrapper pamtester python3-aiosmtpd systemd"
-missing=""
-for p in $needed; do
-	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
-done
-if [ -n "$missing" ]; then
-	echo "installing:$missing"
-	apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/dev/null
-else
-	echo "all present: $(echo $needed)"
-fi
+# tests/deps.sh holds the project's package installer and journald helpers; the
+# demo asks it for its own short list only (no test or packaging tools).
+. "$top/tests/deps.sh"
+LOGONACL_PACKAGES=(meson ninja-build pkg-config gcc libc6-dev libpam0g-dev libsystemd-dev
+                   libcurl4-openssl-dev libpam-wrapper pamtester python3-aiosmtpd systemd)
+say "1. Debian packages: ${LOGONACL_PACKAGES[*]}"
+logonacl_install_deps
+echo "ok"
 
 # ---------------------------------------------------------------- temp folder, cleanup
 demo=$(mktemp -d /tmp/logonacl-demo.XXXXXX)
 chmod 0755 "$demo"          # root-owned, not group/other-writable: passes the SPEC §2 walk
 smtpd_pid=""
-journald_pid=""
 cleanup() {
 	set +e
 	[ -n "$smtpd_pid" ] && kill "$smtpd_pid" 2>/dev/null && wait "$smtpd_pid" 2>/dev/null
-	if [ -n "$journald_pid" ]; then
-		kill "$journald_pid" 2>/dev/null
-		wait "$journald_pid" 2>/dev/null
-		echo "demo.sh: stopped the systemd-journald it started (pid $journald_pid)"
+	if [ -n "${LOGONACL_STARTED_JOURNALD:-}" ]; then
+		logonacl_stop_journald
+		echo "demo.sh: stopped the systemd-journald it started (pid $LOGONACL_STARTED_JOURNALD)"
 	fi
 	if [ -n "${LOGONACL_DEMO_KEEP:-}" ]; then
 		echo "demo.sh: kept $demo"
@@ -83,23 +75,11 @@ echo "built: pam_logonacl.so, logonacl-alertd, logonaclctl"
 
 # ---------------------------------------------------------------- journald
 say "3. systemd-journald"
-journald_listening() {
-	"$python" -c 'import socket,sys
-s=socket.socket(socket.AF_UNIX,socket.SOCK_DGRAM)
-try: s.connect("/run/systemd/journal/socket")
-except OSError: sys.exit(1)' 2>/dev/null
-}
-if journald_listening; then
-	echo "a journald is listening already"
+logonacl_ensure_journald
+if [ -n "$LOGONACL_STARTED_JOURNALD" ]; then
+	echo "started /lib/systemd/systemd-journald (pid $LOGONACL_STARTED_JOURNALD); stopped again at the end"
 else
-	/lib/systemd/systemd-journald </dev/null >/dev/null 2>&1 &
-	journald_pid=$!
-	i=0
-	until journald_listening; do
-		i=$((i + 1)); [ $i -lt 100 ] || die "systemd-journald did not start"
-		sleep 0.1
-	done
-	echo "started /lib/systemd/systemd-journald (pid $journald_pid); stopped again at the end"
+	echo "a journald is listening already"
 fi
 
 # ---------------------------------------------------------------- SMTP server
