@@ -19,6 +19,7 @@ struct alertd {
         const char *config_path;
         const char *state_path;
         const char *directory;
+        const char *namespace;
         bool once, from_start, print, verbose;
         long smtp_timeout_ms;
 

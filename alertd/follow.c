@@ -26,7 +26,8 @@ static int add_matches(sd_journal *j) {
 static int open_journal(struct follower *f) {
         sd_journal *j = NULL;
         int r = f->directory ? sd_journal_open_directory(&j, f->directory, 0)
-                             : sd_journal_open(&j, SD_JOURNAL_LOCAL_ONLY);
+                : f->namespace ? sd_journal_open_namespace(&j, f->namespace, SD_JOURNAL_LOCAL_ONLY)
+                               : sd_journal_open(&j, SD_JOURNAL_LOCAL_ONLY);
         if (r < 0)
                 return r;
         /* Right after open: otherwise files deleted before inotify is set up stay open (systemd #14695). */
@@ -41,18 +42,15 @@ static int open_journal(struct follower *f) {
         return 0;
 }
 
-int follower_open(struct follower *f, const char *directory) {
+int follower_open(struct follower *f, const char *directory, const char *namespace) {
         *f = (struct follower) {};
-        if (directory) {
-                f->directory = strdup(directory);
-                if (!f->directory)
-                        return -ENOMEM;
+        if ((directory && !(f->directory = strdup(directory))) || (namespace && !(f->namespace = strdup(namespace)))) {
+                follower_close(f);
+                return -ENOMEM;
         }
         int r = open_journal(f);
-        if (r < 0) {
-                free(f->directory);
-                f->directory = NULL;
-        }
+        if (r < 0)
+                follower_close(f);
         return r;
 }
 
@@ -60,6 +58,7 @@ void follower_close(struct follower *f) {
         if (f->journal)
                 sd_journal_close(f->journal);
         free(f->directory);
+        free(f->namespace);
         *f = (struct follower) {};
 }
 

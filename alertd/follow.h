@@ -13,6 +13,7 @@
 struct follower {
         sd_journal *journal;
         char *directory;                /* NULL: the system journal */
+        char *namespace;                /* a journal namespace instead (journald@NS) */
         uint64_t since_process;         /* entries read since the last sd_journal_process() */
         uint64_t since_release;         /* entries read since the last release of mapped pages */
 };
@@ -24,9 +25,10 @@ enum resume_result {
         RESUME_VACUUMED,                /* the saved entry is gone: from the head */
 };
 
-/* Opens the system journal or directory, adds the matches, takes the inotify
- * fd at once (so files deleted later are not held open). */
-int follower_open(struct follower *f, const char *directory);
+/* Opens the journal files in directory, or of a journal namespace, or the
+ * system journal (both NULL), adds the matches, takes the inotify fd at once
+ * (so files deleted later are not held open). */
+int follower_open(struct follower *f, const char *directory, const char *namespace);
 void follower_close(struct follower *f);
 
 /* Positions the reader.  cursor NULL/"" means no state: tail, or head with

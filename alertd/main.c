@@ -28,6 +28,7 @@ static void help(void) {
                "  --config PATH        configuration (default %s)\n"
                "  --state PATH         position and alert window (default %s)\n"
                "  --directory DIR      read the journal files in DIR instead of the system journal\n"
+               "  --namespace NS       read the journal namespace NS (systemd-journald@NS)\n"
                "  --once               process what is there, then exit\n"
                "  --from-start         without state, start at the journal's head, not its tail\n"
                "  --print              write each mail to stdout instead of sending it\n"
@@ -39,11 +40,12 @@ static void help(void) {
 
 static int parse_options(struct alertd *d, int argc, char **argv) {
         enum { OPT_CONFIG = 256, OPT_STATE, OPT_DIRECTORY, OPT_ONCE, OPT_FROM_START, OPT_PRINT, OPT_VERBOSE,
-               OPT_SMTP_TIMEOUT, OPT_HELP, OPT_VERSION };
+               OPT_SMTP_TIMEOUT, OPT_HELP, OPT_VERSION, OPT_NAMESPACE };
         static const struct option options[] = {
                 { "config", required_argument, NULL, OPT_CONFIG },
                 { "state", required_argument, NULL, OPT_STATE },
                 { "directory", required_argument, NULL, OPT_DIRECTORY },
+                { "namespace", required_argument, NULL, OPT_NAMESPACE },
                 { "once", no_argument, NULL, OPT_ONCE },
                 { "from-start", no_argument, NULL, OPT_FROM_START },
                 { "print", no_argument, NULL, OPT_PRINT },
@@ -59,6 +61,7 @@ static int parse_options(struct alertd *d, int argc, char **argv) {
                 case OPT_CONFIG: d->config_path = optarg; break;
                 case OPT_STATE: d->state_path = optarg; break;
                 case OPT_DIRECTORY: d->directory = optarg; break;
+                case OPT_NAMESPACE: d->namespace = optarg; break;
                 case OPT_ONCE: d->once = true; break;
                 case OPT_FROM_START: d->from_start = true; break;
                 case OPT_PRINT: d->print = true; break;
@@ -77,6 +80,10 @@ static int parse_options(struct alertd *d, int argc, char **argv) {
                 case OPT_VERSION: printf("logonacl-alertd %s\n", LOGONACL_VERSION); return 0;
                 default: return 2;
                 }
+        }
+        if (d->directory && d->namespace) {
+                fprintf(stderr, "logonacl-alertd: --directory and --namespace exclude each other\n");
+                return 2;
         }
         if (optind < argc) {
                 fprintf(stderr, "logonacl-alertd: unexpected argument \"%s\"\n", argv[optind]);
@@ -253,13 +260,14 @@ static int setup_signals(struct alertd *d) {
 static int start(struct alertd *d) {
         char reason[512];
         int r = state_load(d->state_path, &d->state, reason, sizeof(reason));
+        bool have_state = r >= 0;
         if (r < 0 && r != -ENOENT) {
                 fprintf(stderr, "logonacl-alertd: %s\n"
                                 "logonacl-alertd: refusing to guess the position and the alert window; move the file "
                                 "away to start afresh\n", reason);
                 return r;
         }
-        r = follower_open(&d->follower, d->directory);
+        r = follower_open(&d->follower, d->directory, d->namespace);
         if (r < 0) {
                 fprintf(stderr, "logonacl-alertd: cannot open the journal%s%s: %s\n", d->directory ? " in " : "",
                         d->directory ? d->directory : "", strerror(-r));
@@ -267,7 +275,10 @@ static int start(struct alertd *d) {
         }
         enum resume_result where;
         bool on_entry;
-        r = follower_resume(&d->follower, d->state.cursor, d->from_start, &where, &on_entry);
+        /* A state file without a cursor was written when the journal held no entry of
+         * ours: everything since is new, so start at the head, not the tail. */
+        bool state_without_cursor = have_state && d->state.cursor[0] == '\0';
+        r = follower_resume(&d->follower, d->state.cursor, d->from_start || state_without_cursor, &where, &on_entry);
         if (r < 0) {
                 fprintf(stderr, "logonacl-alertd: cannot position the journal reader: %s\n", strerror(-r));
                 return r;
@@ -286,6 +297,7 @@ static int start(struct alertd *d) {
                 if (r < 0)
                         return r;
         }
+        d->dirty = true;        /* the state file exists once alertd has started */
         if (where == RESUME_AT_CURSOR && on_entry && d->state.pending) {
                 r = alertd_resend_pending(d);
                 if (r < 0)

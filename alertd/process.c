@@ -169,12 +169,6 @@ static void save_if_due(struct alertd *d) {
                 (void) alertd_save(d);
 }
 
-static bool abort_transfer(void *userdata) {
-        struct alertd *d = userdata;
-        alertd_read_signals(d);
-        return d->terminate;
-}
-
 enum delivery {
         DELIVERY_DONE,
         DELIVERY_FAILED,        /* 5xx: given up, slot used */
@@ -193,9 +187,9 @@ static enum delivery deliver(struct alertd *d, const char *message, size_t len, 
         const struct smtp_options opt = {
                 .timeout_ms = d->smtp_timeout_ms,
                 .connect_timeout_ms = d->smtp_timeout_ms < 10000 ? d->smtp_timeout_ms : 10000,
-                .should_abort = abort_transfer,
-                .userdata = d,
         };
+        /* SIGTERM lets a transaction finish (bounded by the timeout): aborting one
+         * the server may already have queued would only make a duplicate. */
         uint64_t backoff = BACKOFF_FIRST_USEC;
         for (unsigned attempt = 1;; attempt++) {
                 smtp_send(&d->config.alert, d->from, message, len, &opt, res);
@@ -203,6 +197,7 @@ static enum delivery deliver(struct alertd *d, const char *message, size_t len, 
                         return DELIVERY_DONE;
                 if (res->outcome == SMTP_PERMANENT)
                         return DELIVERY_FAILED;
+                alertd_read_signals(d);
                 if (d->terminate)
                         return DELIVERY_INTERRUPTED;
                 /* Journal order is kept: nothing after this entry goes out before it. */

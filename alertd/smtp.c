@@ -25,11 +25,6 @@ static size_t read_message(char *out, size_t size, size_t nmemb, void *userdata)
         return n;
 }
 
-static int progress(void *userdata, curl_off_t a, curl_off_t b, curl_off_t c, curl_off_t d) {
-        const struct smtp_options *opt = userdata;
-        return opt->should_abort && opt->should_abort(opt->userdata) ? 1 : 0;
-}
-
 int smtp_read_password(const char *path, char **ret, char *reason, size_t reason_size) {
         _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
         struct stat st;
@@ -168,9 +163,6 @@ void smtp_send(const struct alert_config *cfg, const char *from, const char *mes
         curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, (curl_off_t) len);
         curl_easy_setopt(h, CURLOPT_READFUNCTION, read_message);
         curl_easy_setopt(h, CURLOPT_READDATA, &up);
-        curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
-        curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, progress);
-        curl_easy_setopt(h, CURLOPT_XFERINFODATA, (void *) opt);
 
         CURLcode rc = curl_easy_perform(h);
         long code = 0;

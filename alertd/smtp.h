@@ -25,9 +25,6 @@ struct smtp_result {
 struct smtp_options {
         long timeout_ms;                /* whole transaction */
         long connect_timeout_ms;
-        /* Called during the transfer; returning true aborts it (SIGTERM). */
-        bool (*should_abort)(void *userdata);
-        void *userdata;
 };
 
 #define SMTP_PASSWORD_MAX 1024

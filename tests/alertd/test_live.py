@@ -1,7 +1,10 @@
-"""alertd on the live system journal: an entry written to the real journald by
-a trusted process reaches the SMTP server; the same entry written by an
-untrusted user sends nothing and gives a warning entry; a decision of the real
-PAM module (pam_wrapper + pamtester) reaches the SMTP server."""
+"""alertd on a live journald: an entry written to the real journald by a
+trusted process reaches the SMTP server; the same entry written by an untrusted
+user sends nothing and gives a warning entry; a decision of the real PAM module
+(pam_wrapper + pamtester) reaches the SMTP server.  The journald is a namespace
+instance of its own (systemd-journald NS, alertd --namespace NS), so entries
+other suites write to the system journal meanwhile cannot use up the cap; one
+test also follows the system journal itself."""
 
 import os
 import signal
@@ -16,32 +19,38 @@ from alertd_harness import *
 PAM_WRAPPER = "/usr/lib/x86_64-linux-gnu/libpam_wrapper.so"
 
 
-def logger_entry(token, uid_user=None, message_id=MID_LOGGED):
-    fields = ["MESSAGE_ID=" + message_id, "MESSAGE=logonacl live test " + token,
-              "LOGONACL_USER=" + token, "LOGONACL_CLIENT_IP=203.0.113.9", "LOGONACL_RHOST=203.0.113.9",
-              "LOGONACL_CHANNEL=admin", "LOGONACL_SSO=no", "LOGONACL_SERVICE=sshd", "SYSLOG_IDENTIFIER=pam_logonacl"]
-    cmd = ["logger", "--journald"]
-    if uid_user:
-        cmd = ["runuser", "-u", uid_user, "--"] + cmd
-    subprocess.run(cmd, input=("\n".join(fields) + "\n").encode(), check=True)
+def module_entry(token, message_id=MID_LOGGED):
+    return {"MESSAGE_ID": message_id, "MESSAGE": "logonacl live test " + token, "LOGONACL_USER": token,
+            "LOGONACL_CLIENT_IP": "203.0.113.9", "LOGONACL_RHOST": "203.0.113.9", "LOGONACL_CHANNEL": "admin",
+            "LOGONACL_SSO": "no", "LOGONACL_SERVICE": "sshd", "SYSLOG_IDENTIFIER": "pam_logonacl"}
 
 
 class LiveTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        lt.ensure_journald()
+        lt.ensure_journald()        # alertd's own entries go to the system journal
+        cls.ns = NamespaceJournald().start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.ns.stop()
+
+    def write(self, token, as_user=None, message_id=MID_LOGGED):
+        cmd = self.ns.send_command(module_entry(token, message_id))
+        if as_user:
+            cmd = ["runuser", "-u", as_user, "--"] + cmd
+        subprocess.run(cmd, check=True)
 
     def setUp(self):
         self.tmp_cm = lt.root_tmpdir("alertd-live-")
         self.tmp = self.tmp_cm.__enter__()
         self.state = os.path.join(self.tmp, "alertd.state")
         self.smtp = SmtpServer(self.tmp).start()
-        # Threshold 100: other suites may write logonacl entries to this journal meanwhile.
         self.cfg = write_config(os.path.join(self.tmp, "conf"), email="secops@example.com", threshold="100",
                                 smtp_url="smtp://127.0.0.1:%d" % self.smtp.port, smtp_starttls="no",
                                 timezone="Asia/Tokyo")
         self.cursor = lt.journal_cursor()
-        self.alertd = start_alertd(self.cfg, self.state)
+        self.alertd = start_alertd(self.cfg, self.state, "--namespace", self.ns.name)
         deadline = time.monotonic() + 10
         while not os.path.exists(self.state):      # saved once it stands at the tail
             self.assertIsNone(self.alertd.poll(), self.alertd.stderr.read() if self.alertd.poll() is not None else "")
@@ -68,7 +77,7 @@ class LiveTest(unittest.TestCase):
     def test_trusted_entry_reaches_smtp(self):
         token = "live-" + uuid.uuid4().hex[:12]
         start = time.monotonic()
-        logger_entry(token)
+        self.write(token)
         mails = self.mails_for(token)
         latency = time.monotonic() - start
         self.assertEqual(len(mails), 1)
@@ -84,8 +93,8 @@ class LiveTest(unittest.TestCase):
 
     def test_forged_entry_sends_nothing_and_warns(self):
         token = "forged-" + uuid.uuid4().hex[:12]
-        logger_entry(token, uid_user="nobody")
-        logger_entry(token, uid_user="nobody", message_id=MID_BLOCKED)
+        self.write(token, as_user="nobody")
+        self.write(token, as_user="nobody", message_id=MID_BLOCKED)
         warnings = own_entries(self.cursor, "LOGONACL_ALERTD_EVENT=untrusted-entry", "_PID=%d" % self.alertd.pid,
                                count=2, timeout=5)
         self.assertEqual(len(warnings), 2)
@@ -93,21 +102,42 @@ class LiveTest(unittest.TestCase):
         self.assertEqual(warnings[0]["PRIORITY"], "4")
         # A trusted entry after it still gets through, and the forged ones never did.
         control = "control-" + uuid.uuid4().hex[:12]
-        logger_entry(control)
+        self.write(control)
         self.assertEqual(len(self.mails_for(control)), 1)
         self.assertEqual(self.mails_for(token, timeout=0), [])
 
     def test_forgery_flood_is_rate_limited(self):
         token = "flood-" + uuid.uuid4().hex[:12]
-        script = "for i in $(seq 30); do printf 'MESSAGE_ID=%s\\nMESSAGE=x\\nLOGONACL_USER=%s\\n' | logger --journald; done" % (
-            MID_LOGGED, token)
-        subprocess.run(["runuser", "-u", "nobody", "--", "sh", "-c", script], check=True)
+        for _ in range(30):
+            self.write(token, as_user="nobody")
         control = "control-" + uuid.uuid4().hex[:12]
-        logger_entry(control)
+        self.write(control)
         self.assertEqual(len(self.mails_for(control)), 1)     # all 30 were read by now
         warnings = own_entries(self.cursor, "LOGONACL_ALERTD_EVENT=untrusted-entry", "_PID=%d" % self.alertd.pid)
         self.assertEqual(len(warnings), 10)
         self.assertEqual(self.mails_for(token, timeout=0), [])
+
+    def test_system_journal_entry_reaches_smtp(self):
+        # The default: no --namespace.  Other suites write root's logonacl entries to the system
+        # journal meanwhile; trusting only "daemon" here keeps them from using up the cap.
+        state = os.path.join(self.tmp, "system.state")
+        cfg = write_config(os.path.join(self.tmp, "conf-system"), email="secops@example.com", threshold="100",
+                           smtp_url="smtp://127.0.0.1:%d" % self.smtp.port, smtp_starttls="no",
+                           trusted_users="daemon")
+        d = start_alertd(cfg, state)
+        try:
+            while not os.path.exists(state):
+                self.assertIsNone(d.poll())
+                time.sleep(0.02)
+            token = "sys-" + uuid.uuid4().hex[:12]
+            fields = "\n".join("%s=%s" % kv for kv in module_entry(token).items()) + "\n"
+            subprocess.run(["runuser", "-u", "daemon", "--", "logger", "--journald"], input=fields.encode(), check=True)
+            self.assertEqual(len(self.mails_for(token)), 1)
+        finally:
+            d.send_signal(signal.SIGTERM)
+            self.assertEqual(d.wait(10), 0)
+            d.stdout.close()
+            d.stderr.close()
 
     def test_real_pam_module_decision_reaches_smtp(self):
         module = os.path.join(lt.build_dir(), "pam_logonacl", "pam_logonacl.so")
@@ -133,8 +163,10 @@ class LiveTest(unittest.TestCase):
         env = dict(os.environ, LD_PRELOAD=preload, PAM_WRAPPER="1", PAM_WRAPPER_SERVICE_DIR=pamdir,
                    ASAN_OPTIONS="detect_leaks=0")
         start = time.monotonic()
-        r = subprocess.run(["pamtester", "-I", "rhost=203.0.113.77", "sshd", token, "acct_mgmt"], env=env,
-                           capture_output=True)
+        # The module writes to /run/systemd/journal/socket: in a mount namespace of its own, that is ours.
+        script = 'mount --bind "$1" /run/systemd/journal/socket && exec pamtester -I rhost=203.0.113.77 sshd "$2" acct_mgmt'
+        r = subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-c", script, "sh",
+                            self.ns.socket, token], env=env, capture_output=True)
         self.assertNotEqual(r.returncode, 0, r.stdout + r.stderr)     # blocked
         mails = self.mails_for(token, timeout=10)
         self.assertLess(time.monotonic() - start, 10.0)
