@@ -191,6 +191,19 @@ class PackageLifecycle(unittest.TestCase):
         run(["pam-auth-update", "--package", "--disable", "logonacl"])
         with open("/etc/pam.d/common-account") as f:
             self.assertNotIn("pam_logonacl", f.read())
+        # Left on for the reinstall and purge steps (the shipped configuration
+        # puts no service in a channel, so every stack gets PAM_IGNORE from it).
+        run(["pam-auth-update", "--package", "--enable", "logonacl"])
+
+    def check_reinstall(self, deb):
+        """An upgrade (here a reinstall) keeps the administrator's approved list
+        and the profile's state."""
+        run(["/usr/sbin/logonaclctl", "add", "192.0.2.0/24"])
+        run(APT + ["install", "--reinstall", "--no-install-recommends", deb])
+        with open("/etc/logonacl/approved") as f:
+            self.assertIn("192.0.2.0/24", f.read().split())
+        with open("/etc/pam.d/common-account") as f:
+            self.assertIn("pam_logonacl.so", f.read())
 
     def check_logon(self, module_path):
         conf_dir = os.path.join(self.work, "conf")
@@ -268,6 +281,10 @@ class PackageLifecycle(unittest.TestCase):
             grp.getgrnam("logonacl")
         catalog = run(["journalctl", "--list-catalog"]).stdout
         self.assertNotIn(MSG_BLOCKED, catalog)
+        # prerm took the module out of the stack before its .so went away: a
+        # "required" line naming a missing module would lock everybody out.
+        with open("/etc/pam.d/common-account") as f:
+            self.assertNotIn("pam_logonacl", f.read())
         with open(os.path.join(PAM_STATE_DIR, "seen")) as f:
             self.assertNotIn("logonacl", f.read().split())
 
@@ -291,6 +308,8 @@ class PackageLifecycle(unittest.TestCase):
         self.check_logon(module)
         self.step("logonacl-alertd --once as user logonacl")
         self.check_alertd_as_its_user()
+        self.step("reinstall over an edited approved list")
+        self.check_reinstall(deb)
         self.step("apt-get purge")
         self.purge(files)
         self.step("done")
