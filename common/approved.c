@@ -876,21 +876,111 @@ static size_t search(const struct approved_segment *seg, size_t lo, size_t hi, a
         return lo;      /* one past the answer */
 }
 
-static void record_info(const struct approved_list *l, uint32_t entry, struct approved_entry_info *info) {
-        const struct approved_record *e = &l->entries[entry];
+static bool read_at(const struct approved_list *l, uint64_t off, void *buf, size_t len) {
+        for (size_t done = 0; done < len;) {
+                ssize_t k = pread(l->fd, (char *) buf + done, len - done, (off_t) (off + done));
+                if (k < 0 && errno == EINTR)
+                        continue;
+                if (k <= 0)
+                        return false;
+                done += (size_t) k;
+        }
+        return true;
+}
+
+/* Enough lookups to pay for a mapping: map the index file and use its arrays.
+ * The list is logically const; only how it reaches its bytes changes. */
+static void maybe_map(const struct approved_list *l) {
+        struct approved_list *w = (struct approved_list *) l;
+        if (w->mapped || ++w->n_lookups <= APPROVED_PREAD_LOOKUPS)
+                return;
+        void *map = mmap(NULL, w->map_size, PROT_READ, MAP_PRIVATE, w->fd, 0);
+        if (map == MAP_FAILED)
+                return;         /* stay with pread */
+        const char *base = map;
+        w->map = map;
+        w->mapped = true;
+        w->segs = (const void *) (base + w->segs_off);
+        w->seg_entry = (const void *) (base + w->seg_entry_off);
+        w->entries = (const void *) (base + w->entries_off);
+        w->bucket = w->bucket_off ? (const void *) (base + w->bucket_off) : NULL;
+}
+
+static bool get_record(const struct approved_list *l, uint32_t i, struct approved_record *ret) {
+        if (i >= l->n_entries)
+                return false;
+        if (l->entries) {
+                *ret = l->entries[i];
+                return true;
+        }
+        return l->by_pread && read_at(l, l->entries_off + (uint64_t) i * sizeof *ret, ret, sizeof *ret);
+}
+
+static bool record_info(const struct approved_list *l, uint32_t entry, struct approved_entry_info *info) {
+        struct approved_record e;
+        if (!get_record(l, entry, &e))
+                return false;
         struct ip_block block = {
-                .first = { e->first_hi, e->first_lo },
-                .family = e->family,
-                .prefix = e->prefix,
+                .first = { e.first_hi, e.first_lo },
+                .family = e.family,
+                .prefix = e.prefix,
         };
         ip_block_format(&block, info->text);
-        info->source = e->source < l->n_sources ? l->sources[e->source] : "";
-        info->line = e->line;
+        info->source = e.source < l->n_sources ? l->sources[e.source] : "";
+        info->line = e.line;
+        return true;
+}
+
+/* The lookup with pread: bucket bounds, then a binary search reading one
+ * segment per step.  Any failed read: no match (fail closed). */
+static bool match_pread(const struct approved_list *l, addr128 addr, struct approved_entry_info *info) {
+        uint64_t lo = 0, hi = l->n_segments;
+        if (l->bucket_off) {
+                uint32_t k = approved_bucket_key(addr), bounds[2];
+                if (!read_at(l, l->bucket_off + (uint64_t) k * sizeof(uint32_t), bounds, sizeof bounds))
+                        return false;
+                lo = bounds[0];
+                hi = bounds[1];
+                if (lo > hi || hi > l->n_segments)
+                        return false;
+        }
+        struct approved_segment seg;
+        uint64_t base_lo = lo;
+        bool have = false;      /* seg holds segment lo - 1 */
+        while (lo < hi) {
+                uint64_t mid = lo + (hi - lo) / 2;
+                struct approved_segment m;
+                if (!read_at(l, l->segs_off + mid * sizeof m, &m, sizeof m))
+                        return false;
+                if (addr128_cmp(m.first, addr) <= 0) {
+                        lo = mid + 1;
+                        seg = m;
+                        have = true;
+                } else
+                        hi = mid;
+        }
+        if (lo == 0)
+                return false;
+        if (!have) {
+                /* the answer lies before this bucket: segment base_lo - 1 */
+                if (lo != base_lo || !read_at(l, l->segs_off + (lo - 1) * sizeof seg, &seg, sizeof seg))
+                        return false;
+        }
+        uint32_t entry;
+        if (addr128_cmp(addr, seg.last) > 0 ||
+            !read_at(l, l->seg_entry_off + (lo - 1) * sizeof entry, &entry, sizeof entry) || entry >= l->n_entries)
+                return false;
+        return !info || record_info(l, entry, info);
 }
 
 bool approved_list_match(const struct approved_list *l, addr128 addr, struct approved_entry_info *info) {
         if (!l || l->n_segments == 0)
                 return false;
+        if (l->by_pread) {
+                maybe_map(l);
+                if (!l->mapped)
+                        return match_pread(l, addr, info);
+        }
 
         size_t lo = 0, hi = l->n_segments;
         if (l->bucket) {
@@ -906,9 +996,7 @@ bool approved_list_match(const struct approved_list *l, addr128 addr, struct app
         size_t i = end - 1;
         if (addr128_cmp(addr, l->segs[i].last) > 0 || l->seg_entry[i] >= l->n_entries)
                 return false;
-        if (info)
-                record_info(l, l->seg_entry[i], info);
-        return true;
+        return !info || record_info(l, l->seg_entry[i], info);
 }
 
 size_t approved_list_entries(const struct approved_list *l) {
@@ -918,16 +1006,20 @@ size_t approved_list_entries(const struct approved_list *l) {
 bool approved_list_entry(const struct approved_list *l, size_t i, struct approved_entry_info *info) {
         if (!l || i >= l->n_entries)
                 return false;
-        record_info(l, (uint32_t) i, info);
-        return true;
+        if (l->by_pread)
+                maybe_map(l);
+        return record_info(l, (uint32_t) i, info);
 }
 
 void approved_list_free(struct approved_list *l) {
         if (!l)
                 return;
-        if (l->mapped) {
+        if (l->mapped)
                 munmap(l->map, l->map_size);
-        } else {
+        if (l->by_pread) {
+                close(l->fd);
+                free(l->meta);
+        } else if (!l->mapped) {
                 big_free(l->segs);
                 big_free(l->seg_entry);
                 big_free(l->bucket);

@@ -241,8 +241,8 @@ static int check_fresh(const struct approved_list *l, const char *main_file, con
         return r;
 }
 
-/* The header and every section against the file size; sources as C strings. */
-static int validate(const struct index_header *h, const char *base, size_t size) {
+/* The header and every section against the file size. */
+static int validate_header(const struct index_header *h, uint64_t size) {
         if (size < sizeof *h || memcmp(h->magic, INDEX_MAGIC, 8) != 0)
                 return -EBADMSG;
         if (h->version != INDEX_VERSION || h->byte_order != INDEX_BYTE_ORDER || h->header_size != sizeof *h)
@@ -259,10 +259,23 @@ static int validate(const struct index_header *h, const char *base, size_t size)
             !section_ok(h, h->seg_entry_off, h->n_segments, sizeof(uint32_t)) ||
             (h->bucket_off != 0 && !section_ok(h, h->bucket_off, APPROVED_BUCKETS + 1, sizeof(uint32_t))))
                 return -EBADMSG;
+        return 0;
+}
+
+/* A source name lies inside the file and is not absurdly long. */
+static bool name_ok(const struct index_name *n, uint64_t size) {
+        return n->off < size && n->len < size - n->off && n->len < PATH_MAX;
+}
+
+/* The header, then the source names as C strings. */
+static int validate(const struct index_header *h, const char *base, size_t size) {
+        int r = validate_header(h, size);
+        if (r < 0)
+                return r;
 
         const struct index_name *names = (const void *) (base + h->source_names_off);
         for (size_t i = 0; i < h->n_sources; i++) {
-                if (names[i].off >= size || names[i].len >= size - names[i].off || names[i].len >= PATH_MAX)
+                if (!name_ok(&names[i], size))
                         return -EBADMSG;
                 const char *s = base + names[i].off;
                 if (s[names[i].len] != 0 || strlen(s) != names[i].len)
@@ -271,28 +284,114 @@ static int validate(const struct index_header *h, const char *base, size_t size)
         return 0;
 }
 
-static int map_index(const char *path, void **ret_map, size_t *ret_size) {
+/* The index file, checked like every configuration file, open for reading. */
+static int open_index(const char *path, int *ret_fd, uint64_t *ret_size) {
         char reason[SAFE_PATH_REASON_MAX];
         int r = safe_path_check_file(path, reason);
         if (r < 0)
-                return r == -ENOENT ? -ENOENT : r;
+                return r;
 
-        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW);
+        int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW);
         if (fd < 0)
                 return -errno;
         struct stat st;
-        if (fstat(fd, &st) < 0)
-                return -errno;
-        if (!S_ISREG(st.st_mode))
+        if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (uint64_t) st.st_size > SIZE_MAX / 2) {
+                close(fd);
                 return -EBADMSG;
-        if ((uint64_t) st.st_size < sizeof(struct index_header) || (uint64_t) st.st_size > SIZE_MAX / 2)
-                return -EBADMSG;
+        }
+        *ret_fd = fd;
+        *ret_size = (uint64_t) st.st_size;
+        return 0;
+}
 
-        void *map = mmap(NULL, (size_t) st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-        if (map == MAP_FAILED)
-                return -errno;
-        *ret_map = map;
-        *ret_size = (size_t) st.st_size;
+static bool pread_all(int fd, void *buf, size_t len, uint64_t off) {
+        for (size_t done = 0; done < len;) {
+                ssize_t k = pread(fd, (char *) buf + done, len - done, (off_t) (off + done));
+                if (k < 0 && errno == EINTR)
+                        continue;
+                if (k <= 0)
+                        return false;
+                done += (size_t) k;
+        }
+        return true;
+}
+
+#define INDEX_NAMES_MAX ((size_t) 1 << 24)      /* bytes of source names read at open */
+
+/* Stamps and source names into one heap block: [stamps][names, NUL-terminated]. */
+static int read_meta(int fd, const struct index_header *h, uint64_t size, void **ret_meta, const char ***ret_sources) {
+        size_t stamps_len = (size_t) (h->n_sources + 1) * sizeof(struct approved_stamp);
+        _cleanup_free_ struct index_name *names = calloc(h->n_sources, sizeof *names);
+        if (!names)
+                return -ENOMEM;
+        if (!pread_all(fd, names, h->n_sources * sizeof *names, h->source_names_off))
+                return -EBADMSG;
+        size_t names_len = 0;
+        for (size_t i = 0; i < h->n_sources; i++) {
+                if (!name_ok(&names[i], size))
+                        return -EBADMSG;
+                names_len += names[i].len + 1;
+                if (names_len > INDEX_NAMES_MAX)
+                        return -EBADMSG;
+        }
+
+        _cleanup_free_ char *meta = malloc(stamps_len + names_len);
+        _cleanup_free_ const char **sources = calloc(h->n_sources, sizeof *sources);
+        if (!meta || !sources)
+                return -ENOMEM;
+        if (!pread_all(fd, meta, stamps_len, h->stamps_off))
+                return -EBADMSG;
+        char *p = meta + stamps_len;
+        for (size_t i = 0; i < h->n_sources; i++) {
+                if (!pread_all(fd, p, names[i].len + 1, names[i].off) || p[names[i].len] != 0 ||
+                    strlen(p) != names[i].len)
+                        return -EBADMSG;
+                sources[i] = p;
+                p += names[i].len + 1;
+        }
+        *ret_meta = meta;
+        *ret_sources = sources;
+        meta = NULL;
+        sources = NULL;
+        return 0;
+}
+
+int approved_index_from_fd(int fd, uint64_t size, struct approved_list **ret) {
+        struct index_header h;
+        void *meta = NULL;
+        const char **sources = NULL;
+
+        int r = size >= sizeof h && pread_all(fd, &h, sizeof h, 0) ? validate_header(&h, size) : -EBADMSG;
+        if (r >= 0)
+                r = read_meta(fd, &h, size, &meta, &sources);
+        struct approved_list *l = r >= 0 ? calloc(1, sizeof *l) : NULL;
+        if (r >= 0 && !l)
+                r = -ENOMEM;
+        if (r < 0) {
+                free(meta);
+                free(sources);
+                close(fd);
+                return r;
+        }
+
+        *l = (struct approved_list) {
+                .n_segments = h.n_segments,
+                .n_entries = h.n_entries,
+                .n_sources = h.n_sources,
+                .sources = sources,
+                .n_stamps = h.n_sources + 1,
+                .stamps = meta,
+                .allow_private = h.allow_private,
+                .map_size = (size_t) size,
+                .by_pread = true,
+                .fd = fd,
+                .segs_off = h.segs_off,
+                .seg_entry_off = h.seg_entry_off,
+                .entries_off = h.entries_off,
+                .bucket_off = h.bucket_off,
+                .meta = meta,
+        };
+        *ret = l;
         return 0;
 }
 
@@ -339,18 +438,16 @@ int approved_index_open(const char *main_file, const char *dir, bool allow_priva
         if (!path)
                 return -ENOMEM;
 
-        void *map;
-        size_t size;
-        int r = map_index(path, &map, &size);
+        int fd;
+        uint64_t size;
+        int r = open_index(path, &fd, &size);
         if (r < 0)
                 return r;
 
         struct approved_list *l;
-        r = approved_index_from_map(map, size, &l);
-        if (r < 0) {
-                munmap(map, size);
+        r = approved_index_from_fd(fd, size, &l);
+        if (r < 0)
                 return r;
-        }
         if (l->allow_private != allow_private)
                 r = -ESTALE;
         else

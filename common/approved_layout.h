@@ -61,7 +61,19 @@ struct approved_list {
         bool mapped;                    /* arrays live in map, else each one on the heap */
         void *map;
         size_t map_size;
+
+        /* An index opened for a logon: a handful of lookups, each a few pread()s
+         * of the file at fd, costs less than mapping it (page-table work for a
+         * 70 MB map dominated).  After APPROVED_PREAD_LOOKUPS lookups the file is
+         * mapped after all (map_size = its size) and the arrays point into it. */
+        bool by_pread;
+        int fd;
+        uint64_t segs_off, seg_entry_off, entries_off, bucket_off;      /* bucket_off 0: none */
+        void *meta;                     /* heap block of stamps and source names */
+        unsigned n_lookups;
 };
+
+#define APPROVED_PREAD_LOOKUPS 32
 
 /* Bucket key of an address, monotonic in the address so that segments sorted
  * by address have sorted keys: the top 16 bits of the IPv4 address for
@@ -93,3 +105,7 @@ int approved_dropins_stamped(const char *dir, bool check_perms, char ***ret, siz
  * freshness check: approved_index_open does that.  For approved_index_open and
  * the fuzzer. */
 int approved_index_from_map(void *map, size_t size, struct approved_list **ret);
+
+/* The same over an index file open at fd, of size bytes, read with pread(); the
+ * list owns fd from then on (also on error it is closed). */
+int approved_index_from_fd(int fd, uint64_t size, struct approved_list **ret);

@@ -153,6 +153,28 @@ static void assert_same(const struct approved_list *a, const struct approved_lis
         }
 }
 
+/* Lookups on freshly opened indexes, fewer than the count that maps the file:
+ * the pread path, against the parsed list. */
+static void assert_pread_same(const struct approved_list *parsed, unsigned seed) {
+        for (int round = 0; round < 300; round++) {
+                struct approved_list *l = NULL;
+                assert_int_equal(approved_index_open(main_file, dir, false, &l), 0);
+                for (int k = 0; k < APPROVED_PREAD_LOOKUPS - 2; k++) {
+                        addr128 p = random_probe(&seed, parsed);
+                        struct approved_entry_info x, y;
+                        bool mx = approved_list_match(parsed, p, &x), my = approved_list_match(l, p, &y);
+                        assert_int_equal(mx, my);
+                        if (mx) {
+                                assert_string_equal(x.text, y.text);
+                                assert_string_equal(x.source, y.source);
+                                assert_int_equal(x.line, y.line);
+                        }
+                }
+                assert_false(l->mapped);
+                approved_list_free(l);
+        }
+}
+
 static void test_round_trip(void **state) {
         assert_int_equal(open_index(false), -ENOENT);
         struct approved_list *parsed = load(false);
@@ -162,6 +184,7 @@ static void test_round_trip(void **state) {
         assert_int_equal(stat(index_file, &st), 0);
         assert_int_equal(st.st_mode & 07777, 0644);
 
+        assert_pread_same(parsed, 1);
         struct approved_list *mapped = NULL;
         assert_int_equal(approved_index_open(main_file, dir, false, &mapped), 0);
         assert_same(parsed, mapped, 1, 2000);
@@ -220,10 +243,15 @@ static void test_large_round_trip(void **state) {
         struct approved_list *parsed = load(false);
         assert_non_null(parsed->bucket);
         assert_int_equal(approved_index_write(parsed, main_file, dir, false), 0);
+        /* a logon's few lookups read the file (pread) */
+        assert_pread_same(parsed, 3);
+
+        /* many lookups map it */
         struct approved_list *mapped = NULL;
         assert_int_equal(approved_index_open(main_file, dir, false, &mapped), 0);
-        assert_non_null(mapped->bucket);
+        assert_true(mapped->by_pread && mapped->bucket_off != 0 && !mapped->bucket);
         assert_same(parsed, mapped, 2, 20000);
+        assert_true(mapped->mapped && mapped->bucket);
         /* probes across the whole IPv4 space too */
         for (uint32_t v = 0; v < 1u << 20; v += 97) {
                 addr128 a = { 0, UINT64_C(0xffff00000000) | (uint64_t) v << 12 };
