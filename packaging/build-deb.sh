@@ -9,7 +9,7 @@ set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 out="${LOGONACL_DEB_OUT:-$top/packaging/out}"   # tests put it in a temp folder
-source_from=head
+source_from="head"
 [ "${1:-}" = --worktree ] && source_from=worktree
 
 for tool in dpkg-buildpackage lintian git; do
