@@ -11,6 +11,8 @@
 
 #define PROCESS_EVERY 1024
 
+static void release_journal_pages(void);
+
 static int add_matches(sd_journal *j) {
         static const char *const ids[] = { MESSAGE_ID_LOGGED, MESSAGE_ID_BLOCKED, MESSAGE_ID_JOURNAL_SUPPRESSED };
         for (size_t i = 0; i < ELEMENTSOF(ids); i++) {
@@ -77,6 +79,8 @@ int follower_resume(struct follower *f, const char *cursor, bool from_start, enu
                     bool *on_entry) {
         sd_journal *j = f->journal;
         int r;
+
+        release_journal_pages();        /* what opening every file touched */
 
         *on_entry = false;
         if (!cursor || !cursor[0]) {
@@ -172,6 +176,32 @@ int follower_field(struct follower *f, const char *name, const char **ret, size_
         *ret = (const char *) data + nlen + 1;
         *ret_len = len - nlen - 1;
         return 1;
+}
+
+int follower_identity(struct follower *f, char message_id[33], char uid[16]) {
+        const void *data;
+        size_t len;
+        int r, found = 0;
+
+        message_id[0] = uid[0] = '\0';
+        sd_journal_restart_data(f->journal);
+        while (found < 2 && (r = sd_journal_enumerate_data(f->journal, &data, &len)) > 0) {
+                const char *p = data;
+                if (len >= 11 && memcmp(p, "MESSAGE_ID=", 11) == 0) {
+                        if (len == 11 + 32 && !message_id[0]) {
+                                memcpy(message_id, p + 11, 32);
+                                message_id[32] = '\0';
+                        }
+                        found++;
+                } else if (len >= 5 && memcmp(p, "_UID=", 5) == 0) {
+                        if (len > 5 && len - 5 < 16 && !uid[0]) {
+                                memcpy(uid, p + 5, len - 5);
+                                uid[len - 5] = '\0';
+                        }
+                        found++;
+                }
+        }
+        return r < 0 && found == 0 ? r : 0;
 }
 
 int follower_cursor(struct follower *f, char **ret) {

@@ -45,6 +45,9 @@ int follower_next(struct follower *f);
 
 /* Reads field "NAME" of the current entry: 1 and *ret, *ret_len (not NUL-terminated), 0 if absent. */
 int follower_field(struct follower *f, const char *name, const char **ret, size_t *ret_len);
+/* MESSAGE_ID and _UID of the current entry in one pass over its fields (the
+ * hot path: every entry); "" for a field that is absent or malformed. */
+int follower_identity(struct follower *f, char message_id[33], char uid[16]);
 /* The current entry's cursor (new string). */
 int follower_cursor(struct follower *f, char **ret);
 
@@ -55,6 +58,6 @@ uint64_t follower_timeout(struct follower *f);
 /* After a wake-up: 0 nothing new, 1 something (append or invalidate, same for us). */
 int follower_process(struct follower *f);
 
-#define FOLLOW_RELEASE_EVERY 1024
+#define FOLLOW_RELEASE_EVERY 2048
 /* How often a caught-up follower looks for entries journald has not announced yet. */
 #define FOLLOW_POLL_MS 20

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* logonacl-alertd: follows the journal for unapproved accesses and mails alerts,
  * at most `threshold` per 24-hour window (SPEC §5). */
-#include <curl/curl.h>
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -318,8 +317,8 @@ int main(int argc, char **argv) {
         int r = parse_options(&d, argc, argv);
         if (r >= 0)
                 return r;
-        if (setup_signals(&d) < 0 || curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-                fprintf(stderr, "logonacl-alertd: cannot set up signals or libcurl\n");
+        if (setup_signals(&d) < 0) {
+                fprintf(stderr, "logonacl-alertd: cannot set up signals\n");
                 return 1;
         }
         if (alertd_load_config(&d) < 0)
@@ -376,7 +375,7 @@ finish:
         if (d.follower.journal)
                 follower_close(&d.follower);
         alertd_free_config(&d);
-        curl_global_cleanup();
+        smtp_global_cleanup();
         if (d.signal_fd >= 0)
                 close(d.signal_fd);
         return exit_code;

@@ -381,18 +381,15 @@ int alertd_sync_cursor(struct alertd *d) {
 }
 
 int alertd_process_entry(struct alertd *d) {
-        const char *v;
-        size_t len;
         int r;
 
         r = alertd_remember_position(d);
         if (r < 0)
                 return r;
-        if (follower_field(&d->follower, "MESSAGE_ID", &v, &len) <= 0 || len != 32)
-                return 0;
-        char id[33];
-        memcpy(id, v, 32);
-        id[32] = '\0';
+        char id[33], uid[16];
+        r = follower_identity(&d->follower, id, uid);
+        if (r < 0)
+                return r;
         if (strcmp(id, MESSAGE_ID_JOURNAL_SUPPRESSED) == 0) {
                 handle_dropped(d);
                 save_if_due(d);
@@ -403,9 +400,8 @@ int alertd_process_entry(struct alertd *d) {
                 return 0;
 
         /* _UID is set by journald from the socket credentials: a process cannot forge it. */
-        if (follower_field(&d->follower, "_UID", &v, &len) <= 0 || !uid_is_trusted(d, v, len)) {
-                bool has_uid = follower_field(&d->follower, "_UID", &v, &len) > 0;
-                warn_untrusted(d, has_uid ? v : NULL, has_uid ? len : 0);
+        if (!uid_is_trusted(d, uid, strlen(uid))) {
+                warn_untrusted(d, uid, strlen(uid));
                 save_if_due(d);
                 return 0;
         }

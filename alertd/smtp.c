@@ -11,6 +11,23 @@
 #include "macro.h"
 #include "smtp.h"
 
+static bool curl_ready;
+
+/* libcurl (and OpenSSL under it) is set up at the first send, not at start:
+ * --print and a quiet host never pay for it.  alertd is single-threaded, so
+ * curl_global_init's lack of thread safety does not matter here. */
+static int smtp_global_init(void) {
+        if (!curl_ready && curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK)
+                curl_ready = true;
+        return curl_ready ? 0 : -EIO;
+}
+
+void smtp_global_cleanup(void) {
+        if (curl_ready)
+                curl_global_cleanup();
+        curl_ready = false;
+}
+
 struct upload {
         const char *data;
         size_t len, off;
@@ -123,7 +140,7 @@ void smtp_send(const struct alert_config *cfg, const char *from, const char *mes
                 }
                 rcpt = n;
         }
-        h = curl_easy_init();
+        h = smtp_global_init() >= 0 ? curl_easy_init() : NULL;
         if (!h) {
                 snprintf(res->error, sizeof(res->error), "curl_easy_init failed");
                 curl_slist_free_all(rcpt);

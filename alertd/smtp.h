@@ -29,6 +29,8 @@ struct smtp_options {
 
 #define SMTP_PASSWORD_MAX 1024
 
+/* Frees libcurl's global state if a send set it up. */
+void smtp_global_cleanup(void);
 /* Reads the password file (first line, trailing newline dropped).  0 or a
  * negative errno with a reason. */
 int smtp_read_password(const char *path, char **ret, char *reason, size_t reason_size);
