@@ -6,7 +6,8 @@
  * sorted disjoint segments, each labelled with the most specific entry that
  * covers it, so a lookup is one binary search.  Overlapping and adjacent blocks
  * collapse into the segments.  The same structure can be backed by the heap
- * (parsed text) or by a read-only mmap of a compiled index (approved_index.h). */
+ * (parsed text) or by a compiled index file (approved_index.h), read with
+ * pread for the few lookups of a logon and mapped read-only for more. */
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -36,7 +37,9 @@ int approved_list_load(const char *main_file, const char *dir, bool allow_privat
 int approved_entry_parse(const char *text, bool allow_private, struct ip_block *ret, struct diag_list *diags);
 
 /* O(log n).  On a match returns true and, when info is not NULL, the most
- * specific entry that covers addr. */
+ * specific entry that covers addr (of equal blocks, the first one read: main
+ * file first, then the drop-ins in name order, each top to bottom).  info->source
+ * points into the list: valid until approved_list_free. */
 bool approved_list_match(const struct approved_list *l, addr128 addr, struct approved_entry_info *info);
 
 /* Number of valid entries as written (duplicates included). */

@@ -15,9 +15,16 @@
 /* "<approved_file>.index", newly allocated. */
 char *approved_index_path(const char *approved_file);
 
-/* Writes the index of l for the files as they are now (temp file, fsync, rename). */
+/* Writes the index of l (temp file in the same folder, mode 0644, fsync, rename,
+ * fsync of the folder).  l must come from approved_list_load of these very files
+ * with this allow_private: the stamps recorded are those of the files it read,
+ * so a change between the load and the write makes the index stale, not wrong.
+ * -EINVAL for any other list. */
 int approved_index_write(const struct approved_list *l, const char *main_file, const char *dir, bool allow_private);
 
-/* 0 and a list backed by the mapped index when it is fresh; -ESTALE when a source
- * changed or the index is missing (-ENOENT); other negative errno on a bad index. */
+/* 0 and a list backed by the index file when it is fresh (lookups pread() it;
+ * after 32 lookups it is mapped); -ESTALE when a source or allow_private
+ * changed, -ENOENT when there is no index, the error of safe_path_check_file
+ * when the index file is not safe, -EBADMSG/-EPROTO when it is damaged or of
+ * another version.  Never reads beyond the file, whatever its bytes. */
 int approved_index_open(const char *main_file, const char *dir, bool allow_private, struct approved_list **ret);

@@ -15,21 +15,37 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-        int fd = memfd_create("fuzz-index", MFD_CLOEXEC);
-        if (fd < 0)
+        /* Half the inputs get the header's file_size set to the real size, so that
+         * mutations reach the sections instead of stopping at that check. */
+        uint8_t *bytes = malloc(size ?: 1);
+        if (!bytes)
                 return 0;
+        memcpy(bytes, data, size);
+        if (size >= 32 && (size & 1)) {
+                uint64_t file_size = size;
+                memcpy(bytes + 24, &file_size, sizeof file_size);
+        }
+        int fd = memfd_create("fuzz-index", MFD_CLOEXEC);
+        if (fd < 0) {
+                free(bytes);
+                return 0;
+        }
         for (size_t done = 0; done < size;) {
-                ssize_t n = write(fd, data + done, size - done);
+                ssize_t n = write(fd, bytes + done, size - done);
                 if (n <= 0) {
                         close(fd);
+                        free(bytes);
                         return 0;
                 }
                 done += (size_t) n;
         }
 
         struct approved_list *l = NULL;
-        if (approved_index_from_fd(fd, size, &l) < 0)
+        if (approved_index_from_fd(fd, size, &l) < 0) {
+                free(bytes);
                 return 0;               /* fd closed by the callee */
+        }
+        data = bytes;
 
         /* the first lookups read with pread, later ones go through a mapping */
         for (size_t off = 0; off + 16 <= size && off < 4096; off += 8) {
@@ -48,5 +64,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                         abort();
         }
         approved_list_free(l);
+        free(bytes);
         return 0;
 }

@@ -1,21 +1,24 @@
 /* SPDX-License-Identifier: MIT */
-/* Seed corpus for fuzz-approved-index: writes the index of a small list.
- * Usage: make-index-seed DIR   (DIR: a root-owned folder; writes DIR/approved and DIR/approved.index) */
+/* Seed corpus for fuzz-approved-index: writes the index of a list of five
+ * entries, or with "large" of 1,205 entries (enough for the bucket table).
+ * Usage: make-index-seed DIR [large]   (DIR: a root-owned folder; writes
+ * DIR/approved and DIR/approved.index) */
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "approved_index.h"
 
 int main(int argc, char **argv) {
-        if (argc != 2)
+        if (argc < 2)
                 return 2;
+        int extra = argc > 2 ? 1200 : 0;
         char path[4096];
         snprintf(path, sizeof path, "%s/approved", argv[1]);
         FILE *f = fopen(path, "w");
         if (!f)
                 return 1;
         fputs("203.0.113.0/24\n203.0.113.128/25\n2001:db8::/32\n2001:db8:1::/48\n198.51.100.7\n", f);
-        for (int i = 0; i < 1200; i++)          /* enough for the bucket table */
+        for (int i = 0; i < extra; i++)          /* enough for the bucket table */
                 fprintf(f, "%d.%d.%d.0/24\n", 1 + i % 9, i % 256, (i * 7) % 256);
         fclose(f);
         struct diag_list d = {};

@@ -32,11 +32,16 @@ for t in "${targets[@]}"; do
                 seed=$(mktemp -d)
                 chmod 755 "$seed"
                 "$build/tests/fuzz/make-index-seed" "$seed"
-                cp "$seed/approved.index" "$corpus/seed.index"
+                cp "$seed/approved.index" "$corpus/seed-small.index"
+                "$build/tests/fuzz/make-index-seed" "$seed" large
+                cp "$seed/approved.index" "$corpus/seed-large.index"
                 rm -rf "$seed"
         fi
+        # an index with the bucket table is ~600 KB
+        max_len=8192
+        [ "$t" = fuzz-approved-index ] && max_len=1048576
         echo "== $t ($seconds s)"
-        "$build/tests/fuzz/$t" "$corpus" -max_total_time="$seconds" -max_len=8192 \
+        "$build/tests/fuzz/$t" "$corpus" -max_total_time="$seconds" -max_len="$max_len" \
                 -artifact_prefix="$build/crashes/$t-" -print_final_stats=1 2>&1 |
                 grep -E '^(stat::number_of_executed_units|stat::new_units_added|stat::peak_rss_mb|#[0-9]+ +DONE|==[0-9]+==ERROR|SUMMARY)' || true
         if ls "$build/crashes/$t-"* >/dev/null 2>&1; then
