@@ -208,6 +208,9 @@ def run_alertd(config, state, *args, directory=None, timeout=60, check=True):
     out, err = p.communicate(timeout=timeout)
     r = subprocess.CompletedProcess(cmd, p.returncode, out, err)
     r.pid = p.pid
+    # Sanitizer reports (ASan+UBSan builds) fail a test even when the exit code does not.
+    if b"runtime error" in err or b"Sanitizer" in err:
+        raise AssertionError("sanitizer report: " + err.decode(errors="replace"))
     if check and r.returncode != 0:
         raise AssertionError("alertd failed (%d): %s" % (r.returncode, r.stderr.decode(errors="replace")))
     return r

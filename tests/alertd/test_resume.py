@@ -133,6 +133,33 @@ class ResumeTest(unittest.TestCase):
         time.sleep(0.3)
         self.assertEqual(len(self.smtp.messages()), 3)
 
+    def test_sighup_reloads_the_configuration(self):
+        make_journal(self.jfile, [access(T0, user="before")])
+        cfg = self.config()
+        p = start_alertd(cfg, self.state, "--from-start", directory=self.jdir)
+        try:
+            self.smtp.wait_count(1)
+            write_config(os.path.join(self.tmp, "conf"), email="night-shift@example.com", threshold="5",
+                         smtp_url="smtp://127.0.0.1:%d" % self.smtp.port, smtp_starttls="no")
+            p.send_signal(signal.SIGHUP)
+            time.sleep(0.5)
+            make_journal(self.jfile, [access(T0 + MIN, user="after")])
+            mails = self.smtp.wait_count(2)
+            self.assertEqual([(labelled(m)["Account"], env["rcpt_tos"]) for _, m, env in mails],
+                             [("before", ["secops@example.com"]), ("after", ["night-shift@example.com"])])
+            # A broken file on reload keeps the previous configuration.
+            lt.write_file(cfg, "[alert]\nthreshold = 7\n", 0o644)
+            p.send_signal(signal.SIGHUP)
+            time.sleep(0.5)
+            make_journal(self.jfile, [access(T0 + 2 * MIN, user="still")])
+            mails = self.smtp.wait_count(3)
+            self.assertEqual(mails[2][2]["rcpt_tos"], ["night-shift@example.com"])
+        finally:
+            p.send_signal(signal.SIGTERM)
+            self.assertEqual(p.wait(10), 0)
+            p.stdout.close()
+            p.stderr.close()
+
     def test_sigkill_during_replay_loses_nothing(self):
         # 130 accesses 30 min apart over ~2.7 days, threshold 20: 60 alerts in 3 windows.
         entries = [access(T0 + i * 30 * MIN, user="u%d" % i, client_ip="203.0.113.%d" % (i % 250 + 1))
