@@ -267,23 +267,6 @@ static bool name_ok(const struct index_name *n, uint64_t size) {
         return n->off < size && n->len < size - n->off && n->len < PATH_MAX;
 }
 
-/* The header, then the source names as C strings. */
-static int validate(const struct index_header *h, const char *base, size_t size) {
-        int r = validate_header(h, size);
-        if (r < 0)
-                return r;
-
-        const struct index_name *names = (const void *) (base + h->source_names_off);
-        for (size_t i = 0; i < h->n_sources; i++) {
-                if (!name_ok(&names[i], size))
-                        return -EBADMSG;
-                const char *s = base + names[i].off;
-                if (s[names[i].len] != 0 || strlen(s) != names[i].len)
-                        return -EBADMSG;
-        }
-        return 0;
-}
-
 /* The index file, checked like every configuration file, open for reading. */
 static int open_index(const char *path, int *ret_fd, uint64_t *ret_size) {
         char reason[SAFE_PATH_REASON_MAX];
@@ -390,44 +373,6 @@ int approved_index_from_fd(int fd, uint64_t size, struct approved_list **ret) {
                 .entries_off = h.entries_off,
                 .bucket_off = h.bucket_off,
                 .meta = meta,
-        };
-        *ret = l;
-        return 0;
-}
-
-int approved_index_from_map(void *map, size_t size, struct approved_list **ret) {
-        const char *base = map;
-        const struct index_header *h = map;
-        int r = validate(h, base, size);
-        if (r < 0)
-                return r;
-
-        struct approved_list *l = calloc(1, sizeof *l);
-        const char **sources = calloc(h->n_sources, sizeof *sources);
-        if (!l || !sources) {
-                free(l);
-                free(sources);
-                return -ENOMEM;
-        }
-        const struct index_name *names = (const void *) (base + h->source_names_off);
-        for (size_t i = 0; i < h->n_sources; i++)
-                sources[i] = base + names[i].off;
-
-        *l = (struct approved_list) {
-                .n_segments = h->n_segments,
-                .segs = (const void *) (base + h->segs_off),
-                .seg_entry = (const void *) (base + h->seg_entry_off),
-                .bucket = h->bucket_off ? (const void *) (base + h->bucket_off) : NULL,
-                .n_entries = h->n_entries,
-                .entries = (const void *) (base + h->entries_off),
-                .n_sources = h->n_sources,
-                .sources = sources,
-                .n_stamps = h->n_sources + 1,
-                .stamps = (const void *) (base + h->stamps_off),
-                .allow_private = h->allow_private,
-                .mapped = true,
-                .map = map,
-                .map_size = size,
         };
         *ret = l;
         return 0;

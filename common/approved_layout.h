@@ -100,12 +100,9 @@ void approved_stamp_from_stat(struct approved_stamp *s, const struct stat *st);
 int approved_dropins_stamped(const char *dir, bool check_perms, char ***ret, size_t *ret_n, char reason[1024],
                              struct approved_stamp *dir_stamp);
 
-/* A list over the bytes of an index already mapped read-only (map, size), every
- * offset and count checked; the list owns the mapping from then on.  No
- * freshness check: approved_index_open does that.  For approved_index_open and
- * the fuzzer. */
-int approved_index_from_map(void *map, size_t size, struct approved_list **ret);
-
-/* The same over an index file open at fd, of size bytes, read with pread(); the
- * list owns fd from then on (also on error it is closed). */
+/* A list over an index file open at fd, of size bytes: the header, every
+ * section's offset and count and the source names checked; lookups pread() it
+ * (mapped after APPROVED_PREAD_LOOKUPS).  The list owns fd from then on (on
+ * error it is closed).  No freshness check: approved_index_open does that.
+ * For approved_index_open and the fuzzer. */
 int approved_index_from_fd(int fd, uint64_t size, struct approved_list **ret);
