@@ -18,7 +18,7 @@
 #include "mail.h"
 #include "smtp.h"
 
-#define DEFAULT_SMTP_TIMEOUT_MS 60000L
+#define DEFAULT_SMTP_TIMEOUT_MS 30000L
 
 static void help(void) {
         printf("Usage: logonacl-alertd [OPTION]...\n"
@@ -325,6 +325,9 @@ int main(int argc, char **argv) {
                 return 1;
         if (sd_watchdog_enabled(0, &d.watchdog_usec) <= 0)
                 d.watchdog_usec = 0;
+        /* An SMTP transaction must end well within the watchdog interval. */
+        if (d.watchdog_usec && (uint64_t) d.smtp_timeout_ms * 1000 > d.watchdog_usec / 2)
+                d.smtp_timeout_ms = (long) (d.watchdog_usec / 2000);
 
         int exit_code = 0;
         r = start(&d);

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <systemd/sd-daemon.h>
 #include <systemd/sd-journal.h>
 #include <time.h>
 
@@ -192,6 +193,11 @@ static enum delivery deliver(struct alertd *d, const char *message, size_t len, 
          * the server may already have queued would only make a duplicate. */
         uint64_t backoff = BACKOFF_FIRST_USEC;
         for (unsigned attempt = 1;; attempt++) {
+                /* A transaction may take the whole timeout: ping the watchdog right before it. */
+                if (d->watchdog_usec) {
+                        sd_notify(0, "WATCHDOG=1");
+                        d->last_watchdog_usec = now_monotonic_usec();
+                }
                 smtp_send(&d->config.alert, d->from, message, len, &opt, res);
                 if (res->outcome == SMTP_DELIVERED)
                         return DELIVERY_DONE;

@@ -160,6 +160,30 @@ class ResumeTest(unittest.TestCase):
             p.stdout.close()
             p.stderr.close()
 
+    def test_sd_notify_ready_status_watchdog(self):
+        import socket as _socket
+        make_journal(self.jfile, [access(T0 + i * MIN, user="u%d" % i) for i in range(7)])
+        path = os.path.join(self.tmp, "notify")
+        sock = _socket.socket(_socket.AF_UNIX, _socket.SOCK_DGRAM)
+        sock.bind(path)
+        sock.settimeout(5)
+        env = dict(os.environ, NOTIFY_SOCKET=path, WATCHDOG_USEC="400000")
+        p = subprocess.Popen([alertd_exe(), "--config", self.config(), "--state", self.state, "--from-start",
+                              "--directory", self.jdir], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        got = []
+        try:
+            deadline = time.monotonic() + 1.5       # the mails, then 200 ms pings while idle
+            while time.monotonic() < deadline:
+                got.append(sock.recv(4096).decode())
+        finally:
+            p.send_signal(signal.SIGTERM)
+            self.assertEqual(p.wait(10), 0)
+            sock.close()
+        self.assertIn("READY=1", got)
+        self.assertIn("STATUS=following; window open 5/5; sent 5, over threshold 2, failed 0, untrusted 0", got)
+        idle = got[got.index("STATUS=following; window open 5/5; sent 5, over threshold 2, failed 0, untrusted 0"):]
+        self.assertGreaterEqual(sum("WATCHDOG=1" in g for g in idle), 3)   # every 200 ms while idle
+
     def test_sigkill_during_replay_loses_nothing(self):
         # 130 accesses 30 min apart over ~2.7 days, threshold 20: 60 alerts in 3 windows.
         entries = [access(T0 + i * 30 * MIN, user="u%d" % i, client_ip="203.0.113.%d" % (i % 250 + 1))
