@@ -14,27 +14,6 @@
 #include "ctl.h"
 #include "entry_scan.h"
 
-/* -1 to go on, or the exit code (--help, usage error). */
-static int parse_options(int argc, char **argv) {
-        static const struct option options[] = {
-                { "help", no_argument, NULL, 'h' },
-                {}
-        };
-        int opt;
-
-        opterr = 0;
-        while ((opt = getopt_long(argc, argv, "+:h", options, NULL)) >= 0)
-                switch (opt) {
-                case 'h':
-                        return ctl_command_help(argv[0]);
-                default:
-                        return ctl_option_error(argv[0], opt, argv);
-                }
-        if (optind >= argc)
-                return ctl_usage_error(argv[0], "no address given");
-        return -1;
-}
-
 /* Says what happens to each argument; returns the text to append. */
 static char *new_lines(const struct approved_list *list, const struct entry_hits *hits,
                        const struct ip_block *blocks, size_t n, size_t *ret_len) {
@@ -110,26 +89,5 @@ finish:
 }
 
 int ctl_add(const struct ctl *ctl, int argc, char **argv) {
-        _cleanup_(config_free) struct config config = {};
-        int r = parse_options(argc, argv);
-
-        if (r >= 0)
-                return r;
-
-        size_t n = (size_t) (argc - optind);
-        struct entry_hits *hits = calloc(n, sizeof *hits);
-        _cleanup_free_ struct ip_block *blocks = calloc(n, sizeof *blocks);
-        if (!hits || !blocks) {
-                free(hits);
-                fprintf(stderr, "logonaclctl: %s\n", strerror(ENOMEM));
-                return EXIT_INVALID;
-        }
-
-        if (ctl_load_config(ctl, &config) < 0 ||
-            ctl_parse_entries(argv + optind, n, config.allow_private, blocks, hits) < 0)
-                r = EXIT_INVALID;
-        else
-                r = add_locked(&config, hits, blocks, n);
-        entry_hits_free(hits, n);
-        return r;
+        return ctl_edit_entries(ctl, argc, argv, add_locked);
 }

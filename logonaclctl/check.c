@@ -105,25 +105,13 @@ static int check_approved(const struct config *c, struct diag_list *diags, struc
 }
 
 int ctl_check(const struct ctl *ctl, int argc, char **argv) {
-        static const struct option options[] = {
-                { "help", no_argument, NULL, 'h' },
-                {}
-        };
         _cleanup_(config_free) struct config config = {};
         _cleanup_(diag_free) struct diag_list diags = {};
         struct approved_list *list = NULL;
-        int opt;
 
-        opterr = 0;
-        while ((opt = getopt_long(argc, argv, "+:h", options, NULL)) >= 0)
-                switch (opt) {
-                case 'h':
-                        return ctl_command_help(argv[0]);
-                default:
-                        return ctl_option_error(argv[0], opt, argv);
-                }
-        if (optind < argc)
-                return ctl_usage_error(argv[0], "unexpected argument '%s'", argv[optind]);
+        int r = ctl_parse_help_only(argc, argv, NULL);
+        if (r >= 0)
+                return r;
 
         /* Even with a broken configuration, check the list it names (or the
          * default one): every error at once, not one round per fix. */

@@ -49,6 +49,10 @@ int ctl_usage_error(const char *command, const char *fmt, ...) _printf_(2, 3);
 int ctl_option_error(const char *command, int opt, char **argv);
 /* Prints the command's usage line to stdout (for --help); returns EXIT_OK. */
 int ctl_command_help(const char *command);
+/* Options of a command that takes only --help: -1 to go on (optind at the first
+ * argument), or the exit code.  missing_arguments: the usage error when no
+ * argument follows, or NULL for a command that takes none. */
+int ctl_parse_help_only(int argc, char **argv, const char *missing_arguments);
 
 /* Prints every line of diags to stderr (and how many were not kept). */
 void ctl_print_diags(const struct diag_list *diags);
@@ -64,6 +68,12 @@ struct approved_entry_info;
  * them, printing the two lines of SPEC §1 for each invalid one; hits[i].text
  * receives the canonical form.  -EINVAL when any was invalid. */
 int ctl_parse_entries(char **args, size_t n, bool allow_private, struct ip_block *blocks, struct entry_hits *hits);
+
+/* The frame of add and remove: options, configuration, every ADDR argument
+ * parsed (all or nothing: an invalid one changes nothing), then edit() runs
+ * with the parsed blocks; returns the exit code. */
+typedef int (*ctl_entry_edit_fn)(const struct config *c, struct entry_hits *hits, const struct ip_block *blocks, size_t n);
+int ctl_edit_entries(const struct ctl *ctl, int argc, char **argv, ctl_entry_edit_fn edit);
 
 /* True when one entry of l covers the whole block; info tells which. */
 bool ctl_block_covered(const struct approved_list *l, const struct ip_block *block, struct approved_entry_info *info);

@@ -2,6 +2,8 @@
 /* Loading the configuration and printing diagnostics, the same way for every command. */
 
 #include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -84,4 +86,30 @@ bool ctl_block_covered(const struct approved_list *l, const struct ip_block *blo
         return approved_list_match(l, block->first, info) &&
                ip_block_parse(info->text, strlen(info->text), &covering, reason) >= 0 &&
                addr128_cmp(covering.first, block->first) <= 0 && addr128_cmp(block->last, covering.last) <= 0;
+}
+
+int ctl_edit_entries(const struct ctl *ctl, int argc, char **argv, ctl_entry_edit_fn edit) {
+        _cleanup_(config_free) struct config config = {};
+        int r = ctl_parse_help_only(argc, argv, "no address given");
+
+        if (r >= 0)
+                return r;
+
+        size_t n = (size_t) (argc - optind);
+        struct entry_hits *hits = calloc(n, sizeof *hits);
+        _cleanup_free_ struct ip_block *blocks = calloc(n, sizeof *blocks);
+        if (!hits || !blocks) {
+                free(hits);
+                fprintf(stderr, "logonaclctl: %s\n", strerror(ENOMEM));
+                return EXIT_INVALID;
+        }
+
+        /* All or nothing: an invalid argument changes nothing. */
+        if (ctl_load_config(ctl, &config) < 0 ||
+            ctl_parse_entries(argv + optind, n, config.allow_private, blocks, hits) < 0)
+                r = EXIT_INVALID;
+        else
+                r = edit(&config, hits, blocks, n);
+        entry_hits_free(hits, n);
+        return r;
 }

@@ -70,6 +70,28 @@ int ctl_command_help(const char *command) {
         return EXIT_OK;
 }
 
+int ctl_parse_help_only(int argc, char **argv, const char *missing_arguments) {
+        static const struct option options[] = {
+                { "help", no_argument, NULL, 'h' },
+                {}
+        };
+        int opt;
+
+        opterr = 0;
+        while ((opt = getopt_long(argc, argv, "+:h", options, NULL)) >= 0)
+                switch (opt) {
+                case 'h':
+                        return ctl_command_help(argv[0]);
+                default:
+                        return ctl_option_error(argv[0], opt, argv);
+                }
+        if (missing_arguments && optind >= argc)
+                return ctl_usage_error(argv[0], "%s", missing_arguments);
+        if (!missing_arguments && optind < argc)
+                return ctl_usage_error(argv[0], "unexpected argument '%s'", argv[optind]);
+        return -1;
+}
+
 static int help(void) {
         printf("Usage: logonaclctl [--config PATH] COMMAND [ARGS...]\n"
                "\n"

@@ -10,24 +10,13 @@
 #include "ctl.h"
 
 int ctl_reindex(const struct ctl *ctl, int argc, char **argv) {
-        static const struct option options[] = {
-                { "help", no_argument, NULL, 'h' },
-                {}
-        };
         _cleanup_(config_free) struct config config = {};
         struct approved_edit edit = APPROVED_EDIT_INIT;
-        int opt, exit_code = EXIT_INVALID;
+        int exit_code = EXIT_INVALID;
 
-        opterr = 0;
-        while ((opt = getopt_long(argc, argv, "+:h", options, NULL)) >= 0)
-                switch (opt) {
-                case 'h':
-                        return ctl_command_help(argv[0]);
-                default:
-                        return ctl_option_error(argv[0], opt, argv);
-                }
-        if (optind < argc)
-                return ctl_usage_error(argv[0], "unexpected argument '%s'", argv[optind]);
+        int r = ctl_parse_help_only(argc, argv, NULL);
+        if (r >= 0)
+                return r;
 
         if (ctl_load_config(ctl, &config) < 0)
                 return EXIT_INVALID;

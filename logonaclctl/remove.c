@@ -15,26 +15,6 @@
 #include "ctl.h"
 #include "entry_scan.h"
 
-static int parse_options(int argc, char **argv) {
-        static const struct option options[] = {
-                { "help", no_argument, NULL, 'h' },
-                {}
-        };
-        int opt;
-
-        opterr = 0;
-        while ((opt = getopt_long(argc, argv, "+:h", options, NULL)) >= 0)
-                switch (opt) {
-                case 'h':
-                        return ctl_command_help(argv[0]);
-                default:
-                        return ctl_option_error(argv[0], opt, argv);
-                }
-        if (optind >= argc)
-                return ctl_usage_error(argv[0], "no address given");
-        return -1;
-}
-
 static int line_cmp(const void *a, const void *b) {
         unsigned x = *(const unsigned *) a, y = *(const unsigned *) b;
         return (x > y) - (x < y);
@@ -164,27 +144,5 @@ finish:
 }
 
 int ctl_remove(const struct ctl *ctl, int argc, char **argv) {
-        _cleanup_(config_free) struct config config = {};
-        int r = parse_options(argc, argv);
-
-        if (r >= 0)
-                return r;
-
-        size_t n = (size_t) (argc - optind);
-        struct entry_hits *hits = calloc(n, sizeof *hits);
-        _cleanup_free_ struct ip_block *blocks = calloc(n, sizeof *blocks);
-        if (!hits || !blocks) {
-                free(hits);
-                fprintf(stderr, "logonaclctl: %s\n", strerror(ENOMEM));
-                return EXIT_INVALID;
-        }
-
-        /* All or nothing, as add: an invalid argument changes nothing. */
-        if (ctl_load_config(ctl, &config) < 0 ||
-            ctl_parse_entries(argv + optind, n, config.allow_private, blocks, hits) < 0)
-                r = EXIT_INVALID;
-        else
-                r = remove_locked(&config, hits, blocks, n);
-        entry_hits_free(hits, n);
-        return r;
+        return ctl_edit_entries(ctl, argc, argv, remove_locked);
 }
