@@ -7,7 +7,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +16,7 @@
 #include <unistd.h>
 
 #include "approved_index.h"
+#include "atomic_file.h"
 #include "approved_layout.h"
 #include "safe_path.h"
 
@@ -144,16 +144,6 @@ static int write_index_fd(int fd, const struct approved_list *l) {
         return r;
 }
 
-static int fsync_parent(const char *path) {
-        _cleanup_free_ char *copy = strdup(path);
-        if (!copy)
-                return -ENOMEM;
-        _cleanup_close_ int dfd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (dfd < 0)
-                return -errno;
-        return fsync(dfd) < 0 ? -errno : 0;
-}
-
 int approved_index_write(const struct approved_list *l, const char *main_file, const char *dir, bool allow_private) {
         /* Only a list read from these very files has stamps that describe them. */
         if (!l || l->n_stamps != l->n_sources + 1 || l->n_sources == 0 || strcmp(l->sources[0], main_file) != 0 ||
@@ -161,27 +151,19 @@ int approved_index_write(const struct approved_list *l, const char *main_file, c
                 return -EINVAL;
 
         _cleanup_free_ char *path = approved_index_path(main_file);
-        _cleanup_free_ char *tmp = NULL;
-        if (!path || asprintf(&tmp, "%s.XXXXXX", path) < 0)
+        if (!path)
                 return -ENOMEM;
 
-        int fd = mkostemp(tmp, O_CLOEXEC);
-        if (fd < 0)
-                return -errno;
-        int r = fchmod(fd, 0644) < 0 ? -errno : 0;
-        if (r >= 0)
-                r = write_index_fd(fd, l);
-        if (r >= 0 && fsync(fd) < 0)
-                r = -errno;
-        if (close(fd) < 0 && r >= 0)
-                r = -errno;
-        if (r >= 0 && rename(tmp, path) < 0)
-                r = -errno;
+        struct atomic_file f;
+        int r = atomic_file_begin(&f, path, 0644, (uid_t) -1, (gid_t) -1);
+        if (r < 0)
+                return r;
+        r = write_index_fd(f.fd, l);
         if (r < 0) {
-                unlink(tmp);
+                atomic_file_abort(&f);
                 return r;
         }
-        return fsync_parent(path);
+        return atomic_file_commit(&f);
 }
 
 /* A section of count items of size bytes at off lies inside the file. */

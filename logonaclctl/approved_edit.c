@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "approved_edit.h"
+#include "atomic_file.h"
 #include "macro.h"
 #include "safe_path.h"
 
@@ -113,65 +114,24 @@ int approved_edit_begin(struct approved_edit *e, const char *path) {
         return 0;
 }
 
-static int write_all(int fd, const char *data, size_t size) {
-        while (size > 0) {
-                ssize_t k = write(fd, data, size);
-                if (k < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                data += k;
-                size -= (size_t) k;
-        }
-        return 0;
-}
-
-static int fsync_folder_of(const char *path) {
-        _cleanup_free_ char *copy = strdup(path);
-        if (!copy)
-                return -ENOMEM;
-        _cleanup_close_ int fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fd < 0)
-                return -errno;
-        return fsync(fd) < 0 ? -errno : 0;
-}
-
-static int write_temp(int fd, const struct approved_edit *e, const struct text_part *parts, size_t n_parts) {
+int approved_edit_replace(struct approved_edit *e, const struct text_part *parts, size_t n_parts) {
         uid_t uid = e->existed ? e->st.st_uid : 0;
         gid_t gid = e->existed ? e->st.st_gid : 0;
         mode_t mode = e->existed ? (e->st.st_mode & 07777) : 0644;
+        struct atomic_file f;
 
-        if (fchown(fd, uid, gid) < 0 || fchmod(fd, mode) < 0)
-                return -errno;
-        for (size_t i = 0; i < n_parts; i++) {
-                int r = write_all(fd, parts[i].data, parts[i].len);
-                if (r < 0)
-                        return r;
-        }
-        return fsync(fd) < 0 ? -errno : 0;
-}
-
-int approved_edit_replace(struct approved_edit *e, const struct text_part *parts, size_t n_parts) {
-        _cleanup_free_ char *temp_path = NULL;
-
-        if (asprintf(&temp_path, "%s.XXXXXX", e->path) < 0)
-                return fail("cannot write", e->path, -ENOMEM);
-        _cleanup_close_ int fd = mkostemp(temp_path, O_CLOEXEC);
-        if (fd < 0)
-                return fail("cannot create a temporary file beside", e->path, -errno);
-
-        int r = write_temp(fd, e, parts, n_parts);
-        if (r >= 0 && rename(temp_path, e->path) < 0)
-                r = -errno;
+        int r = atomic_file_begin(&f, e->path, mode, uid, gid);
+        if (r < 0)
+                return fail("cannot create a temporary file beside", e->path, r);
+        for (size_t i = 0; r >= 0 && i < n_parts; i++)
+                r = atomic_file_write(&f, parts[i].data, parts[i].len);
         if (r < 0) {
-                unlink(temp_path);
+                atomic_file_abort(&f);
                 return fail("cannot write", e->path, r);
         }
-
-        r = fsync_folder_of(e->path);
+        r = atomic_file_commit(&f);
         if (r < 0)
-                return fail("cannot sync the folder of", e->path, r);
+                return fail("cannot write", e->path, r);
         return 0;
 }
 
