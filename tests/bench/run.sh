@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every benchmark (never part of `meson test`): tests/bench/run.sh [PART...]
-# PART is approved, pam or alertd; default all.  Builds an optimised tree in
+# PART is approved, pam, alertd or ctl; default all.  Builds an optimised tree in
 # build-bench/, starts a journald when none runs, prints each part's table.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -15,7 +15,7 @@ build=build-bench
 ninja -C "$build" >/dev/null
 
 parts=("$@")
-[ ${#parts[@]} -gt 0 ] || parts=(approved pam alertd)
+[ ${#parts[@]} -gt 0 ] || parts=(approved pam alertd ctl)
 for p in "${parts[@]}"; do
         echo "== $p =="
         "tests/bench/$p/run.sh" "$top/$build"

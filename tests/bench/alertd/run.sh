@@ -60,7 +60,8 @@ for n in $sizes; do
         read -r jw jc jr <<< "$j"
         rss[$n]=$ar
         printf '%-10s %10.2f %10.2f %8.2f %10.2f %10.2f %8.2f %12s %12s\n' "$n" "$aw" "$jw" \
-                "$(echo "$aw / $jw" | bc -l)" "$ac" "$jc" "$(echo "$ac / ($jc + 0.0001)" | bc -l)" "$ar" "$jr"
+                "$(awk -v a="$aw" -v b="$jw" 'BEGIN { print a / (b + 0.0001) }')" "$ac" "$jc" \
+                "$(awk -v a="$ac" -v b="$jc" 'BEGIN { print a / (b + 0.0001) }')" "$ar" "$jr"
 done
 set -- $sizes
 if [ $# -ge 2 ]; then

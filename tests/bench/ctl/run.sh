@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Benchmark of logonaclctl (never run by meson test):  tests/ctl/bench.sh BUILD_DIR [ENTRIES]
+# Benchmark of logonaclctl (never run by meson test):  tests/bench/ctl/run.sh BUILD_DIR [ENTRIES]
 # Edits of a large approved list against a baseline measured in the same run:
 # "sed -i" appending or deleting one line (a plain rewrite, no lock, no index);
 # reading 100,000 journal entries against journalctl -o json on the same file.
@@ -7,7 +7,7 @@ set -euo pipefail
 build=$(cd "${1:?build dir}" && pwd)
 entries=${2:-1000000}
 ctl="$build/logonaclctl/logonaclctl"
-top=$(cd "$(dirname "$0")/../.." && pwd)
+top=$(cd "$(dirname "$0")/../../.." && pwd)
 tmp=$(mktemp -d /tmp/logonacl-ctl-bench.XXXXXX)
 chmod 755 "$tmp"
 trap 'rm -rf "$tmp"' EXIT
