@@ -1,8 +1,10 @@
 #!/usr/bin/python3
 """Latency from a journal entry being written (native protocol, as the module
-writes it) to the SMTP server holding the alert, with alertd following the live
-system journal.  With --pam MODULE, from pam_acct_mgmt returning (pamtester
-under pam_wrapper) instead.  Prints "median_ms p90_ms n".
+writes it) to the SMTP server holding the alert, with alertd following a live
+journald (a namespace instance of its own, so entries other programs write to
+the system journal meanwhile cannot use up the cap).  With --pam, from
+pam_acct_mgmt returning (pamtester under pam_wrapper, the module's journal
+socket bind-mounted to the namespace's) instead.  Prints "median_ms p90_ms n".
 Usage: latency.py BUILD_DIR N [--pam]"""
 
 import os
@@ -21,22 +23,22 @@ import logonacl_test as lt  # noqa: E402
 from alertd_harness import *  # noqa: E402,F401
 
 
-def send_native(fields):
+def send_native(fields, path):
     s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-    s.sendto("".join("%s=%s\n" % kv for kv in fields.items()).encode(), "/run/systemd/journal/socket")
+    s.sendto("".join("%s=%s\n" % kv for kv in fields.items()).encode(), path)
     s.close()
 
 
 def main():
-    build, n = sys.argv[1], int(sys.argv[2])
+    build, n = os.path.abspath(sys.argv[1]), int(sys.argv[2])
     use_pam = "--pam" in sys.argv
     lt.ensure_journald()
-    with lt.root_tmpdir("alertd-latency-") as tmp:
+    with lt.root_tmpdir("alertd-latency-") as tmp, NamespaceJournald() as ns:
         smtp = SmtpServer(tmp).start()
         cfg = write_config(os.path.join(tmp, "conf"), email="secops@example.com", threshold="100",
                            smtp_url="smtp://127.0.0.1:%d" % smtp.port, smtp_starttls="no")
         state = os.path.join(tmp, "state")
-        d = start_alertd(cfg, state)
+        d = start_alertd(cfg, state, "--namespace", ns.name)
         while not os.path.exists(state):
             time.sleep(0.01)
         pam_env = None
@@ -58,14 +60,18 @@ def main():
             for i in range(n):
                 token = "lat%d-%s" % (i, uuid.uuid4().hex[:8])
                 if use_pam:
-                    subprocess.run(["pamtester", "-I", "rhost=203.0.113.5", "sshd", token, "acct_mgmt"],
-                                   env=pam_env, capture_output=True)
+                    script = ('mount --bind "$1" /run/systemd/journal/socket && '
+                              'exec pamtester -I rhost=203.0.113.5 sshd "$2" acct_mgmt')
+                    r = subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-c", script, "sh",
+                                        ns.socket, token], env=pam_env, capture_output=True)
+                    if r.returncode != 0 and i == 0:
+                        sys.stderr.write("pamtester: %s\n" % (r.stdout + r.stderr).decode(errors="replace"))
                     t0 = time.monotonic()
                 else:
                     t0 = time.monotonic()
                     send_native({"MESSAGE_ID": MID_LOGGED, "MESSAGE": "latency probe", "LOGONACL_USER": token,
                                  "LOGONACL_CLIENT_IP": "203.0.113.5", "LOGONACL_CHANNEL": "admin",
-                                 "LOGONACL_SERVICE": "sshd", "SYSLOG_IDENTIFIER": "pam_logonacl"})
+                                 "LOGONACL_SERVICE": "sshd", "SYSLOG_IDENTIFIER": "pam_logonacl"}, ns.socket)
                 deadline = time.monotonic() + 10
                 got = None
                 while got is None and time.monotonic() < deadline:
