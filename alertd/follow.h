@@ -58,6 +58,6 @@ uint64_t follower_timeout(struct follower *f);
 /* After a wake-up: 0 nothing new, 1 something (append or invalidate, same for us). */
 int follower_process(struct follower *f);
 
-#define FOLLOW_RELEASE_EVERY 2048
+#define FOLLOW_RELEASE_EVERY 4096
 /* How often a caught-up follower looks for entries journald has not announced yet. */
 #define FOLLOW_POLL_MS 20
