@@ -261,6 +261,7 @@ class NamespaceJournald:
                 break
             except OSError:
                 if time.monotonic() > deadline or self.proc.poll() is not None:
+                    self.stop()
                     raise RuntimeError("namespace journald did not start")
                 time.sleep(0.05)
             finally:

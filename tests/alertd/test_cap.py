@@ -35,14 +35,13 @@ def seed_entries(host="host.example.com"):
 
 class CapTest(unittest.TestCase):
     def setUp(self):
-        self.tmp_cm = lt.root_tmpdir("alertd-cap-")
-        self.tmp = self.tmp_cm.__enter__()
+        tmp_cm = lt.root_tmpdir("alertd-cap-")
+        self.tmp = tmp_cm.__enter__()
+        self.addCleanup(tmp_cm.__exit__, None, None, None)     # also when setUp fails
         self.jdir = os.path.join(self.tmp, "journal")
-        self.smtp = SmtpServer(self.tmp).start()
-
-    def tearDown(self):
-        self.smtp.stop()
-        self.tmp_cm.__exit__(None, None, None)
+        self.smtp = SmtpServer(self.tmp)
+        self.addCleanup(self.smtp.stop)
+        self.smtp.start()
 
     def config(self, **kw):
         alert = {"email": "secops@example.com, oncall@example.com", "threshold": "5", "timezone": "UTC",

@@ -54,6 +54,7 @@ class DeliveryTest(unittest.TestCase):
     def setUp(self):
         self.tmp_cm = lt.root_tmpdir("alertd-delivery-")
         self.tmp = self.tmp_cm.__enter__()
+        self.addCleanup(self.tmp_cm.__exit__, None, None, None)
         self.jdir = os.path.join(self.tmp, "journal")
         self.state = os.path.join(self.tmp, "alertd.state")
         self.procs = []
@@ -68,7 +69,6 @@ class DeliveryTest(unittest.TestCase):
             p.stderr.close()
         if self.smtp:
             self.smtp.stop()
-        self.tmp_cm.__exit__(None, None, None)
 
     def cert(self, name):
         return os.path.join(self.certs, name)

@@ -22,16 +22,15 @@ HEADERS = ["From", "To", "Subject", "Date", "Message-ID", "Auto-Submitted", "MIM
 
 class HostileTest(unittest.TestCase):
     def setUp(self):
-        self.tmp_cm = lt.root_tmpdir("alertd-hostile-")
-        self.tmp = self.tmp_cm.__enter__()
+        tmp_cm = lt.root_tmpdir("alertd-hostile-")
+        self.tmp = tmp_cm.__enter__()
+        self.addCleanup(tmp_cm.__exit__, None, None, None)     # also when setUp fails
         self.jdir = os.path.join(self.tmp, "journal")
-        self.smtp = SmtpServer(self.tmp).start()
+        self.smtp = SmtpServer(self.tmp)
+        self.addCleanup(self.smtp.stop)
+        self.smtp.start()
         self.cfg = write_config(os.path.join(self.tmp, "conf"), email="secops@example.com", threshold="20",
                                 smtp_url="smtp://127.0.0.1:%d" % self.smtp.port, smtp_starttls="no")
-
-    def tearDown(self):
-        self.smtp.stop()
-        self.tmp_cm.__exit__(None, None, None)
 
     def check_wire(self, raw):
         self.assertNotRegex(raw, re.compile(rb"(?<!\r)\n"), "bare LF")

@@ -42,29 +42,37 @@ class LiveTest(unittest.TestCase):
         subprocess.run(cmd, check=True)
 
     def setUp(self):
-        self.tmp_cm = lt.root_tmpdir("alertd-live-")
-        self.tmp = self.tmp_cm.__enter__()
+        # Cleanups, not tearDown: they also run when setUp itself fails half-way.
+        tmp_cm = lt.root_tmpdir("alertd-live-")
+        self.tmp = tmp_cm.__enter__()
+        self.addCleanup(tmp_cm.__exit__, None, None, None)
         self.state = os.path.join(self.tmp, "alertd.state")
-        self.smtp = SmtpServer(self.tmp).start()
+        self.smtp = SmtpServer(self.tmp)
+        self.addCleanup(self.smtp.stop)
+        self.smtp.start()
         self.cfg = write_config(os.path.join(self.tmp, "conf"), email="secops@example.com", threshold="100",
                                 smtp_url="smtp://127.0.0.1:%d" % self.smtp.port, smtp_starttls="no",
                                 timezone="Asia/Tokyo")
         self.cursor = lt.journal_cursor()
         self.alertd = start_alertd(self.cfg, self.state, "--namespace", self.ns.name)
+        self.addCleanup(self.stop_alertd)
         deadline = time.monotonic() + 10
         while not os.path.exists(self.state):      # saved once it stands at the tail
             self.assertIsNone(self.alertd.poll(), self.alertd.stderr.read() if self.alertd.poll() is not None else "")
             self.assertLess(time.monotonic(), deadline)
             time.sleep(0.02)
 
-    def tearDown(self):
+    def stop_alertd(self):
         if self.alertd.poll() is None:
             self.alertd.send_signal(signal.SIGTERM)
-            self.assertEqual(self.alertd.wait(10), 0)
+            try:
+                self.assertEqual(self.alertd.wait(10), 0)
+            except subprocess.TimeoutExpired:
+                self.alertd.kill()
+                self.alertd.wait()
+                raise
         self.alertd.stdout.close()
         self.alertd.stderr.close()
-        self.smtp.stop()
-        self.tmp_cm.__exit__(None, None, None)
 
     def mails_for(self, token, timeout=5.0):
         deadline = time.monotonic() + timeout

@@ -35,16 +35,15 @@ def expected_alerts(entries, threshold):
 
 class ResumeTest(unittest.TestCase):
     def setUp(self):
-        self.tmp_cm = lt.root_tmpdir("alertd-resume-")
-        self.tmp = self.tmp_cm.__enter__()
+        tmp_cm = lt.root_tmpdir("alertd-resume-")
+        self.tmp = tmp_cm.__enter__()
+        self.addCleanup(tmp_cm.__exit__, None, None, None)     # also when setUp fails
         self.jdir = os.path.join(self.tmp, "journal")
         self.jfile = os.path.join(self.jdir, "x.journal")
         self.state = os.path.join(self.tmp, "alertd.state")
-        self.smtp = SmtpServer(self.tmp).start()
-
-    def tearDown(self):
-        self.smtp.stop()
-        self.tmp_cm.__exit__(None, None, None)
+        self.smtp = SmtpServer(self.tmp)
+        self.addCleanup(self.smtp.stop)
+        self.smtp.start()
 
     def config(self, **kw):
         alert = {"email": "secops@example.com", "threshold": "5", "smtp_url": "smtp://127.0.0.1:%d" % self.smtp.port,
