@@ -12,6 +12,7 @@
 #include "mail.h"
 
 #define QP_LINE_MAX 76                  /* RFC 2045 §6.7 (5), with the soft-break "=" */
+#define PLAIN_LINE_MAX 998              /* RFC 5322 §2.1.1, without CRLF */
 #define HEADER_LINE_GOAL 78
 #define ENCODED_WORD_BYTES 45           /* 60 base64 characters + 12 = 72 <= 75 */
 
@@ -254,6 +255,25 @@ static void append_qp_line(struct buf *b, const char *line, size_t len) {
         buf_puts(b, "\r\n");
 }
 
+/* True when every line of the body text is printable ASCII, at most
+ * PLAIN_LINE_MAX octets, neither starting with "." nor ending in a blank: the
+ * usual alert, which then goes as 7bit and reads exactly as SPEC §5 shows it.
+ * Anything else (a UTF-8 user name, a long value) goes quoted-printable. */
+static bool body_is_7bit(const struct buf *t) {
+        size_t col = 0;
+        for (size_t i = 0; i < t->len; i++) {
+                unsigned char c = (unsigned char) t->data[i];
+                if (c == '\n') {
+                        col = 0;
+                        continue;
+                }
+                if (c < 32 || c > 126 || (col == 0 && c == '.') || ++col > PLAIN_LINE_MAX ||
+                    (c == ' ' && (i + 1 == t->len || t->data[i + 1] == '\n')))
+                        return false;
+        }
+        return true;
+}
+
 /* The body as text lines separated by '\n' (the values in it are escaped and hold none). */
 static void append_body_text(struct buf *t, const struct alert_entry *e, const struct mail_params *p) {
         char offset[32];
@@ -313,9 +333,7 @@ int mail_compose(const struct alert_entry *e, const struct mail_params *p, char 
         buf_printf(&b, "\r\nMessage-ID: %s\r\n", message_id);
         buf_puts(&b, "Auto-Submitted: auto-generated\r\n"
                      "MIME-Version: 1.0\r\n"
-                     "Content-Type: text/plain; charset=UTF-8\r\n"
-                     "Content-Transfer-Encoding: quoted-printable\r\n"
-                     "\r\n");
+                     "Content-Type: text/plain; charset=UTF-8\r\n");
 
         append_body_text(&text, e, p);
         if (text.oom) {
@@ -323,10 +341,16 @@ int mail_compose(const struct alert_entry *e, const struct mail_params *p, char 
                 buf_free(&text);
                 return -ENOMEM;
         }
+        bool plain = body_is_7bit(&text);
+        buf_printf(&b, "Content-Transfer-Encoding: %s\r\n\r\n", plain ? "7bit" : "quoted-printable");
         for (size_t start = 0; start < text.len;) {
                 const char *nl = memchr(text.data + start, '\n', text.len - start);
                 size_t end = nl ? (size_t) (nl - text.data) : text.len;
-                append_qp_line(&b, text.data + start, end - start);
+                if (plain) {
+                        buf_append(&b, text.data + start, end - start);
+                        buf_puts(&b, "\r\n");
+                } else
+                        append_qp_line(&b, text.data + start, end - start);
                 start = end + 1;
         }
         buf_free(&text);

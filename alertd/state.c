@@ -2,13 +2,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "buf.h"
+#include "atomic_file.h"
 #include "macro.h"
 #include "state.h"
 
@@ -217,58 +217,21 @@ int state_load(const char *path, struct alertd_state *ret, char *reason, size_t 
         return state_parse(text, (size_t) n, path, ret, reason, reason_size);
 }
 
-static int write_all(int fd, const char *p, size_t len) {
-        while (len > 0) {
-                ssize_t n = write(fd, p, len);
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                p += n;
-                len -= (size_t) n;
-        }
-        return 0;
-}
-
-static int fsync_folder_of(const char *path) {
-        _cleanup_free_ char *copy = strdup(path);
-        if (!copy)
-                return -ENOMEM;
-        _cleanup_close_ int dfd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (dfd < 0 || fsync(dfd) < 0)
-                return -errno;
-        return 0;
-}
-
 int state_save(const char *path, const struct alertd_state *s, char *reason, size_t reason_size) {
         _cleanup_free_ char *text = state_format(s);
-        _cleanup_free_ char *tmp = NULL;
-        int r;
+        struct atomic_file f;
 
-        if (!text || asprintf(&tmp, "%s.tmp", path) < 0)
+        if (!text)
                 return -ENOMEM;
-        (void) unlink(tmp);
-        int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-        if (fd < 0) {
-                r = -errno;
-                snprintf(reason, reason_size, "%s: %s", tmp, strerror(-r));
-                return r;
+        int r = atomic_file_begin(&f, path, 0600, (uid_t) -1, (gid_t) -1);
+        if (r >= 0) {
+                r = atomic_file_write(&f, text, strlen(text));
+                if (r < 0)
+                        atomic_file_abort(&f);
+                else
+                        r = atomic_file_commit(&f);
         }
-        r = write_all(fd, text, strlen(text));
-        if (r >= 0 && fsync(fd) < 0)
-                r = -errno;
-        if (close(fd) < 0 && r >= 0)
-                r = -errno;
-        if (r >= 0 && rename(tmp, path) < 0)
-                r = -errno;
-        if (r < 0) {
-                snprintf(reason, reason_size, "%s: %s", tmp, strerror(-r));
-                (void) unlink(tmp);
-                return r;
-        }
-        r = fsync_folder_of(path);
         if (r < 0)
-                snprintf(reason, reason_size, "%s: fsync of its folder: %s", path, strerror(-r));
+                snprintf(reason, reason_size, "%s: %s", path, strerror(-r));
         return r;
 }

@@ -45,10 +45,9 @@ static const char expected_example[] =
         "Auto-Submitted: auto-generated\r\n"
         "MIME-Version: 1.0\r\n"
         "Content-Type: text/plain; charset=UTF-8\r\n"
-        "Content-Transfer-Encoding: quoted-printable\r\n"
+        "Content-Transfer-Encoding: 7bit\r\n"
         "\r\n"
-        "This alert is triggered because of the following access activity from an un=\r\n"
-        "approved IP address:\r\n"
+        "This alert is triggered because of the following access activity from an unapproved IP address:\r\n"
         "\r\n"
         "Account: john@example.com\r\n"
         "Time: 2023-11-01 03:26:46 (UTC +0)\r\n"
@@ -58,8 +57,7 @@ static const char expected_example[] =
         "Host: host.example.com\r\n"
         "Service: dovecot\r\n"
         "\r\n"
-        "If you want to allow the access from this IP address, add it to the approve=\r\n"
-        "d IP address list:\r\n"
+        "If you want to allow the access from this IP address, add it to the approved IP address list:\r\n"
         "logonaclctl add 198.51.100.1\r\n";
 
 static char *compose(const struct alert_entry *e, const struct mail_params *p, size_t *len) {
@@ -145,6 +143,7 @@ static void test_escaping_is_readable(void **state) {
         e.user = (struct field_value) V("\xe5\xb1\xb1\xe7\x94\xb0");     /* valid UTF-8: kept, QP-encoded */
         m = compose(&e, &utc_params, &len);
         assert_non_null(strstr(m, "\r\nAccount: =E5=B1=B1=E7=94=B0\r\n"));
+        assert_non_null(strstr(m, "\r\nContent-Transfer-Encoding: quoted-printable\r\n"));
         free(m);
 }
 
