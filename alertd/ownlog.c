@@ -29,6 +29,7 @@ void ownlog_add(struct ownlog *l, const char *name, const void *value, size_t le
         l->n++;
 }
 
+static void ownlog_vaddf(struct ownlog *l, const char *name, const char *fmt, va_list ap) _printf_(3, 0);
 static void ownlog_vaddf(struct ownlog *l, const char *name, const char *fmt, va_list ap) {
         char *v = NULL;
         int n = vasprintf(&v, fmt, ap);
