@@ -200,9 +200,11 @@ n_demo=$(printf '%s\n' "$demo_mails" | grep -c . || true)
 for m in $demo_mails; do
 	echo "--- mail as received by the SMTP server ($(basename "$m"))"
 	tr -d '\r' <"$m"
-	echo "--- its body, transfer encoding undone"
-	"$python" -c 'import email, sys
+	if grep -qiE '^Content-Transfer-Encoding: *(quoted-printable|base64)' "$m"; then
+		echo "--- its body, transfer encoding undone"
+		"$python" -c 'import email, sys
 print(email.message_from_binary_file(open(sys.argv[1], "rb")).get_payload(decode=True).decode("utf-8", "replace").replace("\r", ""), end="")' "$m"
+	fi
 	echo "---"
 done
 [ "$n_demo" = 1 ] || die "expected one alert mail for $unapproved_ip, got $n_demo"
