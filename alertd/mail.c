@@ -10,6 +10,7 @@
 #include "buf.h"
 #include "events.h"
 #include "mail.h"
+#include "utf8.h"
 
 #define QP_LINE_MAX 76                  /* RFC 2045 §6.7 (5), with the soft-break "=" */
 #define PLAIN_LINE_MAX 998              /* RFC 5322 §2.1.1, without CRLF */
@@ -19,38 +20,6 @@
 static const char *const day_names[] = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" };
 static const char *const month_names[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                            "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
-
-/* Length of the valid, printable UTF-8 sequence at s (2..4), or 0.  C1 controls,
- * surrogates, overlongs, line separators and bidi overrides are not printable here. */
-static size_t utf8_printable_len(const unsigned char *s, size_t left) {
-        size_t n;
-        uint32_t cp;
-
-        if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-                n = 2;
-                cp = s[0] & 0x1f;
-        } else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-                n = 3;
-                cp = s[0] & 0x0f;
-        } else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-                n = 4;
-                cp = s[0] & 0x07;
-        } else
-                return 0;
-        if (left < n)
-                return 0;
-        for (size_t i = 1; i < n; i++) {
-                if ((s[i] & 0xc0) != 0x80)
-                        return 0;
-                cp = cp << 6 | (s[i] & 0x3f);
-        }
-        if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
-                return 0;
-        if ((cp >= 0xd800 && cp <= 0xdfff) || cp <= 0x9f || cp == 0x2028 || cp == 0x2029 ||
-            (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069) || cp == 0xfeff)
-                return 0;
-        return n;
-}
 
 /* Appends a journal value as printable UTF-8 text: control bytes, invalid UTF-8
  * and the backslash itself are written as \xNN / \\, so the text holds no CR or
@@ -64,20 +33,10 @@ static void append_escaped(struct buf *b, struct field_value v) {
                 return;
         }
         for (size_t i = 0; i < len;) {
-                size_t n;
-                if (s[i] == '\\') {
-                        buf_puts(b, "\\\\");
-                        i++;
-                } else if (s[i] >= 0x20 && s[i] < 0x7f) {
-                        buf_append(b, s + i, 1);
-                        i++;
-                } else if ((n = utf8_printable_len(s + i, len - i)) > 0) {
-                        buf_append(b, s + i, n);
-                        i += n;
-                } else {
-                        buf_printf(b, "\\x%02x", s[i]);
-                        i++;
-                }
+                char piece[UTF8_PIECE_MAX];
+                size_t consumed, piece_len = escape_next(s + i, len - i, "\\", piece, &consumed);
+                buf_append(b, piece, piece_len);
+                i += consumed;
         }
         if (v.len > len)
                 buf_printf(b, " [cut: %zu bytes in all]", v.len);

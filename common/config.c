@@ -10,6 +10,7 @@
 
 #include "config.h"
 #include "safe_path.h"
+#include "utf8.h"
 
 /* A line longer than this is an error: no sane value needs more, and it bounds
  * the work hostile input can cause.  The whole file is bounded too. */
@@ -584,38 +585,6 @@ _printf_(3, 4) static void parser_error(struct parser *p, unsigned line, const c
         p->n_errors++;
 }
 
-/* Strict UTF-8 (no overlong forms, no surrogates, nothing above U+10FFFF). */
-static bool utf8_valid(const unsigned char *s, size_t len) {
-        for (size_t i = 0; i < len;) {
-                unsigned char c = s[i];
-                size_t n;
-                uint32_t cp;
-                if (c < 0x80) {
-                        i++;
-                        continue;
-                } else if (c >= 0xC2 && c <= 0xDF)
-                        n = 1, cp = c & 0x1F;
-                else if (c >= 0xE0 && c <= 0xEF)
-                        n = 2, cp = c & 0x0F;
-                else if (c >= 0xF0 && c <= 0xF4)
-                        n = 3, cp = c & 0x07;
-                else
-                        return false;
-                if (len - i - 1 < n)
-                        return false;
-                for (size_t k = 1; k <= n; k++) {
-                        if ((s[i + k] & 0xC0) != 0x80)
-                                return false;
-                        cp = (cp << 6) | (s[i + k] & 0x3F);
-                }
-                if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) || cp > 0x10FFFF ||
-                    (cp >= 0xD800 && cp <= 0xDFFF))
-                        return false;
-                i += n + 1;
-        }
-        return true;
-}
-
 static char *trim(char *s) {
         while (is_blank(*s))
                 s++;
@@ -740,7 +709,7 @@ static void parse_line(struct parser *p, unsigned line, const char *start, size_
                 parser_error(p, line, "contains a NUL byte");
                 return;
         }
-        if (!utf8_valid((const unsigned char *) start, len)) {
+        if (!utf8_is_valid((const unsigned char *) start, len)) {
                 parser_error(p, line, "not valid UTF-8");
                 return;
         }

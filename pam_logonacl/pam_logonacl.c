@@ -31,6 +31,7 @@
 #include "journal_send.h"
 #include "logonacl-build.h"
 #include "safe_path.h"
+#include "utf8.h"
 
 #define PAM_SM_EXPORT __attribute__((visibility("default")))
 
@@ -106,40 +107,6 @@ static void parse_args(int argc, const char **argv, struct module_args *args, st
 
 /* ---- escaping for MESSAGE and syslog lines ---- */
 
-/* Length of the well-formed UTF-8 sequence at s (1..4), 0 when it is not one.
- * Rejects overlong forms, surrogates and code points past U+10FFFF. */
-static size_t utf8_sequence_length(const unsigned char *s, size_t left, uint32_t *code_point) {
-        size_t len;
-        uint32_t cp, min;
-
-        if (s[0] < 0xc2 || s[0] > 0xf4)
-                return 0;
-        if (s[0] < 0xe0)
-                len = 2, cp = s[0] & 0x1f, min = 0x80;
-        else if (s[0] < 0xf0)
-                len = 3, cp = s[0] & 0x0f, min = 0x800;
-        else
-                len = 4, cp = s[0] & 0x07, min = 0x10000;
-        if (len > left)
-                return 0;
-        for (size_t i = 1; i < len; i++) {
-                if ((s[i] & 0xc0) != 0x80)
-                        return 0;
-                cp = cp << 6 | (s[i] & 0x3f);
-        }
-        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-                return 0;
-        *code_point = cp;
-        return len;
-}
-
-/* Code points that could break a line or reorder text on a terminal: C1 controls,
- * line/paragraph separators and bidirectional overrides. */
-static bool code_point_unsafe(uint32_t cp) {
-        return (cp >= 0x80 && cp <= 0x9f) || cp == 0x2028 || cp == 0x2029 || (cp >= 0x202a && cp <= 0x202e) ||
-               (cp >= 0x2066 && cp <= 0x2069) || cp == 0xfeff;
-}
-
 /* Writes text to out (size ESCAPED_MAX) as one safe line: printable ASCII and
  * well-formed UTF-8 as is, '\\' and '"' backslashed, every other byte as \xNN.
  * Output that would not fit ends with "..." instead. */
@@ -149,18 +116,8 @@ static void escape_for_message(const char *text, char out[ESCAPED_MAX]) {
         const size_t room = ESCAPED_MAX - 4; /* keeps space for "..." and NUL */
 
         while (left > 0) {
-                char piece[8];
-                size_t piece_len, consumed = 1;
-                uint32_t cp;
-
-                if (*s == '\\' || *s == '"')
-                        piece_len = (size_t) snprintf(piece, sizeof piece, "\\%c", *s);
-                else if (*s >= 0x20 && *s < 0x7f)
-                        piece[0] = (char) *s, piece_len = 1;
-                else if ((consumed = utf8_sequence_length(s, left, &cp)) > 0 && !code_point_unsafe(cp))
-                        memcpy(piece, s, consumed), piece_len = consumed;
-                else
-                        consumed = 1, piece_len = (size_t) snprintf(piece, sizeof piece, "\\x%02x", *s);
+                char piece[UTF8_PIECE_MAX];
+                size_t consumed, piece_len = escape_next(s, left, "\\\"", piece, &consumed);
 
                 if (o + piece_len > room) {
                         memcpy(out + o, "...", 3);

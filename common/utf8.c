@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: MIT */
+#include <stdio.h>
+#include <string.h>
+
+#include "utf8.h"
+
+size_t utf8_decode(const unsigned char *s, size_t left, uint32_t *ret_code_point) {
+        uint32_t cp, min;
+        size_t len;
+
+        if (left == 0)
+                return 0;
+        if (s[0] < 0x80) {
+                *ret_code_point = s[0];
+                return 1;
+        }
+        /* 0x80..0xbf are continuation bytes, 0xc0/0xc1 could only start overlong
+         * forms, 0xf5.. would be past U+10FFFF. */
+        if (s[0] < 0xc2 || s[0] > 0xf4)
+                return 0;
+        if (s[0] < 0xe0)
+                len = 2, cp = s[0] & 0x1f, min = 0x80;
+        else if (s[0] < 0xf0)
+                len = 3, cp = s[0] & 0x0f, min = 0x800;
+        else
+                len = 4, cp = s[0] & 0x07, min = 0x10000;
+        if (len > left)
+                return 0;
+        for (size_t i = 1; i < len; i++) {
+                if ((s[i] & 0xc0) != 0x80)
+                        return 0;
+                cp = cp << 6 | (s[i] & 0x3f);
+        }
+        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+                return 0;
+        *ret_code_point = cp;
+        return len;
+}
+
+bool utf8_is_valid(const unsigned char *s, size_t len) {
+        for (size_t i = 0; i < len;) {
+                uint32_t cp;
+                size_t n = utf8_decode(s + i, len - i, &cp);
+                if (n == 0)
+                        return false;
+                i += n;
+        }
+        return true;
+}
+
+bool unichar_unsafe(uint32_t cp) {
+        return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) || cp == 0x2028 || cp == 0x2029 ||
+               (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069) || cp == 0xfeff;
+}
+
+size_t escape_next(const unsigned char *s, size_t left, const char *backslashed, char piece[UTF8_PIECE_MAX],
+                   size_t *consumed) {
+        uint32_t cp;
+        size_t n;
+
+        /* s[0] != 0: strchr would find the terminating NUL of backslashed. */
+        if (s[0] != 0 && backslashed && strchr(backslashed, s[0])) {
+                piece[0] = '\\', piece[1] = (char) s[0], piece[2] = 0;
+                *consumed = 1;
+                return 2;
+        }
+        n = utf8_decode(s, left, &cp);
+        if (n > 0 && !unichar_unsafe(cp)) {
+                memcpy(piece, s, n);
+                piece[n] = 0;
+                *consumed = n;
+                return n;
+        }
+        /* One byte only: the rest of an unsafe or broken sequence comes out byte
+         * by byte on the next steps (continuation bytes never start a sequence). */
+        *consumed = 1;
+        return (size_t) snprintf(piece, UTF8_PIECE_MAX, "\\x%02x", s[0]);
+}
