@@ -46,19 +46,24 @@ chmod 0755 "$demo"          # root-owned, not group/other-writable: passes the S
 smtpd_pid=""
 cleanup() {
 	set +e
+	trap '' PIPE            # stdout may be a closed pipe (./demo.sh | head)
 	[ -n "$smtpd_pid" ] && kill "$smtpd_pid" 2>/dev/null && wait "$smtpd_pid" 2>/dev/null
 	if [ -n "${LOGONACL_STARTED_JOURNALD:-}" ]; then
 		logonacl_stop_journald
-		echo "demo.sh: stopped the systemd-journald it started (pid $LOGONACL_STARTED_JOURNALD)"
+		echo "demo.sh: stopped the systemd-journald it started (pid $LOGONACL_STARTED_JOURNALD)" >&2
 	fi
 	if [ -n "${LOGONACL_DEMO_KEEP:-}" ]; then
-		echo "demo.sh: kept $demo"
+		echo "demo.sh: kept $demo" >&2
 	else
 		rm -rf "$demo"
 	fi
 }
 trap cleanup EXIT
-trap 'exit 130' INT TERM
+# Any way out runs cleanup: no SMTP server, journald or folder is left behind.
+trap 'exit 129' HUP
+trap 'exit 130' INT
+trap 'exit 141' PIPE
+trap 'exit 143' TERM
 
 # ---------------------------------------------------------------- build
 say "2. Build (meson, in $demo/build)"
