@@ -9,14 +9,6 @@
 #include "macro.h"
 #include "utf8.h"
 
-/* U+200E/U+200F (left-to-right and right-to-left marks) reorder neutral
- * characters around them on a terminal; logonaclctl escapes them on top of
- * unichar_unsafe(), the PAM module and alertd's mails show them as is. */
-static bool directional_mark_at(const unsigned char *s, size_t left) {
-        uint32_t cp;
-        return utf8_decode(s, left, &cp) > 0 && (cp == 0x200e || cp == 0x200f);
-}
-
 size_t escape_terminal(FILE *f, const char *data, size_t len) {
         const unsigned char *s = (const unsigned char *) data;
         size_t columns = 0;
@@ -25,10 +17,7 @@ size_t escape_terminal(FILE *f, const char *data, size_t len) {
                 char piece[UTF8_PIECE_MAX];
                 size_t consumed, piece_len;
 
-                if (directional_mark_at(s + i, len - i))
-                        consumed = 1, piece_len = (size_t) snprintf(piece, sizeof piece, "\\x%02x", s[i]);
-                else
-                        piece_len = escape_next(s + i, len - i, "\\", piece, &consumed);
+                piece_len = escape_next(s + i, len - i, "\\", piece, &consumed);
                 fwrite(piece, 1, piece_len, f);
                 /* A character shown as is takes one column whatever its length in
                  * bytes; an escape takes one column per byte written. */
