@@ -212,7 +212,8 @@ print(email.message_from_binary_file(open(sys.argv[1], "rb")).get_payload(decode
 	fi
 	echo "---"
 done
-[ "$n_demo" = 1 ] || die "expected one alert mail for $unapproved_ip, got $n_demo"
+[ "$n_demo" -ge 1 ] || die "no alert mail for $unapproved_ip"
+[ "$n_demo" = 1 ] || echo "($n_demo alerts for $service: another demo ran on this machine at the same time)"
 [ "$n_all" = 1 ] || echo "($((n_all - 1)) more alert(s) came from other logonacl entries written meanwhile on this machine)"
 
 say "10. What next"
