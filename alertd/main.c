@@ -16,6 +16,7 @@
 #include "diag.h"
 #include "logonacl-build.h"
 #include "mail.h"
+#include "sigbus.h"
 #include "smtp.h"
 
 #define DEFAULT_SMTP_TIMEOUT_MS 30000L
@@ -252,6 +253,9 @@ static int setup_signals(struct alertd *d) {
         if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
                 return -errno;
         signal(SIGPIPE, SIG_IGN);
+        int r = sigbus_install();
+        if (r < 0)
+                return r;
         d->signal_fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
         return d->signal_fd < 0 ? -errno : 0;
 }
