@@ -203,7 +203,9 @@ int journal_query_run(const struct journal_query *q, int (*fn)(const struct logo
                         continue;
                 record.realtime_usec = t;
                 r = record_read(j, &trusted, &record);
-                if (r > 0 && record.event != EVENT_NONE && (q->events & EVENT_BIT(record.event))) {
+                if (r > 0 && record.event != EVENT_NONE && (q->events & EVENT_BIT(record.event)) &&
+                    (q->channel == CHANNEL_INVALID ||
+                     strcmp(logon_str(&record, LOGON_CHANNEL), channel_to_string(q->channel)) == 0)) {
                         stats->n_matched++;
                         r = fn(&record, userdata);
                 } else if (r == 0)
@@ -247,6 +249,11 @@ int journal_query_option(struct journal_query *q, const char *command, int opt, 
                 if (!*value)
                         return ctl_usage_error(command, "--directory needs a folder");
                 q->directory = value;
+                return -1;
+        case 'c':
+                q->channel = channel_from_string(value);
+                if (q->channel == CHANNEL_INVALID)
+                        return ctl_usage_error(command, "--channel must be admin, enduser or api");
                 return -1;
         default:
                 *handled = false;

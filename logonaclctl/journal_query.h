@@ -62,6 +62,7 @@ struct journal_query {
         uint64_t since_usec;            /* entries at or after; 0: from the start */
         uint64_t until_usec;            /* entries before; 0: no end */
         unsigned events;                /* EVENT_BIT()s of the kinds wanted */
+        enum channel channel;           /* only this channel's entries; CHANNEL_INVALID: all */
         const struct config *config;    /* its trusted_users */
 };
 
@@ -80,8 +81,9 @@ int journal_query_run(const struct journal_query *q, int (*fn)(const struct logo
 void journal_stats_print(const struct journal_stats *stats);
 
 /* The options log, what-if and suggest share: --since (getopt value 'S'),
- * --until ('U'), --directory ('D').  Returns -1 when opt was handled (or is not
- * one of them: *handled false), or the usage exit code for a bad value. */
+ * --until ('U'), --directory ('D'), and for the commands that list it in their
+ * table, --channel ('c').  Returns -1 when opt was handled (or is not one of
+ * them: *handled false), or the usage exit code for a bad value. */
 #define JOURNAL_QUERY_OPTIONS \
         { "since",     required_argument, NULL, 'S' }, \
         { "until",     required_argument, NULL, 'U' }, \

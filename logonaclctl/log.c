@@ -138,6 +138,7 @@ int ctl_log(const struct ctl *ctl, int argc, char **argv) {
         struct journal_query q = {
                 .events = EVENT_BIT(EVENT_ALLOWED) | EVENT_BIT(EVENT_LOGGED) | EVENT_BIT(EVENT_BLOCKED) |
                           EVENT_BIT(EVENT_CONFIG_ERROR),
+                .channel = CHANNEL_INVALID,
         };
         struct journal_stats stats;
         bool json = false, handled;

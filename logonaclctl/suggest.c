@@ -23,7 +23,6 @@
 #define USERS_SHOWN 5
 
 struct suggestion_scan {
-        enum channel channel;           /* CHANNEL_INVALID: every channel */
         const struct approved_list *list;
         struct tally *addresses;        /* client ip -> count, users */
 };
@@ -34,8 +33,6 @@ static int scan_one(const struct logon_record *r, void *userdata) {
         addr128 addr;
         int family;
 
-        if (s->channel != CHANNEL_INVALID && strcmp(logon_str(r, LOGON_CHANNEL), channel_to_string(s->channel)) != 0)
-                return 0;
         /* Only what the module wrote as a normalised address can be approved. */
         if (!ip->data || ip->len == 0 || addr_parse(ip->data, ip->len, &addr, &family) < 0)
                 return 0;
@@ -154,8 +151,11 @@ int ctl_suggest(const struct ctl *ctl, int argc, char **argv) {
         };
         _cleanup_(config_free) struct config config = {};
         struct approved_list *list = NULL;
-        struct journal_query q = { .events = EVENT_BIT(EVENT_ALLOWED) | EVENT_BIT(EVENT_LOGGED) };
-        struct suggestion_scan scan = { .channel = CHANNEL_INVALID };
+        struct journal_query q = {
+                .events = EVENT_BIT(EVENT_ALLOWED) | EVENT_BIT(EVENT_LOGGED),
+                .channel = CHANNEL_INVALID,
+        };
+        struct suggestion_scan scan = {};
         struct journal_stats stats;
         bool handled;
         int opt, r, exit_code = EXIT_INVALID;
@@ -168,11 +168,6 @@ int ctl_suggest(const struct ctl *ctl, int argc, char **argv) {
                 if (handled)
                         continue;
                 switch (opt) {
-                case 'c':
-                        scan.channel = channel_from_string(optarg);
-                        if (scan.channel == CHANNEL_INVALID)
-                                return ctl_usage_error(argv[0], "--channel must be admin, enduser or api");
-                        break;
                 case 'h':
                         return ctl_command_help(argv[0]);
                 default:

@@ -30,8 +30,6 @@ static int replay_one(const struct logon_record *r, void *userdata) {
         struct replay *rp = userdata;
         struct decision d;
 
-        if (strcmp(logon_str(r, LOGON_CHANNEL), channel_to_string(rp->channel)) != 0)
-                return 0;
         rp->n_replayed++;
 
         /* The logon as the module saw it; its channel was this one (by the file
@@ -98,9 +96,11 @@ int ctl_what_if(const struct ctl *ctl, int argc, char **argv) {
         };
         _cleanup_(config_free) struct config config = {};
         struct approved_list *list = NULL;
-        struct journal_query q = { .events = EVENT_BIT(EVENT_ALLOWED) | EVENT_BIT(EVENT_LOGGED) };
+        struct journal_query q = {
+                .events = EVENT_BIT(EVENT_ALLOWED) | EVENT_BIT(EVENT_LOGGED),
+                .channel = CHANNEL_INVALID,
+        };
         struct journal_stats stats;
-        enum channel channel = CHANNEL_INVALID;
         enum action action = ACTION_BLOCK_AND_LOG;
         bool handled;
         int opt, r, exit_code = EXIT_INVALID;
@@ -113,11 +113,6 @@ int ctl_what_if(const struct ctl *ctl, int argc, char **argv) {
                 if (handled)
                         continue;
                 switch (opt) {
-                case 'c':
-                        channel = channel_from_string(optarg);
-                        if (channel == CHANNEL_INVALID)
-                                return ctl_usage_error(argv[0], "--channel must be admin, enduser or api");
-                        break;
                 case 'a':
                         action = action_from_string(optarg);
                         if (action != ACTION_BLOCK_AND_LOG && action != ACTION_ALLOW_AND_LOG)
@@ -131,8 +126,9 @@ int ctl_what_if(const struct ctl *ctl, int argc, char **argv) {
         }
         if (optind < argc)
                 return ctl_usage_error(argv[0], "unexpected argument '%s'", argv[optind]);
-        if (channel == CHANNEL_INVALID)
+        if (q.channel == CHANNEL_INVALID)
                 return ctl_usage_error(argv[0], "--channel is required");
+        enum channel channel = q.channel;
 
         if (ctl_load_config(ctl, &config) < 0 || ctl_load_approved(&config, &list) < 0)
                 return EXIT_INVALID;
