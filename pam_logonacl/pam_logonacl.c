@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
 
@@ -409,36 +410,112 @@ static int pam_result(enum decision_result result) {
         }
 }
 
+/* ---- one logon, one decision (SPEC §4) ---- */
+
+/* The auth stage's answer, kept on the PAM handle (pam_set_data) so that the
+ * account stage of the same logon answers the same without a second journal
+ * entry: one logon never counts twice against the alert cap.  It remembers the
+ * service, user and host it was made for: a handle whose items changed in
+ * between (a user name prompted for later) gets a decision of its own.  libpam
+ * frees it at pam_end: nothing outlives the handle. */
+#define SAVED_DECISION_KEY "pam_logonacl_decision"
+
+struct saved_decision {
+        int pam_rc;
+        bool rhost_set;
+        size_t service_len, user_len;
+        char items[];           /* service NUL user NUL rhost NUL */
+};
+
+static void saved_decision_cleanup(pam_handle_t *pamh, void *data, int error_status) {
+        free(data);
+}
+
+static bool saved_decision_matches(const struct saved_decision *s, const struct logon_items *items) {
+        const char *service = s->items, *user = service + s->service_len + 1, *rhost = user + s->user_len + 1;
+        return s->rhost_set == items->rhost_set && strcmp(service, items->service) == 0 &&
+               strcmp(user, items->user) == 0 && strcmp(rhost, items->rhost) == 0;
+}
+
+/* Remembers an auth-stage answer.  Failing to (out of memory) only means the
+ * account stage decides again. */
+static void save_decision(pam_handle_t *pamh, const struct logon_items *items, int pam_rc) {
+        size_t service_len = strlen(items->service), user_len = strlen(items->user), rhost_len = strlen(items->rhost);
+        struct saved_decision *s = malloc(sizeof *s + service_len + user_len + rhost_len + 3);
+
+        if (!s)
+                return;
+        *s = (struct saved_decision) {
+                .pam_rc = pam_rc,
+                .rhost_set = items->rhost_set,
+                .service_len = service_len,
+                .user_len = user_len,
+        };
+        memcpy(s->items, items->service, service_len + 1);
+        memcpy(s->items + service_len + 1, items->user, user_len + 1);
+        memcpy(s->items + service_len + user_len + 2, items->rhost, rhost_len + 1);
+        if (pam_set_data(pamh, SAVED_DECISION_KEY, s, saved_decision_cleanup) != PAM_SUCCESS)
+                free(s);
+}
+
+/* The auth stage's answer for this very logon, if there is one. */
+static bool reuse_decision(pam_handle_t *pamh, const struct logon_items *items, int *ret) {
+        const void *data = NULL;
+
+        if (items->stage != STAGE_ACCOUNT || pam_get_data(pamh, SAVED_DECISION_KEY, &data) != PAM_SUCCESS || !data)
+                return false;
+        const struct saved_decision *s = data;
+        if (!saved_decision_matches(s, items))
+                return false;
+        *ret = s->pam_rc;
+        return true;
+}
+
+static int decide_and_log(pam_handle_t *pamh, int flags, const struct module_args *args,
+                          const struct logon_items *items, struct diag_list *diags) {
+        struct decision decision = { .result = RESULT_IGNORE, .channel = CHANNEL_INVALID };
+        char matched_source[PATH_MAX + 16] = "";
+        int r;
+
+        if (diag_has_errors(diags))
+                r = -EINVAL;
+        else
+                r = decide_logon(pamh, args, items, &decision, matched_source, sizeof matched_source, diags);
+
+        if (r < 0) {
+                log_config_error(pamh, items, args, diags);
+                return args->on_error_allow ? PAM_IGNORE : PAM_PERM_DENIED;
+        }
+        if (decision.result == RESULT_IGNORE)
+                return PAM_IGNORE;
+        log_decision(pamh, items, &decision, matched_source);
+
+        const char *user_message = blocked_user_message(decision.channel);
+        if (decision.result == RESULT_BLOCKED && user_message && !args->silent && !(flags & PAM_SILENT))
+                tell_user(pamh, user_message);
+        return pam_result(decision.result);
+}
+
 static int logonacl_check(pam_handle_t *pamh, int flags, int argc, const char **argv, enum stage stage) {
         struct module_args args;
         struct logon_items items;
-        struct decision decision = { .result = RESULT_IGNORE, .channel = CHANNEL_INVALID };
-        char matched_source[PATH_MAX + 16] = "";
         struct diag_list diags = {};
-        int r;
+        int rc;
 
         read_items(pamh, stage, &items);
         parse_args(argc, argv, &args, &diags);
-        if (diag_has_errors(&diags))
-                r = -EINVAL;
-        else
-                r = decide_logon(pamh, &args, &items, &decision, matched_source, sizeof matched_source, &diags);
-
-        if (r < 0) {
-                log_config_error(pamh, &items, &args, &diags);
+        if (reuse_decision(pamh, &items, &rc)) {
+                if (args.debug)
+                        pam_syslog(pamh, LOG_DEBUG, "account stage: the auth stage's decision stands (%s)",
+                                   pam_strerror(pamh, rc));
                 diag_free(&diags);
-                return args.on_error_allow ? PAM_IGNORE : PAM_PERM_DENIED;
+                return rc;
         }
+        rc = decide_and_log(pamh, flags, &args, &items, &diags);
         diag_free(&diags);
-
-        if (decision.result == RESULT_IGNORE)
-                return PAM_IGNORE;
-        log_decision(pamh, &items, &decision, matched_source);
-
-        const char *user_message = blocked_user_message(decision.channel);
-        if (decision.result == RESULT_BLOCKED && user_message && !args.silent && !(flags & PAM_SILENT))
-                tell_user(pamh, user_message);
-        return pam_result(decision.result);
+        if (stage == STAGE_AUTH)
+                save_decision(pamh, &items, rc);
+        return rc;
 }
 
 /* ---- the PAM entry points: the only symbols the module exports ---- */

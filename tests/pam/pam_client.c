@@ -5,7 +5,9 @@
  *
  *   pam_client                  reads cases from stdin, one a line, tab-separated:
  *                                 CONFDIR SERVICE STAGE USER RHOST FLAGS
- *                               STAGE auth|account; USER, RHOST hex bytes or "-" (unset,
+ *                               STAGE auth|account|both (pam_authenticate, then
+ *                               pam_acct_mgmt on the same handle: RESULT is
+ *                               "AUTH,ACCOUNT"); USER, RHOST hex bytes or "-" (unset,
  *                               "" is written as an empty hex string via "=");
  *                               FLAGS "-" or comma list of silent (PAM_SILENT), noconv
  *                               (a conversation without a function).
@@ -111,8 +113,11 @@ static const char *result_name(int rc, char buf[32]) {
         }
 }
 
-static int run_case(const char *confdir, const char *service, bool auth, const char *user, const char *rhost,
-                    int flags, bool noconv, struct recorded *rec) {
+enum stages { ONLY_AUTH, ONLY_ACCOUNT, AUTH_THEN_ACCOUNT };
+
+/* Returns the last stage's result; rc_auth (may be NULL) receives the first's. */
+static int run_case(const char *confdir, const char *service, enum stages stages, const char *user,
+                    const char *rhost, int flags, bool noconv, struct recorded *rec, int *rc_auth) {
         struct pam_conv conv = { noconv ? NULL : record_conversation, rec };
         pam_handle_t *pamh = NULL;
         int rc;
@@ -124,7 +129,14 @@ static int run_case(const char *confdir, const char *service, bool auth, const c
                 pam_set_item(pamh, PAM_USER, user);
         if (rhost)
                 pam_set_item(pamh, PAM_RHOST, rhost);
-        rc = auth ? pam_authenticate(pamh, flags) : pam_acct_mgmt(pamh, flags);
+        if (stages == ONLY_ACCOUNT)
+                rc = pam_acct_mgmt(pamh, flags);
+        else
+                rc = pam_authenticate(pamh, flags);
+        if (rc_auth)
+                *rc_auth = rc;
+        if (stages == AUTH_THEN_ACCOUNT)
+                rc = pam_acct_mgmt(pamh, flags);
         pam_end(pamh, rc);
         return rc;
 }
@@ -146,9 +158,14 @@ static int batch(void) {
                 char *user = hex_decode(fields[3]), *rhost = hex_decode(fields[4]);
                 int flags = strstr(fields[5], "silent") ? PAM_SILENT : 0;
                 struct recorded rec = {};
-                char buf[32];
-                int rc = run_case(fields[0], fields[1], strcmp(fields[2], "auth") == 0, user, rhost, flags,
-                                  strstr(fields[5], "noconv") != NULL, &rec);
+                char buf[32], buf_auth[32];
+                enum stages stages = strcmp(fields[2], "auth") == 0 ? ONLY_AUTH :
+                                     strcmp(fields[2], "both") == 0 ? AUTH_THEN_ACCOUNT : ONLY_ACCOUNT;
+                int rc_auth = 0;
+                int rc = run_case(fields[0], fields[1], stages, user, rhost, flags,
+                                  strstr(fields[5], "noconv") != NULL, &rec, &rc_auth);
+                if (stages == AUTH_THEN_ACCOUNT)
+                        printf("%s,", result_name(rc_auth, buf_auth));
                 printf("%s %d", result_name(rc, buf), rec.n);
                 for (int i = 0; i < rec.n; i++)
                         printf(" %s", rec.lines[i]);
@@ -188,11 +205,11 @@ static int cycles(int n, const char *confdir, const char *service, const char *r
         long rss_before;
 
         for (int i = 0; i < warmup; i++)
-                run_case(confdir, service, false, "cycler", rhost, 0, false, &rec), rec.n = 0;
+                run_case(confdir, service, ONLY_ACCOUNT, "cycler", rhost, 0, false, &rec, NULL), rec.n = 0;
         fds_before = count_fds();
         rss_before = rss_kib();
         for (int i = 0; i < n; i++)
-                run_case(confdir, service, false, "cycler", rhost, 0, false, &rec), rec.n = 0;
+                run_case(confdir, service, ONLY_ACCOUNT, "cycler", rhost, 0, false, &rec, NULL), rec.n = 0;
         printf("fds %d %d rss_kib %ld %ld\n", fds_before, count_fds(), rss_before, rss_kib());
         return 0;
 }

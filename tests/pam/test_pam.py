@@ -381,6 +381,54 @@ class Matrix(PamTestCase):
         self.check_batch(cases)
 
 
+class Stages(PamTestCase):
+    """One logon, one decision (SPEC §4): a stack with the module in auth and account
+    writes one entry per PAM handle; the account stage answers what auth decided."""
+
+    def test_auth_then_account_on_one_handle(self):
+        cases = []
+        for action in ("allow-and-log", "block-and-log"):
+            conf = self.site.conf(action, action=action)
+            confdir = self.site.pamdir(action, conf)
+            for service, rhost_name in (("sshd", "approved"), ("sshd", "unapproved"), ("dovecot", "unapproved"),
+                                        ("restapi", "missing"), ("other", "unapproved")):
+                user = self.user()
+                e = expect(self.site, service, rhost_name, action, "no", user, "auth")
+                e["result"] = f"{e['result']},{e['result']}"
+                cases.append({"label": f"{action}/{service}/{rhost_name}", "confdir": confdir,
+                              "service": service, "stage": "both", "user": user,
+                              "rhost": RHOSTS[rhost_name][0], "expect": e})
+        results = self.check_batch(cases)
+        # The blocked ones were told once (auth), not twice.
+        self.assertIn(("PERM_DENIED,PERM_DENIED", [(PAM_ERROR_MSG, MSG_ADMIN.encode())]), results)
+
+    def test_config_error_once(self):
+        """on_error=allow: a broken configuration is one config-error entry per logon, not two."""
+        conf = self.site.conf("broken", text="[general]\nno_such_key = 1\n")
+        confdir = self.site.pamdir("broken", conf, args="on_error=allow")
+        user = self.user()
+        cursor = journal_cursor()
+        self.assertEqual(run_cases([{"confdir": confdir, "service": "sshd", "stage": "both", "user": user,
+                                     "rhost": b"198.51.100.99"}])[0][0], "IGNORE,IGNORE")
+        got = self.entries_by_user(cursor, 1).get(user.decode(), [])
+        self.assertEqual([(e["MESSAGE_ID"], e["LOGONACL_STAGE"]) for e in got], [(ID_CONFIG_ERROR, "auth")])
+
+    def test_account_decides_when_the_logon_changed(self):
+        """Two handles, each with both stages: two logons, two entries; account alone still decides."""
+        conf = self.site.conf("log", action="allow-and-log")
+        confdir = self.site.pamdir("log", conf)
+        cases = []
+        for stage in ("both", "both", "account"):
+            user = self.user()
+            e = expect(self.site, "sshd", "unapproved", "allow-and-log", "no", user,
+                       "auth" if stage == "both" else "account")
+            if stage == "both":
+                e["result"] = "SUCCESS,SUCCESS"
+            cases.append({"confdir": confdir, "service": "sshd", "stage": stage, "user": user,
+                          "rhost": RHOSTS["unapproved"][0], "expect": e})
+        self.check_batch(cases)
+
+
 class Hostile(PamTestCase):
     """User names and remote hosts from attackers: the journal keeps the bytes, nothing is added."""
 
