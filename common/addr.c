@@ -447,6 +447,45 @@ int ip_block_check_global_as(const struct ip_block *b, const char *text, size_t 
                     first_in || last_in || b->prefix < 3 ? "reaches outside" : "lies outside", tail);
 }
 
+/* One number line holds both families (IPv4 at ::ffff:a.b.c.d), so an IPv6
+ * block reaching into ::ffff:0:0/96 would approve IPv4 clients, and ::/96 (the
+ * deprecated IPv4-compatible form) is IPv4 in disguise too, but for :: and
+ * ::1 (RFC 4291 keeps them out of it). */
+int ip_block_check_ipv4_space(const struct ip_block *b, const char *text, size_t len, char reason[ADDR_REASON_MAX]) {
+        static const struct {
+                uint64_t lo_top;        /* bits 32..63 of the low half */
+                const char *name;
+        } spaces[] = {
+                { 0xffff, "::ffff:0:0/96 (IPv4-mapped)" },
+                { 0,      "::/96 (IPv4-compatible)" },
+        };
+
+        if (b->family != 6)
+                return 0;
+        for (size_t k = 0; k < ELEMENTSOF(spaces); k++) {
+                addr128 first = { 0, spaces[k].lo_top << 32 }, last = { 0, first.lo | UINT32_MAX };
+                if (addr128_cmp(b->last, first) < 0 || addr128_cmp(b->first, last) > 0)
+                        continue;
+                /* :: and ::1 are IPv6's own (unspecified, loopback), not IPv4 in disguise. */
+                if (spaces[k].lo_top == 0 && b->last.hi == 0 && b->last.lo <= 1)
+                        continue;
+                if (b->prefix >= 96) {
+                        char v4[IP_BLOCK_TEXT_MAX];
+                        struct ip_block as_v4 = {
+                                .first = ipv4_mapped((uint32_t) b->first.lo),
+                                .family = 4,
+                                .prefix = (uint8_t) (b->prefix - 96),
+                        };
+                        ip_block_format(&as_v4, v4);
+                        return fail(reason, text, len, "lies in %s; an IPv6 entry never approves IPv4 clients: write %s",
+                                    spaces[k].name, v4);
+                }
+                return fail(reason, text, len, "overlaps %s; an IPv6 entry never approves IPv4 clients: "
+                            "write IPv4 entries (0.0.0.0/0 is all of IPv4)", spaces[k].name);
+        }
+        return 0;
+}
+
 int ip_block_check_global(const struct ip_block *b, char reason[ADDR_REASON_MAX]) {
         char text[IP_BLOCK_TEXT_MAX];
 

@@ -46,6 +46,10 @@ int ip_block_check_global(const struct ip_block *b, char reason[ADDR_REASON_MAX]
 /* The same, with the reason starting with text[0..len) (the entry as written). */
 int ip_block_check_global_as(const struct ip_block *b, const char *text, size_t len, char reason[ADDR_REASON_MAX]);
 
+/* SPEC §1: an IPv6 block that overlaps ::ffff:0:0/96 or ::/96 is invalid even with
+ * allow_private: -EINVAL with a reason that names the IPv4 form to write. */
+int ip_block_check_ipv4_space(const struct ip_block *b, const char *text, size_t len, char reason[ADDR_REASON_MAX]);
+
 /* "<entry>: <what>" into reason, the entry escaped (\xNN for control and
  * non-ASCII bytes) and capped; returns -EINVAL.  For callers that reject an
  * entry for reasons of their own (an overlong line). */

@@ -177,6 +177,9 @@ static int parse_entry(const char *text, size_t len, bool allow_private, struct 
         int r = ip_block_parse(text, len, ret, reason);
         if (r < 0)
                 return r;
+        r = ip_block_check_ipv4_space(ret, text, len, reason);
+        if (r < 0)
+                return r;
         if (!allow_private)
                 return ip_block_check_global_as(ret, text, len, reason);
         return 0;
@@ -405,7 +408,9 @@ static int load_file(struct builder *b, const char *path, bool check_perms) {
         if (source < 0)
                 return source;
 
-        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        /* O_NONBLOCK: a FIFO named x.list must not hang a logon or check. */
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK |
+                                      (check_perms ? O_NOFOLLOW : 0));
         if (fd < 0)
                 return report_file(b, -errno, "%s: cannot open: %s", path, strerror(errno));
         struct stat st;
@@ -440,7 +445,7 @@ int approved_dropins(const char *dir, bool check_perms, char ***ret, size_t *ret
         return approved_dropins_stamped(dir, check_perms, ret, ret_n, reason, &unused);
 }
 
-/* The *.list regular files of dir, sorted by strcmp; a missing dir has none. */
+/* The *.list entries of dir, sorted by strcmp; a missing dir has none. */
 int approved_dropins_stamped(const char *dir, bool check_perms, char ***ret, size_t *ret_n, char reason[1024],
                              struct approved_stamp *dir_stamp) {
         *ret = NULL;
@@ -480,11 +485,10 @@ int approved_dropins_stamped(const char *dir, bool check_perms, char ***ret, siz
         int r = 0;
         struct dirent *de;
         while ((errno = 0, de = readdir(d))) {
+                /* Every *.list name, whatever it is: a FIFO, a folder or a symlink
+                 * named x.list is an error of the file check (SPEC §2), not skipped. */
                 if (!is_list_name(de->d_name))
                         continue;
-                if (fstatat(dirfd(d), de->d_name, &st, check_perms ? AT_SYMLINK_NOFOLLOW : 0) < 0 ||
-                    (!S_ISREG(st.st_mode) && !(check_perms && S_ISLNK(st.st_mode))))
-                        continue;       /* symlinks reach safe_path, which names them */
                 if (n == cap) {
                         cap = cap ? cap * 2 : 16;
                         char **nn = realloc(names, cap * sizeof *nn);

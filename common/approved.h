@@ -52,8 +52,9 @@ bool approved_list_entry(const struct approved_list *l, size_t i, struct approve
 int approved_list_parse_buffer(const char *data, size_t size, const char *source, bool allow_private,
                                size_t max_errors, struct diag_list *diags, struct approved_list **ret);
 
-/* The *.list regular files of dir (no dotfiles) as "dir/name", sorted by strcmp;
- * a missing dir has none.  check_perms: safe_path on dir, and symlinks are kept
- * so that the file check names them.  Errors: negative errno and reason. */
+/* The *.list entries of dir (no dotfiles) as "dir/name", sorted by strcmp,
+ * whatever their type: one that is not a regular file is the file check's error
+ * (SPEC §2), never skipped.  A missing dir has none.  check_perms: safe_path on
+ * dir.  Errors: negative errno and reason. */
 int approved_dropins(const char *dir, bool check_perms, char ***ret, size_t *ret_n, char reason[1024]);
 void approved_list_free(struct approved_list *l);

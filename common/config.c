@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdint.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include "config.h"
@@ -113,9 +114,11 @@ static int string_list_append(struct string_list *l, const char *s, size_t len) 
         return 0;
 }
 
-static bool string_list_contains(const struct string_list *l, const char *s) {
+/* Service names are lower-case in the file; a name asked about is compared as
+ * libpam would hold it (logonaclctl test --service SSHD is sshd). */
+static bool service_list_contains(const struct string_list *l, const char *s) {
         for (size_t i = 0; s && i < l->n; i++)
-                if (strcmp(l->items[i], s) == 0)
+                if (strcasecmp(l->items[i], s) == 0)
                         return true;
         return false;
 }
@@ -319,14 +322,31 @@ static int parse_list(const char *value, struct string_list *l, item_check check
         return 0;
 }
 
+static bool has_upper(const char *s, size_t len) {
+        for (size_t i = 0; i < len; i++)
+                if (s[i] >= 'A' && s[i] <= 'Z')
+                        return true;
+        return false;
+}
+
 static int check_service(const char *s, size_t len, char reason[CONFIG_REASON_MAX]) {
-        if (service_name_valid(s, len))
+        bool valid = service_name_valid(s, len);
+        if (valid && !has_upper(s, len))
                 return 0;
         _cleanup_free_ char *copy = strndup(s, len);
         if (!copy)
                 return -ENOMEM;
-        return reason_set(reason, "%s is not a valid PAM service name (letters, digits, \"._+@-\", at most %d)",
-                          SHOWN(copy), SERVICE_NAME_MAX);
+        if (!valid)
+                return reason_set(reason, "%s is not a valid PAM service name (letters, digits, \"._+@-\", at most %d)",
+                                  SHOWN(copy), SERVICE_NAME_MAX);
+        /* libpam lower-cases PAM_SERVICE: "SSHD" would never match, silently. */
+        char quoted_buf[CONFIG_VALUE_SHOWN + 8];
+        const char *quoted = shown(copy, quoted_buf);
+        for (char *p = copy; *p; p++)
+                if (*p >= 'A' && *p <= 'Z')
+                        *p = (char) (*p - 'A' + 'a');
+        return reason_set(reason, "%s: PAM service names are lower-case (libpam lower-cases them), write %s",
+                          quoted, SHOWN(copy));
 }
 
 static int check_user(const char *s, size_t len, char reason[CONFIG_REASON_MAX]) {
@@ -929,9 +949,9 @@ enum channel config_channel_of(const struct config *c, const char *service, bool
         if (service) {
                 for (enum channel ch = 0; ch < _CHANNEL_MAX && found == CHANNEL_INVALID; ch++) {
                         const struct channel_config *cc = &c->channel[ch];
-                        is_sso = ch == CHANNEL_ADMIN && string_list_contains(&cc->sso_services, service);
-                        is_inline = ch == CHANNEL_ENDUSER && string_list_contains(&cc->inline_services, service);
-                        if (is_sso || is_inline || string_list_contains(&cc->services, service))
+                        is_sso = ch == CHANNEL_ADMIN && service_list_contains(&cc->sso_services, service);
+                        is_inline = ch == CHANNEL_ENDUSER && service_list_contains(&cc->inline_services, service);
+                        if (is_sso || is_inline || service_list_contains(&cc->services, service))
                                 found = ch;
                 }
         }

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <ftw.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -176,7 +177,6 @@ static void test_most_specific_wins(void **state) {
 
 static void test_dropin_order(void **state) {
         mkdir(path_of("approved.d"), 0755);
-        mkdir(path_of("approved.d/dir.list"), 0755);
         write_text("approved", "203.0.113.0/24\n");
         /* Each file approves the same address; the first one read wins the duplicate. */
         write_text("approved.d/b.list", "198.51.100.2\n198.51.100.7\n");
@@ -421,24 +421,82 @@ static void test_buffer_and_entry_parse(void **state) {
 }
 
 static void test_whole_ranges(void **state) {
-        /* ::/0 (allow_private) with nested blocks down to /128 at both ends of the number line */
+        /* allow_private: the widest blocks IPv6 may have beside the IPv4 spaces
+         * (::/96, ::ffff:0:0/96), nested blocks down to /128 at both ends */
         write_text("approved",
-                   "::/0\n"
+                   "8000::/1\n"
                    "::/128\n"
                    "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff\n"
                    "ffff::/16\n"
                    "0.0.0.0/0\n"
-                   "255.255.255.255\n");
+                   "255.255.255.255\n"
+                   "::1:0:0/96\n");
         struct approved_list *l = load_ok(NULL, true);
         expect_match(l, "::", "::", "approved", 2);
-        expect_match(l, "::1", "::/0", "approved", 1);
+        expect_match(l, "::1", NULL, NULL, 0);
         expect_match(l, "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "approved", 3);
         expect_match(l, "ffff:ffff:ffff:ffff:ffff:ffff:ffff:fffe", "ffff::/16", "approved", 4);
-        expect_match(l, "fffe::", "::/0", "approved", 1);
+        expect_match(l, "fffe::", "8000::/1", "approved", 1);
         expect_match(l, "1.2.3.4", "0.0.0.0/0", "approved", 5);
         expect_match(l, "255.255.255.255", "255.255.255.255", "approved", 6);
-        expect_match(l, "::ffff:1:0:0", "::/0", "approved", 1);
+        expect_match(l, "::1:0:5", "::1:0:0/96", "approved", 7);
+        expect_match(l, "::ffff:1:0:0", NULL, NULL, 0);
         approved_list_free(l);
+}
+
+/* SPEC §1: an IPv6 entry never approves an IPv4 client, even with allow_private. */
+static void test_ipv4_space(void **state) {
+        static const struct {
+                const char *entry, *reason;
+        } cases[] = {
+                { "::/0", "::/0: overlaps ::ffff:0:0/96 (IPv4-mapped); an IPv6 entry never approves IPv4 clients: "
+                          "write IPv4 entries (0.0.0.0/0 is all of IPv4)" },
+                { "::/1", "::/1: overlaps ::ffff:0:0/96 (IPv4-mapped); an IPv6 entry never approves IPv4 clients: "
+                          "write IPv4 entries (0.0.0.0/0 is all of IPv4)" },
+                { "::ffff:0:0/96", "::ffff:0:0/96: lies in ::ffff:0:0/96 (IPv4-mapped); an IPv6 entry never approves "
+                                   "IPv4 clients: write 0.0.0.0/0" },
+                { "::ffff:203.0.113.0/120", "::ffff:203.0.113.0/120: lies in ::ffff:0:0/96 (IPv4-mapped); an IPv6 "
+                                            "entry never approves IPv4 clients: write 203.0.113.0/24" },
+                { "::/96", "::/96: lies in ::/96 (IPv4-compatible); an IPv6 entry never approves IPv4 clients: "
+                           "write 0.0.0.0/0" },
+                { "::c633:6407", "::c633:6407: lies in ::/96 (IPv4-compatible); an IPv6 entry never approves IPv4 "
+                                 "clients: write 198.51.100.7" },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++)
+                for (int allow_private = 0; allow_private <= 1; allow_private++) {
+                        struct diag_list d = {};
+                        struct approved_list *l = NULL;
+                        assert_int_equal(approved_list_parse_buffer(cases[i].entry, strlen(cases[i].entry), "x",
+                                                                    allow_private, 0, &d, &l), -EINVAL);
+                        assert_null(l);
+                        assert_int_equal(d.n_lines, 2);
+                        assert_string_equal(d.lines[0], "x:1: IP address or CIDR block is invalid.");
+                        char want[512];
+                        snprintf(want, sizeof want, "x:1: %s", cases[i].reason);
+                        assert_string_equal(d.lines[1], want);
+                        diag_free(&d);
+                }
+}
+
+/* SPEC §2: a *.list in approved.d that is not a regular file is an error, not skipped. */
+static void test_dropin_not_regular(void **state) {
+        mkdir(path_of("approved.d"), 0755);
+        write_text("approved", "203.0.113.0/24\n");
+        mkdir(path_of("approved.d/dir.list"), 0755);
+        assert_int_equal(mkfifo(path_of("approved.d/fifo.list"), 0644), 0);
+        for (int check_perms = 0; check_perms <= 1; check_perms++) {
+                struct diag_list d = {};
+                struct approved_list *l = NULL;
+                char approved[PATH_MAX], dir[PATH_MAX], want[PATH_MAX + 64];
+                snprintf(approved, sizeof approved, "%s", path_of("approved"));
+                snprintf(dir, sizeof dir, "%s", path_of("approved.d"));
+                assert_true(approved_list_load(approved, dir, false, check_perms, 0, &d, &l) < 0);
+                assert_null(l);
+                assert_int_equal(d.n_lines, 1);        /* the loader stops at the first refused file */
+                snprintf(want, sizeof want, "%s: not a regular file", path_of("approved.d/dir.list"));
+                assert_string_equal(d.lines[0], want);
+                diag_free(&d);
+        }
 }
 
 static void test_check_perms(void **state) {
@@ -488,6 +546,8 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_chunk_boundaries, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_buffer_and_entry_parse, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_whole_ranges, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_ipv4_space, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_dropin_not_regular, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_check_perms, setup, teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -68,7 +68,7 @@ static addr128 random_ipv4(bool wide) {
         return (addr128) { 0, UINT64_C(0xffff00000000) | v };
 }
 
-static void random_entry(struct ref_entry *e, bool wide, unsigned line) {
+static void random_entry_once(struct ref_entry *e, bool wide, unsigned line) {
         bool v4 = rnd() % 2;
         addr128 a = v4 ? random_ipv4(wide) : random_ipv6(wide);
         unsigned prefix;
@@ -81,6 +81,14 @@ static void random_entry(struct ref_entry *e, bool wide, unsigned line) {
         e->block.family = v4 ? 4 : 6;
         e->block.prefix = (uint8_t) prefix;
         e->line = line;
+}
+
+/* An IPv6 block over the IPv4 spaces is invalid (SPEC §1): draw again. */
+static void random_entry(struct ref_entry *e, bool wide, unsigned line) {
+        char reason[ADDR_REASON_MAX];
+        do
+                random_entry_once(e, wide, line);
+        while (ip_block_check_ipv4_space(&e->block, "x", 1, reason) < 0);
 }
 
 static const struct ref_entry *reference_match(const struct ref_entry *v, size_t n, addr128 a) {
