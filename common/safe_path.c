@@ -110,10 +110,13 @@ static int check_entry(const char *path, bool want_dir, char reason[SAFE_PATH_RE
                 return fail(reason, "%s: not a folder", buf), -ENOTDIR;
         if (!want_dir && !S_ISREG(st.st_mode))
                 return fail(reason, "%s: not a regular file", buf), -EINVAL;
+        /* A folder is named as the walk above a file names it: the same problem
+         * reads the same, so check can say it once. */
+        const char *kind = want_dir ? "folder " : "";
         if (st.st_uid != 0)
-                return fail(reason, "%s: owned by uid %u, must be owned by root", buf, (unsigned) st.st_uid);
+                return fail(reason, "%s: %sowned by uid %u, must be owned by root", buf, kind, (unsigned) st.st_uid);
         if (st.st_mode & (S_IWGRP | S_IWOTH))
-                return fail(reason, "%s: writable by group or others", buf);
+                return fail(reason, "%s: %swritable by group or others", buf, kind);
 
         return check_folders_above(buf, reason);
 }

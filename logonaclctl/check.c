@@ -58,55 +58,134 @@ static void print_summary(const struct config *c, const struct approved_list *li
         printf("; index: %s\n", index_state(c));
 }
 
+/* What check has reported so far: every problem once (issue 14.8).  A folder
+ * above several files is named once; a file the ownership walk refused (missing,
+ * not a regular file) is not named again by the loader that cannot open it. */
+struct check_state {
+        struct diag_list diags;
+        char **refused;                 /* files the walk refused */
+        size_t n_refused;
+};
+
+static void check_state_free(struct check_state *s) {
+        diag_free(&s->diags);
+        for (size_t i = 0; i < s->n_refused; i++)
+                free(s->refused[i]);
+        free(s->refused);
+}
+
+static bool already_said(const struct diag_list *d, const char *line) {
+        for (size_t i = 0; i < d->n_lines; i++)
+                if (strcmp(d->lines[i], line) == 0)
+                        return true;
+        return false;
+}
+
+/* A whole-file line ("PATH: reason", not "PATH:LINE: ...") about a refused file. */
+static bool about_refused(const struct check_state *s, const char *line) {
+        for (size_t i = 0; i < s->n_refused; i++) {
+                size_t n = strlen(s->refused[i]);
+                if (strncmp(line, s->refused[i], n) == 0 && line[n] == ':' && line[n + 1] == ' ')
+                        return true;
+        }
+        return false;
+}
+
 /* Ownership and mode of one file or folder (safe_path), as one error line. */
-static void check_path(const char *path, bool folder, struct diag_list *diags) {
+static void check_path(struct check_state *s, const char *path, bool folder) {
         char reason[SAFE_PATH_REASON_MAX];
 
-        if ((folder ? safe_path_check_dir(path, reason) : safe_path_check_file(path, reason)) < 0) {
-                diag_add(diags, NULL, "%s", reason);
-                diag_count_error(diags);
+        if ((folder ? safe_path_check_dir(path, reason) : safe_path_check_file(path, reason)) >= 0)
+                return;
+        if (!folder) {
+                char **n = realloc(s->refused, (s->n_refused + 1) * sizeof *n);
+                if (n) {
+                        s->refused = n;
+                        if ((n[s->n_refused] = strdup(path)))
+                                s->n_refused++;
+                }
         }
+        if (already_said(&s->diags, reason))
+                return;
+        diag_add(&s->diags, NULL, "%s", reason);
+        diag_count_error(&s->diags);
+}
+
+/* Moves a loader's lines into the state, leaving out whole-file lines about a
+ * file the walk refused already: one line is one error there. */
+static void take_diags(struct check_state *s, struct diag_list *from) {
+        size_t skipped = 0;
+
+        for (size_t i = 0; i < from->n_lines; i++) {
+                if (about_refused(s, from->lines[i]) || already_said(&s->diags, from->lines[i]))
+                        skipped++;
+                else
+                        diag_add(&s->diags, NULL, "%s", from->lines[i]);
+        }
+        s->diags.n_dropped += from->n_dropped;
+        for (size_t i = skipped; i < from->n_errors; i++)
+                diag_count_error(&s->diags);
+        diag_free(from);
 }
 
 /* The loaders stop at the first file they refuse, as a logon must; check wants
  * every error at once.  So it runs the same checks one by one: the ownership
  * walk of every file and folder, then the contents without it. */
-static void check_config(const char *path, struct config *config, struct diag_list *diags) {
-        check_path(path, false, diags);
-        int r = config_load(path, false, 0, config, diags);
-        if (r < 0 && !diag_has_errors(diags)) {
-                diag_add(diags, path, "%s", strerror(-r));
-                diag_count_error(diags);
+static void check_config(struct check_state *s, const char *path, struct config *config) {
+        _cleanup_(diag_free) struct diag_list diags = {};
+
+        check_path(s, path, false);
+        int r = config_load(path, false, 0, config, &diags);
+        if (r < 0 && !diag_has_errors(&diags)) {
+                diag_add(&diags, path, "%s", strerror(-r));
+                diag_count_error(&diags);
         }
+        take_diags(s, &diags);
 }
 
-static int check_approved(const struct config *c, struct diag_list *diags, struct approved_list **ret) {
+static int check_approved(struct check_state *s, const struct config *c, struct approved_list **ret) {
+        _cleanup_(diag_free) struct diag_list diags = {};
         char reason[1024];
         char **dropins = NULL;
-        size_t n_dropins = 0, before = diags->n_errors;
+        size_t n_dropins = 0, before = s->diags.n_errors;
 
-        check_path(c->approved_file, false, diags);
+        check_path(s, c->approved_file, false);
         if (access(c->approved_dir, F_OK) == 0)
-                check_path(c->approved_dir, true, diags);
+                check_path(s, c->approved_dir, true);
         if (approved_dropins(c->approved_dir, false, &dropins, &n_dropins, reason) >= 0) {
                 for (size_t i = 0; i < n_dropins; i++) {
-                        check_path(dropins[i], false, diags);
+                        check_path(s, dropins[i], false);
                         free(dropins[i]);
                 }
                 free(dropins);
         }
 
-        int r = approved_list_load(c->approved_file, c->approved_dir, c->allow_private, false, 0, diags, ret);
-        if (r < 0 && diags->n_errors == before) {
-                diag_add(diags, c->approved_file, "%s", strerror(-r));
-                diag_count_error(diags);
+        int r = approved_list_load(c->approved_file, c->approved_dir, c->allow_private, false, 0, &diags, ret);
+        if (r < 0 && !diag_has_errors(&diags)) {
+                diag_add(&diags, c->approved_file, "%s", strerror(-r));
+                diag_count_error(&diags);
         }
-        return diags->n_errors > before ? -EINVAL : r;
+        take_diags(s, &diags);
+        return s->diags.n_errors > before ? -EINVAL : r;
+}
+
+/* Valid, but probably not what was meant: said on stderr, exit 0. */
+static void print_warnings(const struct ctl *ctl, const struct config *c) {
+        bool any_service = false;
+
+        for (enum channel ch = 0; ch < _CHANNEL_MAX; ch++) {
+                const struct channel_config *cc = &c->channel[ch];
+                if (cc->services.n + cc->sso_services.n + cc->inline_services.n > 0)
+                        any_service = true;
+        }
+        if (!any_service)
+                fprintf(stderr, "%s: warning: no service stands in any channel, so the module controls no logon "
+                        "(name PAM services in services = of [admin], [enduser] or [api])\n", ctl->config_path);
 }
 
 int ctl_check(const struct ctl *ctl, int argc, char **argv) {
         _cleanup_(config_free) struct config config = {};
-        _cleanup_(diag_free) struct diag_list diags = {};
+        _cleanup_(check_state_free) struct check_state state = {};
         struct approved_list *list = NULL;
 
         int r = ctl_parse_help_only(argc, argv, NULL);
@@ -115,19 +194,20 @@ int ctl_check(const struct ctl *ctl, int argc, char **argv) {
 
         /* Even with a broken configuration, check the list it names (or the
          * default one): every error at once, not one round per fix. */
-        check_config(ctl->config_path, &config, &diags);
-        bool failed = diag_has_errors(&diags);
-        if (config.approved_file && check_approved(&config, &diags, &list) < 0)
+        check_config(&state, ctl->config_path, &config);
+        bool failed = diag_has_errors(&state.diags);
+        if (config.approved_file && check_approved(&state, &config, &list) < 0)
                 failed = true;
 
-        ctl_print_diags(&diags);
+        ctl_print_diags(&state.diags);
         if (failed || !list) {
-                fprintf(stderr, "logonaclctl: check failed: %zu %s\n", diags.n_errors,
-                        diags.n_errors == 1 ? "error" : "errors");
+                fprintf(stderr, "logonaclctl: check failed: %zu %s\n", state.diags.n_errors,
+                        state.diags.n_errors == 1 ? "error" : "errors");
                 if (list)
                         approved_list_free(list);
                 return EXIT_INVALID;
         }
+        print_warnings(ctl, &config);
         print_summary(&config, list);
         approved_list_free(list);
         return EXIT_OK;

@@ -149,7 +149,7 @@ static void test_folders_above(void **state) {
         make_file("open/deep/conf", 0644, 0);
         expect_file("open/deep/conf", -EPERM, "open: folder writable by group or others");
         expect_dir("open/deep", -EPERM, "open: folder writable by group or others");
-        expect_dir("open", -EPERM, "open: writable by group or others");
+        expect_dir("open", -EPERM, "open: folder writable by group or others");
 
         /* Sticky like /tmp: fine when the entry below is root's. */
         make_dir("sticky", 01777, 0);
@@ -180,9 +180,9 @@ static void test_folders_above(void **state) {
 
         /* approved_dir itself world-writable, even sticky: refused (anyone could drop a file in). */
         make_dir("dropins", 01777, 0);
-        expect_dir("dropins", -EPERM, "dropins: writable by group or others");
+        expect_dir("dropins", -EPERM, "dropins: folder writable by group or others");
         make_dir("dropins-nobody", 0755, NOBODY);
-        expect_dir("dropins-nobody", -EPERM, "dropins-nobody: owned by uid 65534, must be owned by root");
+        expect_dir("dropins-nobody", -EPERM, "dropins-nobody: folder owned by uid 65534, must be owned by root");
 }
 
 static void test_relative_path(void **state) {
