@@ -12,9 +12,11 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "approved.h"
 #include "approved_layout.h"
+#include "expiry.h"
 #include "safe_path.h"
 
 #define APPROVED_LINE_MAX 4096                          /* longer lines are an error */
@@ -239,7 +241,8 @@ static int builder_reserve(struct builder *b, size_t extra) {
         return 0;
 }
 
-static int builder_add_entry(struct builder *b, const struct ip_block *block, uint32_t source, unsigned line) {
+static int builder_add_entry(struct builder *b, const struct ip_block *block, uint32_t source, unsigned line,
+                             int64_t expires) {
         if (b->n_entries == b->cap_entries) {
                 int r = builder_reserve(b, 64);
                 if (r < 0)
@@ -252,6 +255,8 @@ static int builder_add_entry(struct builder *b, const struct ip_block *block, ui
                 .source = source,
                 .family = block->family,
                 .prefix = block->prefix,
+                .expires_min = (uint32_t) (expires / 60),
+                .parent = APPROVED_NO_PARENT,
         };
         return 0;
 }
@@ -260,25 +265,74 @@ static bool is_blank(char c) {
         return c == ' ' || c == '\t' || c == '\r';
 }
 
-/* One line: an optional entry, an optional '#' comment, blanks around. */
-static int parse_line(struct builder *b, const char *line, size_t len, uint32_t source, unsigned line_no) {
-        char reason[ADDR_REASON_MAX];
-        struct ip_block block;
+static size_t skip_blanks(const char *s, size_t pos, size_t end) {
+        while (pos < end && is_blank(s[pos]))
+                pos++;
+        return pos;
+}
 
+static size_t skip_word(const char *s, size_t pos, size_t end) {
+        while (pos < end && !is_blank(s[pos]))
+                pos++;
+        return pos;
+}
+
+int approved_line_split(const char *line, size_t len, struct approved_line *ret, char reason[ADDR_REASON_MAX]) {
+        static const char expires_key[] = "expires=";
+        const size_t key_len = sizeof expires_key - 1;
+
+        *ret = (struct approved_line) {};
         const char *hash = memchr(line, '#', len);
-        size_t end = hash ? (size_t) (hash - line) : len, start = 0;
-        while (start < end && is_blank(line[start]))
-                start++;
-        while (end > start && is_blank(line[end - 1]))
+        size_t end = hash ? (size_t) (hash - line) : len;
+        if (hash) {
+                size_t c = skip_blanks(line, end + 1, len), c_end = len;
+                while (c_end > c && is_blank(line[c_end - 1]))
+                        c_end--;
+                ret->comment = line + c;
+                ret->comment_len = c_end - c;
+        }
+        while (end > 0 && is_blank(line[end - 1]))
                 end--;
+
+        size_t start = skip_blanks(line, 0, end);
         if (start == end)
                 return 0;
+        size_t word_end = skip_word(line, start, end);
+        ret->entry = line + start;
+        ret->entry_len = word_end - start;
+        if (word_end == end)
+                return 0;
 
-        if (parse_entry(line + start, end - start, b->allow_private, &block, reason) < 0) {
+        /* Something follows the entry: only expires=DATE may. */
+        size_t next = skip_blanks(line, word_end, end), next_end = skip_word(line, next, end);
+        if (next_end - next < key_len || memcmp(line + next, expires_key, key_len) != 0) {
+                /* Not an expiry: the whole text is the entry (its own error: "contains a space ..."). */
+                ret->entry_len = end - start;
+                return 0;
+        }
+        if (expiry_parse(line + next + key_len, next_end - next - key_len, &ret->expires) < 0)
+                return addr_reason_format(reason, line + next, next_end - next,
+                                          "not a date: write expires=YYYY-MM-DD or expires=YYYY-MM-DDTHH:MMZ (UTC)");
+        if (next_end != end)
+                return addr_reason_format(reason, line + start, end - start,
+                                          "only expires=DATE and a # comment may follow the entry");
+        return 0;
+}
+
+/* One line: an optional entry, an optional expires=, an optional '#' comment, blanks around. */
+static int parse_line(struct builder *b, const char *line, size_t len, uint32_t source, unsigned line_no) {
+        char reason[ADDR_REASON_MAX];
+        struct approved_line parts;
+        struct ip_block block;
+
+        if (approved_line_split(line, len, &parts, reason) < 0 ||
+            (parts.entry_len > 0 && parse_entry(parts.entry, parts.entry_len, b->allow_private, &block, reason) < 0)) {
                 report(b, b->sources[source], line_no, reason);
                 return 0;
         }
-        return builder_add_entry(b, &block, source, line_no);
+        if (parts.entry_len == 0)
+                return 0;
+        return builder_add_entry(b, &block, source, line_no, parts.expires);
 }
 
 /* Where a file's lines stand: the line number and whether the rest of an
@@ -702,7 +756,8 @@ static void close_blocks(struct segments *s, struct open_block *stack, size_t *d
         }
 }
 
-static int build_segments(const struct approved_record *entries, size_t n, struct segments *ret) {
+/* Also sets every entry's parent (approved_layout.h). */
+static int build_segments(struct approved_record *entries, size_t n, struct segments *ret) {
         _cleanup_(big_freep) struct sort_item *items = big_alloc((n ?: 1) * sizeof *items);
         _cleanup_free_ struct open_block *stack = malloc(130 * sizeof *stack);
         struct segments s = {
@@ -729,10 +784,15 @@ static int build_segments(const struct approved_record *entries, size_t n, struc
                 addr128 first = { items[i].hi, items[i].lo };
                 addr128 last = block_last(first, items[i].prefix128);
 
-                /* The same block again: the first one written (sorted first) wins. */
+                /* The same block again: the first one written (sorted first) wins;
+                 * this one answers when those before it have expired, so it goes
+                 * last in their chain, before the enclosing block. */
                 if (i > 0 && items[i - 1].hi == first.hi && items[i - 1].lo == first.lo &&
-                    items[i - 1].prefix128 == items[i].prefix128)
+                    items[i - 1].prefix128 == items[i].prefix128) {
+                        entries[items[i].entry].parent = entries[items[i - 1].entry].parent;
+                        entries[items[i - 1].entry].parent = items[i].entry;
                         continue;
+                }
 
                 close_blocks(&s, stack, &depth, &cursor, &cursor_done, &first);
                 if (depth > 0) {
@@ -741,6 +801,7 @@ static int build_segments(const struct approved_record *entries, size_t n, struc
                         if (addr128_cmp(cursor, first) < 0)
                                 emit(&s, cursor, addr_prev(first), top->entry);
                 }
+                entries[items[i].entry].parent = depth > 0 ? stack[depth - 1].entry : APPROVED_NO_PARENT;
                 /* Nesting depth is at most 129 (one block per prefix length). */
                 stack[depth++] = (struct open_block) { last, items[i].entry };
                 cursor = first;
@@ -932,12 +993,33 @@ static bool record_info(const struct approved_list *l, uint32_t entry, struct ap
         ip_block_format(&block, info->text);
         info->source = e.source < l->n_sources ? l->sources[e.source] : "";
         info->line = e.line;
+        info->expires = (int64_t) e.expires_min * 60;
         return true;
 }
 
+/* From the entry labelling the segment of an address, the first one in its
+ * chain that has not expired at now_min; the first expired one passed over
+ * goes to expired.  The chain is at most one step per entry: a longer one is a
+ * damaged index (no match: fail closed). */
+static bool resolve_entry(const struct approved_list *l, uint32_t entry, uint64_t now_min,
+                          struct approved_entry_info *info, struct approved_entry_info *expired) {
+        for (size_t steps = 0; steps <= l->n_entries && entry != APPROVED_NO_PARENT; steps++) {
+                struct approved_record e;
+                if (!get_record(l, entry, &e))
+                        return false;
+                if (e.expires_min == 0 || now_min < e.expires_min)
+                        return !info || record_info(l, entry, info);
+                if (expired && expired->line == 0 && !record_info(l, entry, expired))
+                        return false;
+                entry = e.parent;
+        }
+        return false;
+}
+
 /* The lookup with pread: bucket bounds, then a binary search reading one
- * segment per step.  Any failed read: no match (fail closed). */
-static bool match_pread(const struct approved_list *l, addr128 addr, struct approved_entry_info *info) {
+ * segment per step; the entry labelling the segment of addr.  Any failed
+ * read: no match (fail closed). */
+static bool segment_entry_pread(const struct approved_list *l, addr128 addr, uint32_t *ret) {
         uint64_t lo = 0, hi = l->n_segments;
         if (l->bucket_off) {
                 uint32_t k = approved_bucket_key(addr), bounds[2];
@@ -974,16 +1056,16 @@ static bool match_pread(const struct approved_list *l, addr128 addr, struct appr
         if (addr128_cmp(addr, seg.last) > 0 ||
             !read_at(l, l->seg_entry_off + (lo - 1) * sizeof entry, &entry, sizeof entry) || entry >= l->n_entries)
                 return false;
-        return !info || record_info(l, entry, info);
+        *ret = entry;
+        return true;
 }
 
-bool approved_list_match(const struct approved_list *l, addr128 addr, struct approved_entry_info *info) {
-        if (!l || l->n_segments == 0)
-                return false;
+/* The entry labelling the segment of addr: the most specific one covering it. */
+static bool segment_entry(const struct approved_list *l, addr128 addr, uint32_t *ret) {
         if (l->by_pread) {
                 maybe_map(l);
                 if (!l->mapped)
-                        return match_pread(l, addr, info);
+                        return segment_entry_pread(l, addr, ret);
         }
 
         size_t lo = 0, hi = l->n_segments;
@@ -1000,7 +1082,23 @@ bool approved_list_match(const struct approved_list *l, addr128 addr, struct app
         size_t i = end - 1;
         if (addr128_cmp(addr, l->segs[i].last) > 0 || l->seg_entry[i] >= l->n_entries)
                 return false;
-        return !info || record_info(l, l->seg_entry[i], info);
+        *ret = l->seg_entry[i];
+        return true;
+}
+
+bool approved_list_match_at(const struct approved_list *l, addr128 addr, int64_t now,
+                            struct approved_entry_info *info, struct approved_entry_info *expired) {
+        uint32_t entry;
+
+        if (expired)
+                memset(expired, 0, sizeof *expired);
+        if (!l || l->n_segments == 0 || !segment_entry(l, addr, &entry))
+                return false;
+        return resolve_entry(l, entry, now > 0 ? (uint64_t) now / 60 : 0, info, expired);
+}
+
+bool approved_list_match(const struct approved_list *l, addr128 addr, struct approved_entry_info *info) {
+        return approved_list_match_at(l, addr, (int64_t) time(NULL), info, NULL);
 }
 
 size_t approved_list_entries(const struct approved_list *l) {

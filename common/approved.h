@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include "addr.h"
 #include "diag.h"
 
@@ -20,6 +21,7 @@ struct approved_entry_info {
         char text[IP_BLOCK_TEXT_MAX];   /* canonical form of the entry as written */
         const char *source;             /* file it came from */
         unsigned line;
+        int64_t expires;                /* expires= as Unix seconds; 0: never (expiry.h) */
 };
 
 /* Reads the main file (missing = error) and every *.list file of dir (missing dir
@@ -41,6 +43,28 @@ int approved_entry_parse(const char *text, bool allow_private, struct ip_block *
  * file first, then the drop-ins in name order, each top to bottom).  info->source
  * points into the list: valid until approved_list_free. */
 bool approved_list_match(const struct approved_list *l, addr128 addr, struct approved_entry_info *info);
+
+/* approved_list_match at the time now (Unix seconds; approved_list_match uses
+ * the clock).  An entry with expires <= now approves nothing, as if absent: the
+ * next most specific live entry answers.  expired (may be NULL) receives the
+ * most specific expired entry that covers addr, expired->line 0 when none, so
+ * a caller can say what an expired entry would have allowed. */
+bool approved_list_match_at(const struct approved_list *l, addr128 addr, int64_t now,
+                            struct approved_entry_info *info, struct approved_entry_info *expired);
+
+/* One line of a list file split by the grammar of SPEC §1:
+ *     ENTRY [expires=DATE] [# comment]
+ * Blanks are spaces, tabs and CR.  Pieces point into the line; lengths 0 when
+ * absent.  -EINVAL with the reason (an entry that is not one is not checked
+ * here: approved_entry_parse does that). */
+struct approved_line {
+        const char *entry;
+        size_t entry_len;
+        int64_t expires;                /* 0: none */
+        const char *comment;            /* after '#' and the blanks that follow it */
+        size_t comment_len;
+};
+int approved_line_split(const char *line, size_t len, struct approved_line *ret, char reason[ADDR_REASON_MAX]);
 
 /* Number of valid entries as written (duplicates included). */
 size_t approved_list_entries(const struct approved_list *l);

@@ -21,7 +21,7 @@
 #include "safe_path.h"
 
 #define INDEX_MAGIC "LACLIDX\n"
-#define INDEX_VERSION 1
+#define INDEX_VERSION 2         /* 2: records of 40 bytes with expiry and parent */
 #define INDEX_BYTE_ORDER UINT32_C(0x01020304)
 #define INDEX_ALIGN 64
 #define INDEX_SOURCES_MAX 100000

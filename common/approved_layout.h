@@ -10,14 +10,24 @@
 #include <stdint.h>
 #include "addr.h"
 
-/* One entry as written: 32 bytes, stored as is in the index. */
+#define APPROVED_NO_PARENT UINT32_MAX
+
+/* One entry as written: 40 bytes, stored as is in the index. */
 struct approved_record {
         uint64_t first_hi, first_lo;
         uint32_t line;
         uint32_t source;        /* index into approved_list.sources */
         uint8_t family;         /* 4 or 6 */
         uint8_t prefix;         /* as written: 0..32 or 0..128 */
-        uint8_t reserved[6];
+        uint8_t reserved[2];
+        uint32_t expires_min;   /* expires= in minutes since 1970 (UTC); 0: never */
+        /* The entry that answers when this one has expired: the next one of the
+         * same block in the order read, else the most specific block around it
+         * (APPROVED_NO_PARENT: none).  Expiry is a matter of the time of the
+         * lookup, not of the build, so the segments keep the expiring entry and
+         * a lookup walks this chain past the expired ones. */
+        uint32_t parent;
+        uint32_t reserved2;
 };
 
 /* First and last address side by side: the final check of a lookup reads

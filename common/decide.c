@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include <string.h>
+#include <time.h>
 
 #include "decide.h"
 
@@ -66,10 +67,14 @@ void decision_finish(struct decision *d, const struct approved_list *list) {
         /* Only a numeric address waits for the list; anything else was decided in begin. */
         if (d->channel == CHANNEL_INVALID || d->client.kind != RHOST_ADDRESS)
                 return;
-        d->approved = false;
+        d->approved = d->expired_match = false;
         memset(&d->matched, 0, sizeof d->matched);
-        if (list)
-                d->approved = approved_list_match(list, d->client.addr, &d->matched);
+        memset(&d->expired, 0, sizeof d->expired);
+        if (list) {
+                d->approved = approved_list_match_at(list, d->client.addr, (int64_t) time(NULL), &d->matched,
+                                                     &d->expired);
+                d->expired_match = !d->approved && d->expired.line > 0;
+        }
         apply_action(d);
 }
 

@@ -45,6 +45,10 @@ struct decision {
         bool alert;                     /* logged or blocked: alertd mails it */
         struct client_address client;
         struct approved_entry_info matched;     /* valid when approved */
+        /* Not approved, but an expired entry covers the client: it would have
+         * allowed the logon (SPEC §1), and the journal entry says so. */
+        bool expired_match;
+        struct approved_entry_info expired;     /* valid when expired_match */
 };
 
 /* Fills channel, action, client; returns true when the approved list must be

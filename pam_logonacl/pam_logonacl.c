@@ -29,6 +29,7 @@
 #include "decide.h"
 #include "diag.h"
 #include "events.h"
+#include "expiry.h"
 #include "journal_send.h"
 #include "logonacl-build.h"
 #include "safe_path.h"
@@ -214,7 +215,8 @@ static void describe_origin(const struct logon_items *items, const struct decisi
 static void log_decision(pam_handle_t *pamh, const struct logon_items *items, const struct decision *d,
                          const char *matched_source) {
         char user[ESCAPED_MAX], service[ESCAPED_MAX], origin[ESCAPED_MAX + 64], message[MESSAGE_MAX];
-        char priority[8], approved_by[IP_BLOCK_TEXT_MAX + 32] = "";
+        char priority[8], approved_by[IP_BLOCK_TEXT_MAX + EXPIRY_TEXT_MAX + 32] = "";
+        char expired_at[EXPIRY_TEXT_MAX] = "", expired_source[PATH_MAX + 16] = "";
         const char *event = event_text(d->event, d->channel, d->sso) ?: "logonacl decision";
 
         escape_for_message(items->user, user);
@@ -222,6 +224,12 @@ static void log_decision(pam_handle_t *pamh, const struct logon_items *items, co
         describe_origin(items, d, origin, sizeof origin);
         if (d->approved)
                 snprintf(approved_by, sizeof approved_by, ", approved by %s", d->matched.text);
+        else if (d->expired_match) {
+                /* Why a gateway stopped working: the entry that would have let it in. */
+                expiry_format(d->expired.expires, expired_at);
+                snprintf(expired_source, sizeof expired_source, "%s:%u", d->expired.source, d->expired.line);
+                snprintf(approved_by, sizeof approved_by, ", entry %s expired %s", d->expired.text, expired_at);
+        }
         snprintf(message, sizeof message, "%s: user \"%s\" %s (service %s, %s stage%s)", event, user, origin, service,
                  stage_to_string(items->stage), approved_by);
         snprintf(priority, sizeof priority, "%d", event_priority(d->event));
@@ -246,8 +254,12 @@ static void log_decision(pam_handle_t *pamh, const struct logon_items *items, co
                 FIELD("LOGONACL_STAGE", stage_to_string(items->stage)),
                 FIELD("LOGONACL_INLINE", yes_no(d->inline_service)),
                 FIELD("LOGONACL_SSO", yes_no(d->sso)),
+                /* Last, and only when an expired entry covers the client. */
+                FIELD("LOGONACL_EXPIRED_MATCH", d->expired.text),
+                FIELD("LOGONACL_EXPIRED_SOURCE", expired_source),
+                FIELD("LOGONACL_EXPIRED_AT", expired_at),
         };
-        write_entry(pamh, fields, ELEMENTSOF(fields), event_priority(d->event), message);
+        write_entry(pamh, fields, ELEMENTSOF(fields) - (d->expired_match ? 0 : 3), event_priority(d->event), message);
 }
 
 static void log_config_error(pam_handle_t *pamh, const struct logon_items *items, const struct module_args *args,
