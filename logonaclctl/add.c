@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* logonaclctl add ADDR...: validate every entry first (all or nothing), then
- * append the new ones in canonical form to the main file under the edit lock,
+/* logonaclctl add [--comment TEXT] [--expires DATE] ADDR...: validate every
+ * entry first (all or nothing), then append the new ones in canonical form
+ * (with expires= and the comment) to the main file under the edit lock,
  * keeping every existing byte, and refresh the index. */
 
 #include <errno.h>
@@ -13,10 +14,27 @@
 #include "approved_edit.h"
 #include "ctl.h"
 #include "entry_scan.h"
+#include "expiry.h"
 
-/* Says what happens to each argument; returns the text to append. */
-static char *new_lines(const struct approved_list *list, const struct entry_hits *hits,
-                       const struct ip_block *blocks, size_t n, size_t *ret_len) {
+/* The line add writes: the entry, then expires= and the comment when given. */
+static void write_line(FILE *f, const char *entry, const struct ctl_entry_options *o) {
+        fputs(entry, f);
+        if (o->expires) {
+                char date[EXPIRY_TEXT_MAX];
+                expiry_format(o->expires, date);
+                fprintf(f, "  expires=%s", date);
+        }
+        if (o->comment)
+                fprintf(f, "  # %s", o->comment);
+        fputc('\n', f);
+}
+
+/* Says what happens to each argument, one line each (issue 14.9: one outcome
+ * per entry, with what else approves it in the same line); returns the text to
+ * append.  *refused: an argument that stays unapproved (its only line expired). */
+static char *new_lines(const struct approved_list *list, const char *main_file, const struct ctl_entry_options *o,
+                       const struct entry_hits *hits, const struct ip_block *blocks, size_t n, size_t *ret_len,
+                       bool *refused) {
         char *buf = NULL;
         size_t len = 0;
         FILE *f = open_memstream(&buf, &len);
@@ -27,16 +45,26 @@ static char *new_lines(const struct approved_list *list, const struct entry_hits
                 const struct entry_hits *h = &hits[i];
                 struct approved_entry_info info;
 
-                if (h->repeated || h->n_main_lines > 0) {
+                if (h->repeated || (h->n_main_lines > 0 && h->n_live > 0)) {
                         printf("%s: already approved, skipped\n", h->text);
                         continue;
                 }
-                fprintf(f, "%s\n", h->text);
-                printf("%s: added\n", h->text);
-                if (h->other_source)
-                        printf("%s: also approved in %s:%u\n", h->text, h->other_source, h->other_line);
+                if (h->n_main_lines > 0) {
+                        char date[EXPIRY_TEXT_MAX];
+                        expiry_format(h->main_expires, date);
+                        fprintf(stderr, "%s: not added: %s:%u lists it with expires=%s, which has passed "
+                                "(change that date, or remove the entry and add it again)\n", h->text,
+                                main_file, h->main_lines[0], date);
+                        *refused = true;
+                        continue;
+                }
+                write_line(f, h->text, o);
+                if (h->other_source && h->n_live > 0)
+                        printf("%s: added (also approved in %s:%u)\n", h->text, h->other_source, h->other_line);
                 else if (list && ctl_block_covered(list, &blocks[i], &info))
-                        printf("%s: already covered by %s (%s:%u)\n", h->text, info.text, info.source, info.line);
+                        printf("%s: added (within %s, %s:%u)\n", h->text, info.text, info.source, info.line);
+                else
+                        printf("%s: added\n", h->text);
         }
         if (fclose(f) != 0) {
                 free(buf);
@@ -46,13 +74,14 @@ static char *new_lines(const struct approved_list *list, const struct entry_hits
         return buf;
 }
 
-static int add_locked(const struct config *config, struct entry_hits *hits, const struct ip_block *blocks,
-                      size_t n) {
+static int add_locked(const struct config *config, const struct ctl_entry_options *o, struct entry_hits *hits,
+                      const struct ip_block *blocks, size_t n) {
         struct approved_edit edit = APPROVED_EDIT_INIT;
         struct approved_list *list = NULL;
         _cleanup_free_ char *added = NULL;
         size_t added_len = 0;
         int exit_code = EXIT_INVALID;
+        bool refused = false;
 
         if (approved_edit_begin(&edit, config->approved_file) < 0)
                 goto finish;
@@ -63,7 +92,7 @@ static int add_locked(const struct config *config, struct entry_hits *hits, cons
                 goto finish;
         }
         if (entry_scan(list, config->approved_file, hits, n) < 0 ||
-            !(added = new_lines(list, hits, blocks, n, &added_len))) {
+            !(added = new_lines(list, config->approved_file, o, hits, blocks, n, &added_len, &refused))) {
                 fprintf(stderr, "logonaclctl: %s\n", strerror(ENOMEM));
                 goto finish;
         }
@@ -79,7 +108,7 @@ static int add_locked(const struct config *config, struct entry_hits *hits, cons
                 if (approved_edit_replace(&edit, parts, ELEMENTSOF(parts)) < 0)
                         goto finish;
         }
-        exit_code = ctl_refresh_index(config, added_len > 0, NULL) < 0 ? EXIT_INVALID : EXIT_OK;
+        exit_code = ctl_refresh_index(config, added_len > 0, NULL) < 0 || refused ? EXIT_INVALID : EXIT_OK;
 
 finish:
         if (list)
@@ -89,5 +118,5 @@ finish:
 }
 
 int ctl_add(const struct ctl *ctl, int argc, char **argv) {
-        return ctl_edit_entries(ctl, argc, argv, add_locked);
+        return ctl_edit_entries(ctl, argc, argv, true, add_locked);
 }

@@ -8,11 +8,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "approved.h"
 #include "approved_index.h"
 #include "ctl.h"
+#include "expiry.h"
 #include "safe_path.h"
 
 /* How many files the list is read from: the main file and the drop-ins. */
@@ -169,8 +171,27 @@ static int check_approved(struct check_state *s, const struct config *c, struct 
         return s->diags.n_errors > before ? -EINVAL : r;
 }
 
+/* Entries that approve nothing any more, or soon will not (SPEC §1). */
+static void warn_expiry(const struct approved_list *list) {
+        int64_t now = (int64_t) time(NULL);
+        struct approved_entry_info info;
+        char date[EXPIRY_TEXT_MAX];
+
+        for (size_t i = 0; approved_list_entry(list, i, &info); i++) {
+                if (info.expires == 0 || info.expires - now > (int64_t) EXPIRY_WARN_DAYS * 86400)
+                        continue;
+                expiry_format(info.expires, date);
+                if (info.expires <= now)
+                        fprintf(stderr, "%s:%u: warning: %s expired on %s and approves nothing "
+                                "(remove the entry or change its date)\n", info.source, info.line, info.text, date);
+                else
+                        fprintf(stderr, "%s:%u: warning: %s expires on %s, within %d days\n", info.source,
+                                info.line, info.text, date, EXPIRY_WARN_DAYS);
+        }
+}
+
 /* Valid, but probably not what was meant: said on stderr, exit 0. */
-static void print_warnings(const struct ctl *ctl, const struct config *c) {
+static void print_warnings(const struct ctl *ctl, const struct config *c, const struct approved_list *list) {
         bool any_service = false;
 
         for (enum channel ch = 0; ch < _CHANNEL_MAX; ch++) {
@@ -181,6 +202,7 @@ static void print_warnings(const struct ctl *ctl, const struct config *c) {
         if (!any_service)
                 fprintf(stderr, "%s: warning: no service stands in any channel, so the module controls no logon "
                         "(name PAM services in services = of [admin], [enduser] or [api])\n", ctl->config_path);
+        warn_expiry(list);
 }
 
 int ctl_check(const struct ctl *ctl, int argc, char **argv) {
@@ -207,7 +229,7 @@ int ctl_check(const struct ctl *ctl, int argc, char **argv) {
                         approved_list_free(list);
                 return EXIT_INVALID;
         }
-        print_warnings(ctl, &config);
+        print_warnings(ctl, &config, list);
         print_summary(&config, list);
         approved_list_free(list);
         return EXIT_OK;

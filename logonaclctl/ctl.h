@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include "addr.h"
 #include "config.h"
 #include "diag.h"
@@ -69,11 +70,19 @@ struct approved_entry_info;
  * receives the canonical form.  -EINVAL when any was invalid. */
 int ctl_parse_entries(char **args, size_t n, bool allow_private, struct ip_block *blocks, struct entry_hits *hits);
 
-/* The frame of add and remove: options, configuration, every ADDR argument
- * parsed (all or nothing: an invalid one changes nothing), then edit() runs
- * with the parsed blocks; returns the exit code. */
-typedef int (*ctl_entry_edit_fn)(const struct config *c, struct entry_hits *hits, const struct ip_block *blocks, size_t n);
-int ctl_edit_entries(const struct ctl *ctl, int argc, char **argv, ctl_entry_edit_fn edit);
+/* What add writes after each new entry: --expires and --comment. */
+struct ctl_entry_options {
+        int64_t expires;                /* 0: none */
+        const char *comment;            /* NULL: none; one safe line (checked) */
+};
+
+/* The frame of add and remove: options (with_line_options: --comment and
+ * --expires, for add), configuration, every ADDR argument parsed (all or
+ * nothing: an invalid one changes nothing), then edit() runs with the parsed
+ * blocks; returns the exit code. */
+typedef int (*ctl_entry_edit_fn)(const struct config *c, const struct ctl_entry_options *o, struct entry_hits *hits,
+                                 const struct ip_block *blocks, size_t n);
+int ctl_edit_entries(const struct ctl *ctl, int argc, char **argv, bool with_line_options, ctl_entry_edit_fn edit);
 
 /* True when one entry of l covers the whole block; info tells which. */
 bool ctl_block_covered(const struct approved_list *l, const struct ip_block *block, struct approved_entry_info *info);

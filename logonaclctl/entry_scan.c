@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "entry_scan.h"
 #include "macro.h"
@@ -58,11 +59,16 @@ int entry_scan(const struct approved_list *l, const char *main_file, struct entr
         }
 
         struct approved_entry_info info;
+        int64_t now = (int64_t) time(NULL);
         for (size_t i = 0; l && approved_list_entry(l, i, &info); i++) {
                 struct entry_hits *h = find(hits, order, n_unique, info.text);
                 if (!h)
                         continue;
+                if (info.expires == 0 || info.expires > now)
+                        h->n_live++;
                 if (info.source && strcmp(info.source, main_file) == 0) {
+                        if (h->n_main_lines == 0)
+                                h->main_expires = info.expires;
                         if (add_line(h, info.line) < 0)
                                 return -ENOMEM;
                 } else if (!h->other_source) {

@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include "approved.h"
 
 struct entry_hits {
@@ -17,6 +18,8 @@ struct entry_hits {
         size_t n_main_lines;
         const char *other_source;       /* first other file holding it (owned by the list), or NULL */
         unsigned other_line;
+        size_t n_live;                  /* lines anywhere holding it that have not expired */
+        int64_t main_expires;           /* expires= of its first line in the main file (0: never) */
 };
 
 /* Fills repeated, main_lines and other_* of hits[0..n) from l (NULL: an empty list). */

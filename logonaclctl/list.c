@@ -1,16 +1,87 @@
 /* SPDX-License-Identifier: MIT */
-/* logonaclctl list: every approved entry, one a line, "ENTRY<TAB>FILE:LINE",
- * in the order the module reads them (main file, then drop-ins by name). */
+/* logonaclctl list: every approved entry, one a line, in the order the module
+ * reads them (main file, then drop-ins by name):
+ *
+ *     ENTRY<TAB>FILE:LINE[<TAB>expires=DATE[ (expired)]][<TAB># COMMENT]
+ *
+ * The list says where each entry is; the comment is read back from that line
+ * of its file (the loaded list keeps no comments: a logon never needs them). */
 
 #include <getopt.h>
 #include <stdio.h>
+#include <string.h>
+#include <time.h>
 
 #include "approved.h"
 #include "ctl.h"
+#include "escape.h"
+#include "expiry.h"
+
+/* Reads one file's lines in order, as entries ask for them. */
+struct line_reader {
+        const char *source;
+        FILE *f;
+        unsigned line_no;
+        char *line;
+        size_t cap;
+        ssize_t len;
+};
+
+static void line_reader_close(struct line_reader *r) {
+        if (r->f)
+                fclose(r->f);
+        r->f = NULL;
+        r->source = NULL;
+}
+
+/* The text of line line_no of source, or NULL (a file changed since it was loaded). */
+static const char *line_reader_get(struct line_reader *r, const char *source, unsigned line_no, size_t *ret_len) {
+        if (r->source != source || line_no < r->line_no) {
+                line_reader_close(r);
+                r->source = source;
+                r->f = fopen(source, "re");
+                r->line_no = 0;
+        }
+        while (r->f && r->line_no < line_no) {
+                r->len = getline(&r->line, &r->cap, r->f);
+                if (r->len < 0) {
+                        line_reader_close(r);
+                        return NULL;
+                }
+                r->line_no++;
+        }
+        if (!r->f)
+                return NULL;
+        size_t len = (size_t) r->len;
+        if (len > 0 && r->line[len - 1] == '\n')
+                len--;
+        *ret_len = len;
+        return r->line;
+}
+
+static void print_entry(const struct approved_entry_info *info, struct line_reader *reader, int64_t now) {
+        char reason[ADDR_REASON_MAX];
+        struct approved_line parts = {};
+        size_t len;
+
+        printf("%s\t%s:%u", info->text, info->source, info->line);
+        if (info->expires) {
+                char date[EXPIRY_TEXT_MAX];
+                expiry_format(info->expires, date);
+                printf("\texpires=%s%s", date, info->expires <= now ? " (expired)" : "");
+        }
+        const char *line = line_reader_get(reader, info->source, info->line, &len);
+        if (line && approved_line_split(line, len, &parts, reason) >= 0 && parts.comment_len > 0) {
+                fputs("\t# ", stdout);
+                escape_terminal(stdout, parts.comment, parts.comment_len);
+        }
+        putchar('\n');
+}
 
 int ctl_list(const struct ctl *ctl, int argc, char **argv) {
         _cleanup_(config_free) struct config config = {};
         struct approved_list *list = NULL;
+        struct line_reader reader = {};
 
         int r = ctl_parse_help_only(argc, argv, NULL);
         if (r >= 0)
@@ -19,9 +90,12 @@ int ctl_list(const struct ctl *ctl, int argc, char **argv) {
         if (ctl_load_config(ctl, &config) < 0 || ctl_load_approved(&config, &list) < 0)
                 return EXIT_INVALID;
 
+        int64_t now = (int64_t) time(NULL);
         struct approved_entry_info info;
         for (size_t i = 0; approved_list_entry(list, i, &info); i++)
-                printf("%s\t%s:%u\n", info.text, info.source, info.line);
+                print_entry(&info, &reader, now);
+        line_reader_close(&reader);
+        free(reader.line);
         approved_list_free(list);
         return EXIT_OK;
 }

@@ -11,7 +11,7 @@
 #include "logonacl-build.h"
 
 static const struct ctl_command commands[] = {
-        { "add",     ctl_add,     "add ADDR...",
+        { "add",     ctl_add,     "add [--comment TEXT] [--expires DATE] ADDR...",
           "approve addresses or CIDR blocks (edits the main approved file)" },
         { "remove",  ctl_remove,  "remove ADDR...",
           "remove entries from the main approved file" },

@@ -100,8 +100,8 @@ static void note_still_covered(const struct approved_list *list, const struct en
         }
 }
 
-static int remove_locked(const struct config *config, struct entry_hits *hits, const struct ip_block *blocks,
-                         size_t n) {
+static int remove_locked(const struct config *config, const struct ctl_entry_options *o, struct entry_hits *hits,
+                         const struct ip_block *blocks, size_t n) {
         struct approved_edit edit = APPROVED_EDIT_INIT;
         struct approved_list *list = NULL, *after = NULL;
         _cleanup_free_ unsigned *lines = NULL;
@@ -144,5 +144,5 @@ finish:
 }
 
 int ctl_remove(const struct ctl *ctl, int argc, char **argv) {
-        return ctl_edit_entries(ctl, argc, argv, remove_locked);
+        return ctl_edit_entries(ctl, argc, argv, false, remove_locked);
 }

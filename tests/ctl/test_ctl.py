@@ -114,7 +114,7 @@ class Edit(CtlTestCase):
         # The file had no final newline: one is added before the new lines, nothing else changes.
         self.assertEqual(s.read(), self.ORIGINAL + "\n192.0.2.0/25\n2001:db8:7::/48\n198.51.100.9\n")
         self.assertCtl(s.ctl("list"), 0,
-                       f"203.0.113.0/24\t{s.approved}:2\n198.51.100.7\t{s.approved}:5\n"
+                       f"203.0.113.0/24\t{s.approved}:2\t# office\n198.51.100.7\t{s.approved}:5\n"
                        f"2001:db8:5::/48\t{s.approved}:6\n192.0.2.0/25\t{s.approved}:7\n"
                        f"2001:db8:7::/48\t{s.approved}:8\n198.51.100.9\t{s.approved}:9\n", "")
 
@@ -195,10 +195,8 @@ class Edit(CtlTestCase):
     def test_notes_for_drop_ins_and_broader_entries(self):
         s = self.site(approved="203.0.113.0/24\n", dropins={"10-site.list": "# site\n198.51.100.0/24\n"})
         self.assertCtl(s.ctl("add", "198.51.100.0/24", "203.0.113.9"), 0,
-                       "198.51.100.0/24: added\n"
-                       f"198.51.100.0/24: also approved in {s.dropin_dir}/10-site.list:2\n"
-                       "203.0.113.9: added\n"
-                       f"203.0.113.9: already covered by 203.0.113.0/24 ({s.approved}:1)\n", "")
+                       f"198.51.100.0/24: added (also approved in {s.dropin_dir}/10-site.list:2)\n"
+                       f"203.0.113.9: added (within 203.0.113.0/24, {s.approved}:1)\n", "")
         self.assertEqual(s.read(), "203.0.113.0/24\n198.51.100.0/24\n203.0.113.9\n")
 
     def test_add_refuses_a_list_with_errors(self):
@@ -815,7 +813,7 @@ class Usage(CtlTestCase):
         self.assertUsage(["frobnicate"], "unknown command 'frobnicate'", "COMMAND [ARGS...]")
         self.assertUsage(["--bogus", "list"], "unknown option '--bogus'", "COMMAND [ARGS...]")
         self.assertUsage(["--config"], "option '--config' needs a value", "COMMAND [ARGS...]")
-        self.assertUsage(c + ["add"], "no address given", "add ADDR...")
+        self.assertUsage(c + ["add"], "no address given", "add [--comment TEXT] [--expires DATE] ADDR...")
         self.assertUsage(c + ["remove"], "no address given", "remove ADDR...")
         self.assertUsage(c + ["list", "extra"], "unexpected argument 'extra'", "list")
         self.assertUsage(c + ["check", "-x"], "unknown option '-x'", "check")
