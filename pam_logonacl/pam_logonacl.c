@@ -212,11 +212,18 @@ static void describe_origin(const struct logon_items *items, const struct decisi
         }
 }
 
+/* The "file:line" of the matched and of the expired entry: the list is gone by
+ * the time the entry is written (its names are freed with it). */
+struct entry_sources {
+        char matched[PATH_MAX + 16];
+        char expired[PATH_MAX + 16];
+};
+
 static void log_decision(pam_handle_t *pamh, const struct logon_items *items, const struct decision *d,
-                         const char *matched_source) {
+                         const struct entry_sources *sources) {
         char user[ESCAPED_MAX], service[ESCAPED_MAX], origin[ESCAPED_MAX + 64], message[MESSAGE_MAX];
         char priority[8], approved_by[IP_BLOCK_TEXT_MAX + EXPIRY_TEXT_MAX + 32] = "";
-        char expired_at[EXPIRY_TEXT_MAX] = "", expired_source[PATH_MAX + 16] = "";
+        char expired_at[EXPIRY_TEXT_MAX] = "";
         const char *event = event_text(d->event, d->channel, d->sso) ?: "logonacl decision";
 
         escape_for_message(items->user, user);
@@ -227,7 +234,6 @@ static void log_decision(pam_handle_t *pamh, const struct logon_items *items, co
         else if (d->expired_match) {
                 /* Why a gateway stopped working: the entry that would have let it in. */
                 expiry_format(d->expired.expires, expired_at);
-                snprintf(expired_source, sizeof expired_source, "%s:%u", d->expired.source, d->expired.line);
                 snprintf(approved_by, sizeof approved_by, ", entry %s expired %s", d->expired.text, expired_at);
         }
         snprintf(message, sizeof message, "%s: user \"%s\" %s (service %s, %s stage%s)", event, user, origin, service,
@@ -246,7 +252,7 @@ static void log_decision(pam_handle_t *pamh, const struct logon_items *items, co
                 FIELD("LOGONACL_RESULT", d->result == RESULT_BLOCKED ? "blocked" : "allowed"),
                 FIELD("LOGONACL_APPROVED", yes_no(d->approved)),
                 FIELD("LOGONACL_MATCHED", d->approved ? d->matched.text : ""),
-                FIELD("LOGONACL_MATCHED_SOURCE", matched_source),
+                FIELD("LOGONACL_MATCHED_SOURCE", sources->matched),
                 FIELD("LOGONACL_USER", items->user),
                 FIELD("LOGONACL_RHOST", items->rhost),
                 FIELD("LOGONACL_CLIENT_IP", d->client.kind == RHOST_ADDRESS ? d->client.text : ""),
@@ -256,7 +262,7 @@ static void log_decision(pam_handle_t *pamh, const struct logon_items *items, co
                 FIELD("LOGONACL_SSO", yes_no(d->sso)),
                 /* Last, and only when an expired entry covers the client. */
                 FIELD("LOGONACL_EXPIRED_MATCH", d->expired.text),
-                FIELD("LOGONACL_EXPIRED_SOURCE", expired_source),
+                FIELD("LOGONACL_EXPIRED_SOURCE", sources->expired),
                 FIELD("LOGONACL_EXPIRED_AT", expired_at),
         };
         write_entry(pamh, fields, ELEMENTSOF(fields) - (d->expired_match ? 0 : 3), event_priority(d->event), message);
@@ -371,11 +377,10 @@ static int open_approved_list(const struct config *c, struct diag_list *diags, s
 /* ---- the decision ---- */
 
 /* Loads the configuration and, when needed, the list, and decides.  On an error
- * the reason lines are in diags.  matched_source receives "file:line" of the
- * matched entry (the list is freed before returning). */
+ * the reason lines are in diags.  sources receives "file:line" of the matched
+ * and the expired entry (the list is freed before returning). */
 static int decide_logon(pam_handle_t *pamh, const struct module_args *args, const struct logon_items *items,
-                        struct decision *d, char *matched_source, size_t matched_source_size,
-                        struct diag_list *diags) {
+                        struct decision *d, struct entry_sources *sources, struct diag_list *diags) {
         struct config config;
         struct approved_list *list = NULL;
         const char *list_origin = "not needed";
@@ -397,7 +402,12 @@ static int decide_logon(pam_handle_t *pamh, const struct module_args *args, cons
                         goto finish;
                 decision_finish(d, list);
                 if (d->approved && d->matched.source)
-                        snprintf(matched_source, matched_source_size, "%s:%u", d->matched.source, d->matched.line);
+                        snprintf(sources->matched, sizeof sources->matched, "%s:%u", d->matched.source,
+                                 d->matched.line);
+                if (d->expired_match && d->expired.source)
+                        snprintf(sources->expired, sizeof sources->expired, "%s:%u", d->expired.source,
+                                 d->expired.line);
+                d->matched.source = d->expired.source = NULL;   /* freed with the list */
         }
         if (args->debug)
                 debug_decision(pamh, items, d, list_origin);
@@ -486,13 +496,13 @@ static bool reuse_decision(pam_handle_t *pamh, const struct logon_items *items, 
 static int decide_and_log(pam_handle_t *pamh, int flags, const struct module_args *args,
                           const struct logon_items *items, struct diag_list *diags) {
         struct decision decision = { .result = RESULT_IGNORE, .channel = CHANNEL_INVALID };
-        char matched_source[PATH_MAX + 16] = "";
+        struct entry_sources sources = {};
         int r;
 
         if (diag_has_errors(diags))
                 r = -EINVAL;
         else
-                r = decide_logon(pamh, args, items, &decision, matched_source, sizeof matched_source, diags);
+                r = decide_logon(pamh, args, items, &decision, &sources, diags);
 
         if (r < 0) {
                 log_config_error(pamh, items, args, diags);
@@ -500,7 +510,7 @@ static int decide_and_log(pam_handle_t *pamh, int flags, const struct module_arg
         }
         if (decision.result == RESULT_IGNORE)
                 return PAM_IGNORE;
-        log_decision(pamh, items, &decision, matched_source);
+        log_decision(pamh, items, &decision, &sources);
 
         const char *user_message = blocked_user_message(decision.channel);
         if (decision.result == RESULT_BLOCKED && user_message && !args->silent && !(flags & PAM_SILENT))

@@ -5,6 +5,7 @@ expiry and comments, add's outcome per entry, the change entries in the
 journal.  The built logonaclctl run as a process on root-owned temporary
 folders.  Run as root: test_ctl_list.py [-v] [GROUP...]."""
 
+import datetime
 import os
 import sys
 import unittest
@@ -109,6 +110,127 @@ class OneError(CtlTestCase):
                        f"{s.approved}:1: {INVALID}\n"
                        f"{s.approved}:1: 203.0.113.5/24: host bits are set below /24 (did you mean 203.0.113.0/24?)\n"
                        "logonaclctl: check failed: 2 errors\n")
+
+
+def utc_date(days_from_now):
+    t = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=days_from_now)
+    return t.strftime("%Y-%m-%d")
+
+
+class Expiry(CtlTestCase):
+    """Entries with expires= and a comment (SPEC §1, issue 12.2), through every tool."""
+
+    LIST = ("# gateways\n"
+            "203.0.113.0/24  expires=2099-01-31  # Osaka office gateway\n"
+            "203.0.113.7 expires=2020-01-01T18:30Z # the old NAT\n"
+            "198.51.100.0/24 expires=2020-01-01\n"
+            "192.0.2.0/24\t# lab\n")
+
+    def test_list_shows_expiry_and_comments(self):
+        s = self.site(admin=ADMIN_SSHD, approved=self.LIST)
+        self.assertCtl(s.ctl("list"), 0,
+                       f"203.0.113.0/24\t{s.approved}:2\texpires=2099-01-31\t# Osaka office gateway\n"
+                       f"203.0.113.7\t{s.approved}:3\texpires=2020-01-01T18:30Z (expired)\t# the old NAT\n"
+                       f"198.51.100.0/24\t{s.approved}:4\texpires=2020-01-01 (expired)\n"
+                       f"192.0.2.0/24\t{s.approved}:5\t# lab\n", "")
+
+    def test_expired_entry_approves_nothing(self):
+        s = self.site(admin="action = block-and-log\nservices = sshd", approved=self.LIST)
+        for rhost, matched, result in (("203.0.113.7", "203.0.113.0/24", "allowed"),     # the /24 answers
+                                       ("203.0.113.8", "203.0.113.0/24", "allowed"),
+                                       ("198.51.100.7", "-", "blocked")):
+            _, out, err = s.ctl("test", "--service", "sshd", "--rhost", rhost)
+            d = parse_decision(out)
+            self.assertEqual((d.get("matched", "").split(" ")[0], d.get("result")), (matched, result), out + err)
+        # The compiled index answers the same.
+        self.assertEqual(s.ctl("reindex")[0], 0)
+        _, out, _ = s.ctl("test", "--service", "sshd", "--rhost", "198.51.100.7")
+        self.assertEqual(parse_decision(out).get("result"), "blocked")
+
+    def test_check_warns_about_expired_and_expiring(self):
+        soon = utc_date(3)
+        s = self.site(admin=ADMIN_SSHD, approved=self.LIST + f"2001:db8:5::/48 expires={soon}\n")
+        rc, out, err = s.ctl("check")
+        self.assertEqual(rc, 0, err)
+        self.assertEqual(err,
+                         f"{s.approved}:3: warning: 203.0.113.7 expired on 2020-01-01T18:30Z and approves nothing "
+                         "(remove the entry or change its date)\n"
+                         f"{s.approved}:4: warning: 198.51.100.0/24 expired on 2020-01-01 and approves nothing "
+                         "(remove the entry or change its date)\n"
+                         f"{s.approved}:6: warning: 2001:db8:5::/48 expires on {soon}, within 7 days\n")
+        self.assertTrue(out.startswith("OK: 5 entries in 1 file;"), out)
+
+    def test_bad_expiry_is_an_entry_error(self):
+        s = self.site(admin=ADMIN_SSHD, approved="203.0.113.0/24 expires=2027-02-30\n"
+                                                 "198.51.100.0/24 expires=2027-01-31 extra\n")
+        self.assertCtl(s.ctl("check"), 1, "",
+                       f"{s.approved}:1: {INVALID}\n"
+                       f"{s.approved}:1: expires=2027-02-30: not a date: write expires=YYYY-MM-DD or "
+                       "expires=YYYY-MM-DDTHH:MMZ (UTC)\n"
+                       f"{s.approved}:2: {INVALID}\n"
+                       f"{s.approved}:2: 198.51.100.0/24 expires=2027-01-31 extra: only expires=DATE and a # comment "
+                       "may follow the entry\n"
+                       "logonaclctl: check failed: 2 errors\n")
+
+    def test_add_writes_expiry_and_comment_and_every_tool_keeps_them(self):
+        s = self.site(admin=ADMIN_SSHD, approved=self.LIST)
+        self.assertCtl(s.ctl("add", "--comment", "Kyoto branch (ticket #42)", "--expires", "2099-03-01T18:00Z",
+                             "192.0.2.128/25", "2001:db8:7::/48"), 0,
+                       f"192.0.2.128/25: added (within 192.0.2.0/24, {s.approved}:5)\n2001:db8:7::/48: added\n", "")
+        self.assertEqual(s.read(), self.LIST +
+                         "192.0.2.128/25  expires=2099-03-01T18:00Z  # Kyoto branch (ticket #42)\n"
+                         "2001:db8:7::/48  expires=2099-03-01T18:00Z  # Kyoto branch (ticket #42)\n")
+        self.assertCtl(s.ctl("remove", "192.0.2.128/25"), 0, "192.0.2.128/25: removed\n"
+                       f"192.0.2.128/25: still approved by 192.0.2.0/24 ({s.approved}:5)\n", "")
+        self.assertEqual(s.read(), self.LIST +
+                         "2001:db8:7::/48  expires=2099-03-01T18:00Z  # Kyoto branch (ticket #42)\n")
+        self.assertEqual(s.ctl("reindex")[0], 0)
+        self.assertEqual(s.ctl("list")[1].splitlines()[-1],
+                         f"2001:db8:7::/48\t{s.approved}:6\texpires=2099-03-01T18:00Z\t# Kyoto branch (ticket #42)")
+
+    def test_hostile_comment_cannot_add_a_line(self):
+        s = self.site(admin=ADMIN_SSHD, approved="")
+        for comment in ("x\n0.0.0.0/0", "x\r198.51.100.0/24", "\x1b[2J", "a\u202eb", "bad \udcff"):
+            arg = comment.encode("utf-8", "surrogateescape")
+            rc, out, err = run_ctl("--config", s.conf, "add", "--comment", arg.decode("utf-8", "surrogateescape"),
+                                   "203.0.113.0/24")
+            self.assertEqual((rc, out, err), (1, "", "logonaclctl: --comment: contains a control character, a line "
+                                                     "break or invalid UTF-8; nothing was changed\n"), repr(comment))
+        self.assertEqual(s.read(), "")
+        # A comment a file already holds is shown escaped.
+        write_file(s.approved, "203.0.113.0/24 # \x1b[31mred\n")
+        self.assertCtl(s.ctl("list"), 0, f"203.0.113.0/24\t{s.approved}:1\t# \\x1b[31mred\n", "")
+
+    def test_add_refuses_past_or_bad_dates(self):
+        s = self.site(admin=ADMIN_SSHD, approved="")
+        self.assertCtl(s.ctl("add", "--expires", "2020-01-01", "203.0.113.0/24"), 1, "",
+                       "logonaclctl: --expires: 2020-01-01 has passed, the entry would approve nothing; "
+                       "nothing was changed\n")
+        self.assertCtl(s.ctl("add", "--expires", "31.01.2027", "203.0.113.0/24"), 1, "",
+                       "logonaclctl: --expires: \"31.01.2027\" is not a date: write YYYY-MM-DD or "
+                       "YYYY-MM-DDTHH:MMZ (UTC); nothing was changed\n")
+        self.assertEqual(s.read(), "")
+
+
+class AddOutcome(CtlTestCase):
+    """add says one outcome per entry (issue 14.9)."""
+
+    def test_one_line_per_entry(self):
+        s = self.site(admin=ADMIN_SSHD, approved="2001:db8::/32\n203.0.113.7 expires=2020-01-01\n",
+                      dropins={"site.list": "198.51.100.0/24\n"})
+        rc, out, err = s.ctl("add", "2001:db8:5::/48", "198.51.100.0/24", "2001:db8::/32", "192.0.2.1",
+                             "203.0.113.7")
+        self.assertEqual((rc, out, err), (1,
+                         f"2001:db8:5::/48: added (within 2001:db8::/32, {s.approved}:1)\n"
+                         f"198.51.100.0/24: added (also approved in {s.dropin_dir}/site.list:1)\n"
+                         "2001:db8::/32: already approved, skipped\n"
+                         "192.0.2.1: added\n",
+                         f"203.0.113.7: not added: {s.approved}:2 lists it with expires=2020-01-01, which has "
+                         "passed (change that date, or remove the entry and add it again)\n"))
+        for line in out.splitlines():
+            self.assertEqual(sum(line.startswith(a + ":") for a in ("2001:db8:5::/48", "198.51.100.0/24",
+                                                                    "2001:db8::/32", "192.0.2.1")), 1)
+        self.assertEqual(len(out.splitlines()), 4)
 
 
 if __name__ == "__main__":

@@ -429,6 +429,55 @@ class Stages(PamTestCase):
         self.check_batch(cases)
 
 
+class Expiry(PamTestCase):
+    """expires= through the real module (SPEC §1, issue 12.2): an expired entry approves
+    nothing, as if absent, from the text and from the index; a decision it would have
+    allowed names it in the journal entry."""
+
+    LIST = ("203.0.113.0/24  expires=2099-01-31  # Osaka office gateway\n"
+            "203.0.113.7 expires=2020-01-01T18:30Z  # old NAT\n"
+            "198.51.100.0/24 expires=2020-01-01 # closed branch\n"
+            "198.51.100.0/24 expires=2021-06-01\n")
+
+    def check_expiry(self, with_index):
+        write_file(self.site.approved, self.LIST)
+        if with_index:
+            subprocess.run([INDEX_HELPER, self.site.approved, self.site.dropins, "0"], check=True)
+        conf = self.site.conf("block", action="block-and-log")
+        confdir = self.site.pamdir("block", conf)
+        cases = []
+        for rhost, matched, src in ((b"203.0.113.7", "203.0.113.0/24", 1), (b"203.0.113.8", "203.0.113.0/24", 1),
+                                    (b"198.51.100.5", None, None)):
+            user = self.user()
+            e = expect(self.site, "sshd", "unapproved", "block-and-log", "no", user, "account")
+            e["fields"].update({"LOGONACL_RHOST": rhost.decode(), "LOGONACL_CLIENT_IP": rhost.decode()})
+            if matched:
+                e.update({"result": "SUCCESS", "message": None})
+                e["fields"].update({"MESSAGE_ID": ID_ALLOWED, "PRIORITY": "6", "LOGONACL_EVENT": "Administrator logon",
+                                    "LOGONACL_ACTIVITY": "allowed", "LOGONACL_RESULT": "allowed",
+                                    "LOGONACL_APPROVED": "yes", "LOGONACL_MATCHED": matched,
+                                    "LOGONACL_MATCHED_SOURCE": f"{self.site.approved}:{src}"})
+            cases.append({"confdir": confdir, "service": "sshd", "user": user, "rhost": rhost, "expect": e})
+        cursor = journal_cursor()
+        self.check_batch(cases)
+        by_user = self.entries_by_user(cursor, 3)
+        approved_entries = [by_user[b2s(c["user"])][0] for c in cases[:2]]
+        blocked = by_user[b2s(cases[2]["user"])][0]
+        for e in approved_entries:
+            self.assertNotIn("LOGONACL_EXPIRED_MATCH", e)
+        # The most specific expired entry that would have let the client in, and where it is.
+        self.assertEqual((blocked.get("LOGONACL_EXPIRED_MATCH"), blocked.get("LOGONACL_EXPIRED_SOURCE"),
+                          blocked.get("LOGONACL_EXPIRED_AT")),
+                         ("198.51.100.0/24", f"{self.site.approved}:3", "2020-01-01"))
+        self.assertIn(", entry 198.51.100.0/24 expired 2020-01-01)", blocked["MESSAGE"])
+
+    def test_expiry_from_text(self):
+        self.check_expiry(with_index=False)
+
+    def test_expiry_from_index(self):
+        self.check_expiry(with_index=True)
+
+
 class Hostile(PamTestCase):
     """User names and remote hosts from attackers: the journal keeps the bytes, nothing is added."""
 

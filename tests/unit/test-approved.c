@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "approved.h"
+#include "expiry.h"
 
 static char tmpdir[64];
 
@@ -478,6 +479,77 @@ static void test_ipv4_space(void **state) {
                 }
 }
 
+static void test_expiry_text(void **state) {
+        static const struct {
+                const char *text;
+                int64_t t;
+        } good[] = {
+                { "2027-01-31", INT64_C(1801353600) },
+                { "2027-01-31T18:00Z", INT64_C(1801353600) + 18 * 3600 },
+                { "2028-02-29", INT64_C(1835395200) },
+                { "9999-12-31T23:59Z", INT64_C(253402300740) },
+        };
+        static const char *const bad[] = { "2027-02-29", "2027-1-31", "2027-01-31T18:00", "2027-01-31 18:00Z",
+                                           "2027-13-01", "2027-01-00", "1969-12-31", "1970-01-01", "2027-01-31T24:00Z",
+                                           "2027-01-31T18:60Z", "2027-01-31T18:00:00Z", "+027-01-31", "" };
+        char buf[EXPIRY_TEXT_MAX];
+        int64_t t;
+        for (size_t i = 0; i < ELEMENTSOF(good); i++) {
+                assert_int_equal(expiry_parse(good[i].text, strlen(good[i].text), &t), 0);
+                assert_int_equal(t, good[i].t);
+                expiry_format(t, buf);
+                assert_string_equal(buf, good[i].text);
+        }
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++)
+                assert_int_equal(expiry_parse(bad[i], strlen(bad[i]), &t), -EINVAL);
+}
+
+/* An expired entry approves nothing, as if absent: the next entry of the same
+ * block in the order read, else the enclosing block answers (SPEC §1). */
+static void test_expiry_chain(void **state) {
+        static const char text[] =
+                "203.0.113.0/24 expires=2030-01-01  # the office\n"
+                "203.0.113.0/25 expires=2025-01-01\n"
+                "203.0.113.0/25 expires=2026-01-01 # again\n"
+                "203.0.113.0/25\n"
+                "203.0.113.7 expires=2024-01-01T12:00Z\n";
+        struct diag_list d = {};
+        struct approved_list *l = NULL;
+        assert_int_equal(approved_list_parse_buffer(text, strlen(text), "x", false, 0, &d, &l), 0);
+        addr128 a, b;
+        int family;
+        assert_int_equal(addr_parse("203.0.113.7", 11, &a, &family), 0);
+        assert_int_equal(addr_parse("203.0.113.200", 13, &b, &family), 0);
+        static const struct {
+                const char *when;
+                unsigned line_a, expired_a, line_b, expired_b;
+        } steps[] = {
+                { "2024-01-01T11:59Z", 5, 0, 1, 0 },
+                { "2024-01-01T12:00Z", 2, 5, 1, 0 },
+                { "2025-06-01",        3, 5, 1, 0 },
+                { "2026-06-01",        4, 5, 1, 0 },
+                { "2031-01-01",        4, 5, 0, 1 },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(steps); i++) {
+                int64_t now;
+                struct approved_entry_info info, expired;
+                assert_int_equal(expiry_parse(steps[i].when, strlen(steps[i].when), &now), 0);
+                assert_int_equal(approved_list_match_at(l, a, now, &info, &expired), steps[i].line_a != 0);
+                assert_int_equal(info.line, steps[i].line_a);
+                assert_int_equal(expired.line, steps[i].expired_a);
+                bool m = approved_list_match_at(l, b, now, &info, &expired);
+                assert_int_equal(m, steps[i].line_b != 0);
+                if (m)
+                        assert_int_equal(info.line, steps[i].line_b);
+                assert_int_equal(expired.line, steps[i].expired_b);
+        }
+        struct approved_entry_info info;
+        assert_true(approved_list_entry(l, 0, &info));
+        assert_int_equal(info.expires, INT64_C(1893456000));
+        approved_list_free(l);
+        diag_free(&d);
+}
+
 /* SPEC §2: a *.list in approved.d that is not a regular file is an error, not skipped. */
 static void test_dropin_not_regular(void **state) {
         mkdir(path_of("approved.d"), 0755);
@@ -547,6 +619,8 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_buffer_and_entry_parse, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_whole_ranges, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_ipv4_space, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_expiry_text, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_expiry_chain, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_dropin_not_regular, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_check_perms, setup, teardown),
         };
