@@ -187,32 +187,47 @@ static int stamp_path(const char *path, struct approved_stamp *ret) {
         return 0;
 }
 
-/* Every source as it is now against the stamps in the index. */
-static int check_fresh(const struct approved_list *l, const char *main_file, const char *dir) {
+/* Every source as it is now against the stamps in the index.  which (may be
+ * NULL) receives the first path found changed: the main file, the folder (a
+ * drop-in added or removed) or a drop-in. */
+static int check_fresh(const struct approved_list *l, const char *main_file, const char *dir, const char **which) {
         struct approved_stamp now;
         char reason[1024];
         char **dropins = NULL;
         size_t n_dropins = 0;
+        const char *changed = NULL;
 
-        if (strcmp(l->sources[0], main_file) != 0)
+        if (which)
+                *which = NULL;
+        if (strcmp(l->sources[0], main_file) != 0 || stamp_path(main_file, &now) < 0 ||
+            !stamp_equal(&now, &l->stamps[0])) {
+                if (which)
+                        *which = main_file;
                 return -ESTALE;
-
-        if (stamp_path(main_file, &now) < 0 || !stamp_equal(&now, &l->stamps[0]))
-                return -ESTALE;
+        }
 
         int r = approved_dropins_stamped(dir, false, &dropins, &n_dropins, reason, &now);
-        if (r < 0)
+        if (r < 0) {
+                if (which)
+                        *which = dir;
                 return -ESTALE;
+        }
         r = 0;
-        if (!stamp_equal(&now, &l->stamps[1]) || n_dropins + 1 != l->n_sources)
+        if (!stamp_equal(&now, &l->stamps[1]) || n_dropins + 1 != l->n_sources) {
                 r = -ESTALE;
+                changed = dir;
+        }
         for (size_t i = 0; r == 0 && i < n_dropins; i++)
                 if (strcmp(dropins[i], l->sources[i + 1]) != 0 || stamp_path(dropins[i], &now) < 0 ||
-                    !stamp_equal(&now, &l->stamps[i + 2]))
+                    !stamp_equal(&now, &l->stamps[i + 2])) {
                         r = -ESTALE;
+                        changed = l->sources[i + 1];    /* lives as long as l */
+                }
         for (size_t i = 0; i < n_dropins; i++)
                 free(dropins[i]);
         free(dropins);
+        if (which)
+                *which = changed;
 
         /* The text path checks approved_dir's folders; so does this one (the
          * index's own check covers the main file's folders). */
@@ -360,7 +375,8 @@ int approved_index_from_fd(int fd, uint64_t size, struct approved_list **ret) {
         return 0;
 }
 
-int approved_index_open(const char *main_file, const char *dir, bool allow_private, struct approved_list **ret) {
+static int index_open(const char *main_file, const char *dir, bool allow_private, struct approved_list **ret,
+                      char **ret_changed) {
         _cleanup_free_ char *path = approved_index_path(main_file);
         if (!path)
                 return -ENOMEM;
@@ -375,14 +391,31 @@ int approved_index_open(const char *main_file, const char *dir, bool allow_priva
         r = approved_index_from_fd(fd, size, &l);
         if (r < 0)
                 return r;
+        const char *changed = NULL;
         if (l->allow_private != allow_private)
                 r = -ESTALE;
         else
-                r = check_fresh(l, main_file, dir);
+                r = check_fresh(l, main_file, dir, ret_changed ? &changed : NULL);
+        if (r == -ESTALE && ret_changed && changed && !(*ret_changed = strdup(changed)))
+                r = -ENOMEM;
         if (r < 0) {
                 approved_list_free(l);
                 return r;
         }
         *ret = l;
         return 0;
+}
+
+int approved_index_open(const char *main_file, const char *dir, bool allow_private, struct approved_list **ret) {
+        return index_open(main_file, dir, allow_private, ret, NULL);
+}
+
+int approved_index_freshness(const char *main_file, const char *dir, bool allow_private, char **ret_changed) {
+        struct approved_list *l = NULL;
+
+        *ret_changed = NULL;
+        int r = index_open(main_file, dir, allow_private, &l, ret_changed);
+        if (l)
+                approved_list_free(l);
+        return r;
 }

@@ -28,3 +28,9 @@ int approved_index_write(const struct approved_list *l, const char *main_file, c
  * when the index file is not safe, -EBADMSG/-EPROTO when it is damaged or of
  * another version.  Never reads beyond the file, whatever its bytes. */
 int approved_index_open(const char *main_file, const char *dir, bool allow_private, struct approved_list **ret);
+
+/* approved_index_open's verdict without the list, for logonaclctl check: 0 when
+ * fresh; -ESTALE with *ret_changed the first path found changed since the index
+ * was written (a hand edit; NULL when only allow_private changed); the other
+ * errors of approved_index_open.  *ret_changed is freed by the caller. */
+int approved_index_freshness(const char *main_file, const char *dir, bool allow_private, char **ret_changed);

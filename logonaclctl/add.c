@@ -74,6 +74,18 @@ static char *new_lines(const struct approved_list *list, const char *main_file, 
         return buf;
 }
 
+/* One journal entry per line added: "add 203.0.113.0/24  expires=...  # ...". */
+static void record_added(const char *added, size_t len, const char *file) {
+        for (const char *p = added, *end = added + len; p < end;) {
+                const char *nl = memchr(p, '\n', (size_t) (end - p));
+                size_t n = nl ? (size_t) (nl - p) : (size_t) (end - p);
+                _cleanup_free_ char *change = NULL;
+                if (asprintf(&change, "add %.*s", (int) n, p) >= 0)
+                        ctl_record_change(change, file);
+                p += n + 1;
+        }
+}
+
 static int add_locked(const struct config *config, const struct ctl_entry_options *o, struct entry_hits *hits,
                       const struct ip_block *blocks, size_t n) {
         struct approved_edit edit = APPROVED_EDIT_INIT;
@@ -107,6 +119,7 @@ static int add_locked(const struct config *config, const struct ctl_entry_option
                 };
                 if (approved_edit_replace(&edit, parts, ELEMENTSOF(parts)) < 0)
                         goto finish;
+                record_added(added, added_len, config->approved_file);
         }
         exit_code = ctl_refresh_index(config, added_len > 0, NULL) < 0 || refused ? EXIT_INVALID : EXIT_OK;
 

@@ -32,17 +32,20 @@ static size_t count_files(const struct config *c) {
 }
 
 static const char *index_state(const struct config *c) {
-        struct approved_list *indexed = NULL;
-        int r = approved_index_open(c->approved_file, c->approved_dir, c->allow_private, &indexed);
+        _cleanup_free_ char *changed = NULL;
+        int r = approved_index_freshness(c->approved_file, c->approved_dir, c->allow_private, &changed);
 
-        if (r >= 0) {
-                approved_list_free(indexed);
-                return "fresh";
-        }
         switch (r) {
+        case 0:
+                return "fresh";
         case -ENOENT:
                 return "missing (logonaclctl reindex writes it)";
         case -ESTALE:
+                /* Said apart from the summary: someone edited the list by hand. */
+                if (changed)
+                        fprintf(stderr, "%s: changed since the index was written (a hand edit?): logons read the "
+                                "text until logonaclctl reindex (or logonacl-reindex.path) rewrites the index\n",
+                                changed);
                 return "stale (logonaclctl reindex rewrites it)";
         default:
                 return "unreadable (logonaclctl reindex rewrites it)";

@@ -91,6 +91,10 @@ bool ctl_block_covered(const struct approved_list *l, const struct ip_block *blo
  * ownership checks on, every error); on failure prints them to stderr. */
 int ctl_load_approved(const struct config *c, struct approved_list **ret);
 
+/* Writes the journal entry of a change made (SPEC §6, common/change_record.h);
+ * when journald does not take it, says so on stderr (the change stands). */
+void ctl_record_change(const char *change, const char *file);
+
 /* Rewrites "<approved_file>.index" from the files as they are now, unless it is
  * fresh already (force: always).  Prints the reason on failure.  ret_list (may
  * be NULL) receives the list it loaded, if it loaded one, for the caller to use

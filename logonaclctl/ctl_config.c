@@ -10,6 +10,7 @@
 
 #include "approved.h"
 #include "approved_index.h"
+#include "change_record.h"
 #include "ctl.h"
 #include "escape.h"
 #include "expiry.h"
@@ -42,6 +43,13 @@ int ctl_load_approved(const struct config *c, struct approved_list **ret) {
         if (r < 0 && diags.n_lines == 0)
                 fprintf(stderr, "%s: %s\n", c->approved_file, strerror(-r));
         return r;
+}
+
+void ctl_record_change(const char *change, const char *file) {
+        int r = change_record_write(change, file);
+        if (r < 0)
+                fprintf(stderr, "logonaclctl: warning: the change \"%s\" was made but not recorded in the journal: %s\n",
+                        change, strerror(-r));
 }
 
 int ctl_refresh_index(const struct config *c, bool force, struct approved_list **ret_list) {

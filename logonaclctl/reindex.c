@@ -24,6 +24,7 @@ int ctl_reindex(const struct ctl *ctl, int argc, char **argv) {
         if (approved_edit_begin(&edit, config.approved_file) >= 0 && ctl_refresh_index(&config, true, NULL) >= 0) {
                 _cleanup_free_ char *path = approved_index_path(config.approved_file);
                 printf("%s: written\n", path ?: "index");
+                ctl_record_change("reindex", path ?: config.approved_file);
                 exit_code = EXIT_OK;
         }
         approved_edit_end(&edit);

@@ -100,6 +100,15 @@ static void note_still_covered(const struct approved_list *list, const struct en
         }
 }
 
+/* One journal entry per entry removed. */
+static void record_removed(const struct entry_hits *hits, size_t n, const char *file) {
+        for (size_t i = 0; i < n; i++) {
+                _cleanup_free_ char *change = NULL;
+                if (!hits[i].repeated && hits[i].n_main_lines > 0 && asprintf(&change, "remove %s", hits[i].text) >= 0)
+                        ctl_record_change(change, file);
+        }
+}
+
 static int remove_locked(const struct config *config, const struct ctl_entry_options *o, struct entry_hits *hits,
                          const struct ip_block *blocks, size_t n) {
         struct approved_edit edit = APPROVED_EDIT_INIT;
@@ -127,6 +136,7 @@ static int remove_locked(const struct config *config, const struct ctl_entry_opt
                 size_t n_parts = parts_without_lines(edit.data, edit.size, lines, n_lines, parts);
                 if (approved_edit_replace(&edit, parts, n_parts) < 0)
                         goto finish;
+                record_removed(hits, n, config->approved_file);
         }
         int r = ctl_refresh_index(config, n_lines > 0, &after);
         note_still_covered(after, hits, blocks, n);

@@ -8,11 +8,12 @@ folders.  Run as root: test_ctl_list.py [-v] [GROUP...]."""
 import datetime
 import os
 import sys
+import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from logonacl_test import write_file  # noqa: E402
+from logonacl_test import ensure_journald, journal_cursor, journal_entries, write_file  # noqa: E402
 from test_ctl import INVALID, CtlTestCase, parse_decision, run_ctl  # noqa: E402
 
 ADMIN_SSHD = "action = allow-and-log\nservices = sshd"
@@ -231,6 +232,78 @@ class AddOutcome(CtlTestCase):
             self.assertEqual(sum(line.startswith(a + ":") for a in ("2001:db8:5::/48", "198.51.100.0/24",
                                                                     "2001:db8::/32", "192.0.2.1")), 1)
         self.assertEqual(len(out.splitlines()), 4)
+
+
+class ChangeRecord(CtlTestCase):
+    """Every change logonaclctl makes is a journal entry with who made it (SPEC §6, issue 12.3);
+    check names a hand edit made since the index was written."""
+
+    ID_CHANGE = "db8ec35418dd4799a7d220c4838d031e"
+
+    def setUp(self):
+        super().setUp()
+        ensure_journald()
+
+    def changes(self, cursor, path, count):
+        """This test's change entries (by LOGONACL_FILE, unique to its folder), once count of them
+        arrived (other tests write change entries at the same time); a generous bound, then fail."""
+        deadline = time.monotonic() + 30
+        while True:
+            entries = [e for e in journal_entries("SYSLOG_IDENTIFIER=logonaclctl", after_cursor=cursor)
+                       if e.get("LOGONACL_FILE", "").startswith(self.tmp + "/")]
+            if len(entries) >= count or time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
+        return [(e.get("MESSAGE_ID"), e.get("LOGONACL_CHANGE"), e.get("LOGONACL_FILE"), e.get("LOGONACL_BY_UID"),
+                 e.get("LOGONACL_BY_USER"), e.get("PRIORITY")) for e in entries]
+
+    def test_add_remove_reindex_are_recorded_with_who(self):
+        s = self.site(admin=ADMIN_SSHD, approved="203.0.113.0/24\n")
+        cursor = journal_cursor()
+        sudo = {"SUDO_USER": "alice"}
+        self.assertEqual(s.ctl("add", "--expires", "2099-01-31", "--comment", "Osaka", "198.51.100.0/24",
+                               "203.0.113.0/24", env_extra=sudo)[0], 0)
+        self.assertEqual(s.ctl("remove", "203.0.113.0/24", env_extra=sudo)[0], 0)
+        self.assertEqual(s.ctl("reindex", env_extra=sudo)[0], 0)
+        self.assertEqual(s.ctl("add", "203.0.113.0/24", "198.51.100.0/24", env_extra=sudo)[1],
+                         "203.0.113.0/24: added\n198.51.100.0/24: already approved, skipped\n")
+        index = s.approved + ".index"
+        want = [(self.ID_CHANGE, "add 198.51.100.0/24  expires=2099-01-31  # Osaka", s.approved, "0", "alice", "5"),
+                (self.ID_CHANGE, "remove 203.0.113.0/24", s.approved, "0", "alice", "5"),
+                (self.ID_CHANGE, "reindex", index, "0", "alice", "5"),
+                (self.ID_CHANGE, "add 203.0.113.0/24", s.approved, "0", "alice", "5")]
+        self.assertEqual(self.changes(cursor, s.approved, 4), want)
+
+    def test_nothing_changed_nothing_recorded(self):
+        s = self.site(admin=ADMIN_SSHD, approved="203.0.113.0/24\n")
+        cursor = journal_cursor()
+        self.assertEqual(s.ctl("add", "203.0.113.0/24")[0], 0)
+        self.assertEqual(s.ctl("remove", "198.51.100.1")[0], 1)
+        self.assertEqual(s.ctl("add", "192.0.2.300")[0], 1)
+        # A marker change after them: once it is in the journal, the ones before would be too.
+        marker = self.site(admin=ADMIN_SSHD, approved="")
+        self.assertEqual(marker.ctl("add", "192.0.2.1")[0], 0)
+        got = self.changes(cursor, s.approved, 1)
+        self.assertEqual([c[2] for c in got], [marker.approved])
+
+    def test_check_names_a_hand_edit(self):
+        s = self.site(admin=ADMIN_SSHD, approved="203.0.113.0/24\n")
+        self.assertEqual(s.ctl("reindex")[0], 0)
+        self.assertCtl(s.ctl("check"), 0, "OK: 1 entry in 1 file; admin: allow-and-log, enduser: none, api: none; "
+                                          "index: fresh\n", "")
+        with open(s.approved, "a") as f:
+            f.write("198.51.100.7\n")
+        self.assertCtl(s.ctl("check"), 0, "OK: 2 entries in 1 file; admin: allow-and-log, enduser: none, api: none; "
+                                          "index: stale (logonaclctl reindex rewrites it)\n",
+                       f"{s.approved}: changed since the index was written (a hand edit?): logons read the text "
+                       "until logonaclctl reindex (or logonacl-reindex.path) rewrites the index\n")
+        write_file(os.path.join(s.dropin_dir, "new.list"), "192.0.2.0/24\n")
+        self.assertEqual(s.ctl("reindex")[0], 0)
+        write_file(os.path.join(s.dropin_dir, "new.list"), "192.0.2.0/25\n")
+        rc, out, err = s.ctl("check")
+        self.assertEqual((rc, err), (0, f"{s.dropin_dir}/new.list: changed since the index was written (a hand "
+                                        "edit?): logons read the text until logonaclctl reindex (or "
+                                        "logonacl-reindex.path) rewrites the index\n"))
 
 
 if __name__ == "__main__":

@@ -37,6 +37,7 @@ ID_ALLOWED = "7798a78dc57742739e9ec866817a4c5b"
 ID_LOGGED = "53a044f2764e49b6af7a20856db4de85"
 ID_BLOCKED = "d0cf6d6fb64045fc8f4061394c06dee8"
 ID_CONFIG_ERROR = "51fa95a40f0048f68a2835ceaae7628c"
+ID_CHANGE = "db8ec35418dd4799a7d220c4838d031e"     # logonaclctl's change entries
 ALERTD_IDS = ["77407cb02c2144519ecf4e8fa93fdebf", "abf5688df9cf46118401b15268efea96",
               "ef6348b86f7a47499b508f6405ed6ee2"]
 
@@ -986,7 +987,7 @@ class Syslog(PamTestCase):
 class Catalog(PamTestCase):
     """The journald catalog: parses, covers every MESSAGE_ID, and journalctl -x shows it."""
 
-    IDS = [ID_ALLOWED, ID_LOGGED, ID_BLOCKED, ID_CONFIG_ERROR] + ALERTD_IDS
+    IDS = [ID_ALLOWED, ID_LOGGED, ID_BLOCKED, ID_CONFIG_ERROR] + ALERTD_IDS + [ID_CHANGE]
 
     def test_catalog_in_temp_root(self):
         with tempfile.TemporaryDirectory() as root:
