@@ -19,7 +19,7 @@ static const struct ctl_command commands[] = {
           "print every approved entry with the file and line it comes from" },
         { "check",   ctl_check,   "check",
           "validate the configuration, the approved files and their permissions" },
-        { "reindex", ctl_reindex, "reindex",
+        { "reindex", ctl_reindex, "reindex [--if-stale]",
           "rebuild the approved list's index after a hand edit" },
         { "test",    ctl_test,
           "test --service S [--rhost R] [--user U] [--stage account|auth] [--channel C]",

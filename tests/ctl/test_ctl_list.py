@@ -7,6 +7,8 @@ folders.  Run as root: test_ctl_list.py [-v] [GROUP...]."""
 
 import datetime
 import os
+import shlex
+import subprocess
 import sys
 import time
 import unittest
@@ -304,6 +306,93 @@ class ChangeRecord(CtlTestCase):
         self.assertEqual((rc, err), (0, f"{s.dropin_dir}/new.list: changed since the index was written (a hand "
                                         "edit?): logons read the text until logonaclctl reindex (or "
                                         "logonacl-reindex.path) rewrites the index\n"))
+
+
+SOURCE_DIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+COMPLETION = os.path.join(SOURCE_DIR, "packaging", "bash-completion", "logonaclctl")
+
+
+class Packaging(CtlTestCase):
+    """logonacl-reindex.path/.service (SPEC §7, issue 12.5) and the bash completion (12.6)."""
+
+    def test_reindex_if_stale(self):
+        s = self.site(admin=ADMIN_SSHD)
+        cursor = journal_cursor()
+        self.assertCtl(s.ctl("reindex", "--if-stale"), 0, f"{s.approved}.index: written\n", "")
+        self.assertCtl(s.ctl("reindex", "--if-stale"), 0, f"{s.approved}.index: fresh, not rewritten\n", "")
+        with open(s.approved, "a") as f:
+            f.write("198.51.100.7\n")
+        self.assertCtl(s.ctl("reindex", "--if-stale"), 0, f"{s.approved}.index: written\n", "")
+        self.assertTrue(s.check_line().endswith("; index: fresh\n"))
+        # Two rewrites, two change entries; the fresh one recorded nothing.
+        deadline = time.monotonic() + 30
+        while True:
+            got = [e for e in journal_entries("SYSLOG_IDENTIFIER=logonaclctl", after_cursor=cursor)
+                   if e.get("LOGONACL_FILE") == s.approved + ".index"]
+            if len(got) >= 2 or time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
+        self.assertEqual([e["LOGONACL_CHANGE"] for e in got], ["reindex", "reindex"])
+
+    def test_units_verify(self):
+        """systemd-analyze verify on the units as installed, the binary path pointed at the build."""
+        d = os.path.join(self.tmp, "units")
+        os.mkdir(d)
+        for name in ("logonacl-reindex.path", "logonacl-reindex.service"):
+            with open(os.path.join(SOURCE_DIR, "packaging", name)) as f:
+                text = f.read().replace("/usr/sbin/logonaclctl", os.environ["LOGONACL_CTL"])
+            # man: pages are not installed here; verify checks them against man(1).
+            text = "\n".join(line for line in text.splitlines() if not line.startswith("Documentation="))
+            write_file(os.path.join(d, name), text + "\n")
+        r = subprocess.run(["systemd-analyze", "verify", os.path.join(d, "logonacl-reindex.path"),
+                            os.path.join(d, "logonacl-reindex.service")], capture_output=True, text=True)
+        self.assertEqual((r.returncode, r.stderr), (0, ""))
+        with open(os.path.join(SOURCE_DIR, "packaging", "logonacl-reindex.service")) as f:
+            self.assertIn("ExecStart=/usr/sbin/logonaclctl reindex --if-stale\n", f.read())
+
+    def complete(self, *words, env_path=None):
+        """COMPREPLY for the command line `logonaclctl WORDS...` (the last word being completed)."""
+        line = " ".join(["logonaclctl", *words])
+        script = ("source /usr/share/bash-completion/bash_completion\n"
+                  f"source {shlex.quote(COMPLETION)}\n"
+                  f"COMP_WORDS=({' '.join(shlex.quote(w) for w in ['logonaclctl', *words])})\n"
+                  f"COMP_CWORD={len(words)}\nCOMP_LINE={shlex.quote(line)}\nCOMP_POINT=${{#COMP_LINE}}\n"
+                  "_logonaclctl logonaclctl\nprintf '%s\\n' \"${COMPREPLY[@]}\"\n")
+        env = dict(os.environ, PATH=(env_path + ":" if env_path else "") + os.environ["PATH"])
+        r = subprocess.run(["bash", "-c", script], capture_output=True, text=True, env=env, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        return sorted(x for x in r.stdout.split("\n") if x)
+
+    def test_completion(self):
+        self.assertEqual(self.complete(""), sorted("add remove list check reindex test log what-if suggest set "
+                                                   "status".split()))
+        self.assertEqual(self.complete("--"), ["--config", "--help", "--version"])
+        self.assertEqual(self.complete("add", "--"), ["--comment", "--expires", "--help"])
+        self.assertEqual(self.complete("log", "--c"), ["--changes", "--channel"])
+        self.assertEqual(self.complete("log", "-"), sorted(["--activity", "--changes", "--channel", "--user",
+                                                            "--rhost", "-n", "--lines", "-f", "--follow", "--since",
+                                                            "--until", "--json", "--directory", "--help"]))
+        self.assertEqual(self.complete("set", ""), ["admin", "api", "enduser"])
+        self.assertEqual(self.complete("set", "admin", "b"), ["block-and-log"])
+        self.assertEqual(self.complete("set", "admin", "block-and-log", "--"), ["--force", "--help"])
+        self.assertEqual(self.complete("status", "--"), ["--help", "--json"])
+        self.assertEqual(self.complete("what-if", "--action", ""), ["allow-and-log", "block-and-log", "none"])
+        self.assertEqual(self.complete("test", "--stage", ""), ["account", "auth"])
+        # remove offers the entries of the list the configuration names.
+        s = self.site(admin=ADMIN_SSHD, approved="203.0.113.0/24\n198.51.100.7 # x\n")
+        bindir = os.path.join(self.tmp, "bin")
+        os.mkdir(bindir)
+        os.symlink(os.environ["LOGONACL_CTL"], os.path.join(bindir, "logonaclctl"))
+        self.assertEqual(self.complete("--config", s.conf, "remove", "", env_path=bindir),
+                         ["198.51.100.7", "203.0.113.0/24"])
+
+    def test_completion_offers_only_real_options(self):
+        """Every option offered for the commands of this branch is in that command's usage line."""
+        for command in ("add", "reindex", "test", "what-if", "suggest"):
+            _, usage, _ = run_ctl(command, "--help")
+            for opt in self.complete(command, "--"):
+                if opt != "--help" and not (command == "what-if" and opt in ("--all", "--json")):
+                    self.assertIn(opt, usage, f"{command} {opt}")
 
 
 if __name__ == "__main__":
