@@ -17,7 +17,9 @@ enum {
         EXIT_OK = 0,
         EXIT_INVALID = 1,       /* invalid input or failed check */
         EXIT_USAGE = 2,
-        EXIT_LOCKOUT = 3,       /* what-if: someone would be locked out */
+        EXIT_LOCKOUT = 3,       /* what-if, set: someone would be locked out */
+        EXIT_BLOCKED = 4,       /* test: the module would refuse (PAM_PERM_DENIED) */
+        EXIT_NOT_CONTROLLED = 5, /* test: the module would not decide (PAM_IGNORE) */
 };
 
 struct ctl {

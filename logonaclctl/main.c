@@ -111,7 +111,8 @@ static int help(void) {
                "or relative to now: \"-30m\", \"-24h\", \"-7d\", \"-2w\".\n"
                "\n"
                "Exit status: 0 ok, 1 invalid input or failed check, 2 usage,\n"
-               "3 (what-if) someone would be locked out.\n");
+               "3 (what-if, set) someone would be locked out,\n"
+               "4 (test) the logon would be blocked, 5 (test) it would not be controlled.\n");
         return EXIT_OK;
 }
 

@@ -457,8 +457,9 @@ class Decision(CtlTestCase):
                                         ("198.51.100.7", False), ("2001:db8:6::1", False)):
                     with self.subTest(action=action, row=row, rhost=rhost):
                         rc, out, err = s.ctl("test", "--service", service, "--rhost", rhost, "--user", "alice")
-                        self.assertEqual((rc, err), (0, ""))
                         d = parse_decision(out)
+                        # Exit codes for scripts: 0 allowed, 4 blocked.
+                        self.assertEqual((rc, err), (4 if d["result"] == "blocked" else 0, ""))
                         if approved or action == "none":
                             want = ("allowed", EVENTS[row][0], "allowed", "PAM_SUCCESS", "no")
                         elif action == "allow-and-log":
@@ -477,7 +478,7 @@ class Decision(CtlTestCase):
     def test_exact_output_blocked(self):
         s = self.matrix_site("block-and-log")
         self.assertCtl(s.ctl("test", "--service", "sshd", "--rhost", "::ffff:198.51.100.7", "--user", "alice",
-                             "--stage", "auth"), 0,
+                             "--stage", "auth"), 4,
                        "service: sshd\nuser: alice\nrhost: ::ffff:198.51.100.7\nclient ip: 198.51.100.7\n"
                        "stage: auth\nchannel: admin\naction: block-and-log\ninline: no\napproved: no\nmatched: -\n"
                        "result: blocked\nevent: Administrator logon blocked\nactivity: blocked-and-logged\n"
@@ -494,7 +495,7 @@ class Decision(CtlTestCase):
 
     def test_not_controlled(self):
         s = self.matrix_site("block-and-log")
-        self.assertCtl(s.ctl("test", "--service", "cron", "--rhost", "198.51.100.7"), 0,
+        self.assertCtl(s.ctl("test", "--service", "cron", "--rhost", "198.51.100.7"), 5,
                        "service: cron\nrhost: 198.51.100.7\nclient ip: 198.51.100.7\nstage: account\n"
                        "channel: (none)\naction: -\ninline: no\napproved: -\nmatched: -\nresult: not controlled\n"
                        "event: -\nactivity: -\npam: PAM_IGNORE\nalert: no\n", "")
@@ -529,7 +530,7 @@ class Decision(CtlTestCase):
     def test_hostile_values_are_escaped(self):
         s = self.matrix_site("block-and-log")
         rc, out, _ = s.ctl("test", "--service", "sshd", "--rhost", "evil\x1b[2J\nx", "--user", "bob\rroot")
-        self.assertEqual(rc, 0)
+        self.assertEqual(rc, 4)
         self.assertIn("user: bob\\x0droot\n", out)
         self.assertIn("rhost: evil\\x1b[2J\\x0ax\n", out)
         self.assertNotIn("\x1b", out)
