@@ -28,11 +28,15 @@ static const struct ctl_command commands[] = {
           "log [--activity allowed|blocked-and-logged] [--since T] [--until T] [--json] [--directory DIR]",
           "print the audit trail from the journal" },
         { "what-if", ctl_what_if,
-          "what-if --channel C [--action block-and-log|allow-and-log] [--since T] [--until T] [--directory DIR]",
-          "replay past logons against today's list: who would have been locked out" },
+          "what-if --channel C [--action block-and-log|allow-and-log] [--since T] [--until T] [--all] [--json] "
+          "[--directory DIR]",
+          "replay past logons against today's list: who would have been locked out, by client address" },
         { "suggest", ctl_suggest,
           "suggest [--channel C] [--since T] [--until T] [--directory DIR]",
           "client addresses of past logons that are not approved yet" },
+        { "set",     ctl_set,
+          "set CHANNEL none|allow-and-log|block-and-log [--force] [--directory DIR]",
+          "change a channel's action in the configuration; block-and-log only past the lockout guard" },
 };
 
 static const struct ctl_command *ctl_command_find(const char *name) {

@@ -688,13 +688,15 @@ class Journal(CtlTestCase):
                          ("config-error", ID_CONFIG_ERROR, "/etc/x.conf:3: bad\nsecond", "deny", "blocked", None))
 
     def test_what_if_block(self):
+        # One row per client address (the thing an administrator approves), users and counts beside it.
         self.assertCtl(self.s.ctl("what-if", "--directory", self.jdir, "--channel", "admin",
                                   "--action", "block-and-log"), 3,
-                       "USER              CLIENT                                   LOGONS  LAST SEEN\n"
-                       "alice             198.51.100.7                                  2  2023-11-01 07:26:46\n"
-                       "erin              gateway.example.com                           1  2023-11-01 09:26:46\n"
-                       "dave\\xff          198.51.100.20                                 1  2023-11-01 08:26:46\n",
-                       self.UNTRUSTED_NOTE + "4 logons of 3 user/client pairs would have been blocked\n")
+                       "CLIENT           LOGONS  AFTER AUTH  LAST SEEN            USERS\n"
+                       "198.51.100.7          2           2  2023-11-01 07:26:46  alice (2)\n"
+                       "gateway.example.com       1           1  2023-11-01 09:26:46  erin (1)\n"
+                       "198.51.100.20         1           1  2023-11-01 08:26:46  dave\\xff (1)\n",
+                       self.UNTRUSTED_NOTE + "4 logons (4 after authentication) from 3 client addresses "
+                                             "would have been blocked\n")
 
     def test_what_if_nobody(self):
         rc, out, err = self.s.ctl("what-if", "--directory", self.jdir, "--channel", "admin",
@@ -709,14 +711,16 @@ class Journal(CtlTestCase):
         self.assertEqual(self.s.ctl("add", "198.51.100.0/24")[0], 0)
         rc, out, _ = self.s.ctl("what-if", "--directory", self.jdir, "--channel", "admin")
         self.assertEqual(rc, 3)
-        self.assertEqual([line.split()[0] for line in out.splitlines()[1:]], ["erin"])
+        self.assertEqual([line.split()[0] for line in out.splitlines()[1:]], ["gateway.example.com"])
 
     def test_what_if_allow_and_log_exits_0(self):
         rc, out, err = self.s.ctl("what-if", "--directory", self.jdir, "--channel", "enduser",
                                   "--action", "allow-and-log")
         self.assertEqual(rc, 0)
-        self.assertEqual(out.splitlines()[1].split()[:3], ["bob\\x1b[31m\\x0aFAKE", "ROW", "198.51.100.9"])
-        self.assertTrue(err.endswith("1 logon of 1 user/client pair would have been logged with an alert\n"))
+        self.assertEqual(out.splitlines()[1].split()[:3], ["198.51.100.9", "1", "0"])
+        self.assertTrue(out.splitlines()[1].endswith("  bob\\x1b[31m\\x0aFAKE ROW (1)"), out)
+        self.assertTrue(err.endswith("1 logon (0 after authentication) from 1 client address would have been "
+                                     "logged with an alert\n"))
 
     def test_suggest(self):
         conf = self.s.conf
@@ -833,8 +837,8 @@ class Usage(CtlTestCase):
                          log_usage)
         for bad in ("yesterdayish", "2023-13-01", "2023-02-30", "2023-11-01 24:00", "-5y", "2023-11-1", "@x"):
             self.assertUsage(c + ["log", "--since", bad], f"--since: cannot read the time '{bad}'", log_usage)
-        wi_usage = ("what-if --channel C [--action block-and-log|allow-and-log] [--since T] [--until T] "
-                    "[--directory DIR]")
+        wi_usage = ("what-if --channel C [--action block-and-log|allow-and-log] [--since T] [--until T] [--all] "
+                    "[--json] [--directory DIR]")
         self.assertUsage(c + ["what-if"], "--channel is required", wi_usage)
         self.assertUsage(c + ["what-if", "--channel", "admin", "--action", "none"],
                          "--action must be block-and-log or allow-and-log", wi_usage)
