@@ -835,7 +835,7 @@ class Usage(CtlTestCase):
                      "[--directory DIR]")
         self.assertUsage(c + ["log", "--activity", "denied"], "--activity must be allowed or blocked-and-logged",
                          log_usage)
-        for bad in ("yesterdayish", "2023-13-01", "2023-02-30", "2023-11-01 24:00", "-5y", "2023-11-1", "@x"):
+        for bad in ("yesterdayish", "2023-13-01", "2023-02-30", "2023-11-01 24:00", "-5x", "2023-11-1", "@x"):
             self.assertUsage(c + ["log", "--since", bad], f"--since: cannot read the time '{bad}'", log_usage)
         wi_usage = ("what-if --channel C [--action block-and-log|allow-and-log] [--since T] [--until T] [--all] "
                     "[--json] [--directory DIR]")

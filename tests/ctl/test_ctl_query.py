@@ -194,6 +194,61 @@ class WhatIf(CtlTestCase):
         self.assertEqual(len(rows[0]["users"]), 7)
 
 
+class Times(CtlTestCase):
+    """--since/--until: journalctl's forms (systemd.time(7)), one grammar for every command."""
+
+    def setUp(self):
+        super().setUp()
+        now = now_usec()
+        self.t0 = 1698805606_000000     # 2023-11-01 02:26:46 UTC
+        self.jdir = os.path.join(self.tmp, "j")
+        write_journal(self.jdir, [
+            logon_entry(self.t0, "allowed", "admin", "old0", "192.0.2.1"),
+            logon_entry(self.t0 + 2 * H, "allowed", "admin", "old2", "192.0.2.1"),
+            logon_entry(self.t0 + 26 * H, "allowed", "admin", "old26", "192.0.2.1"),
+            logon_entry(now - 400 * DAY, "allowed", "admin", "d400", "192.0.2.1"),
+            logon_entry(now - 10 * DAY, "allowed", "admin", "d10", "192.0.2.1"),
+            logon_entry(now - 2 * DAY, "allowed", "admin", "d2", "192.0.2.1"),
+            logon_entry(now - 90 * 60_000000, "allowed", "admin", "m90", "192.0.2.1"),
+        ])
+        self.s = self.site(admin="services = sshd")
+
+    def users(self, *args):
+        rc, out, err = self.s.ctl("log", "--directory", self.jdir, "--json", *args)
+        self.assertEqual((rc, err), (0, ""), args)
+        return [json.loads(line)["user"] for line in out.splitlines()]
+
+    def test_relative_forms(self):
+        for since, want in (("-1y", ["d10", "d2", "m90"]), ("1 week ago", ["d2", "m90"]),
+                            ("-2h", ["m90"]), ("2 hours ago", ["m90"]), ("-1h 30min", []),
+                            ("-1h31min", ["m90"]), ("-3d", ["d2", "m90"]), ("3 days ago", ["d2", "m90"]),
+                            ("-2weeks", ["d10", "d2", "m90"]), ("-14M", ["d400", "d10", "d2", "m90"]),
+                            ("5400 ago", []), ("5460s ago", ["m90"]), ("-1 year", ["d10", "d2", "m90"])):
+            self.assertEqual(self.users("--since", since, "--until", "+1h"), want, since)
+        self.assertEqual(self.users("--since", "-1d", "--until", "1 min left"), ["m90"])
+        self.assertEqual(self.users("--since", "yesterday", "--until", "tomorrow")[-1:], ["m90"])
+
+    def test_absolute_forms(self):
+        for since, want in (("2023-11-01 UTC", ["old0", "old2", "old26"]),
+                            ("2023-11-01 04:26:46 UTC", ["old2", "old26"]),
+                            ("2023-11-01T04:26:46Z", ["old2", "old26"]),
+                            ("2023-11-01T04:26:46.000001Z", ["old26"]),
+                            ("2023-11-01 13:26:46+09:00", ["old2", "old26"]),
+                            ("2023-11-01T13:26:47+0900", ["old26"]),
+                            ("2023-11-01 04:26", ["old2", "old26"]),        # local time: TZ=UTC here
+                            ("2023-11-02", ["old26"]),
+                            ("@1698812806", ["old2", "old26"]),
+                            ("@1698812806.5", ["old26"])):
+            self.assertEqual(self.users("--since", since, "--until", "2023-11-03 UTC"), want, since)
+
+    def test_refused_forms(self):
+        for bad in ("1 week", "-", "ago", "-1 fortnight", "2023-11-01 UTC+1", "2023-11-01T", "25:00",
+                    "2023-11-01 12:00 PST", "+-1h", "@1.", "-1y ago"):
+            rc, out, err = self.s.ctl("log", "--directory", self.jdir, "--since", bad)
+            self.assertEqual((rc, out), (2, ""), bad)
+            self.assertTrue(err.startswith(f"logonaclctl: --since: cannot read the time '{bad}'\n"), err)
+
+
 if __name__ == "__main__":
     if not CTL:
         print("LOGONACL_CTL is not set", file=sys.stderr)
