@@ -831,8 +831,8 @@ class Usage(CtlTestCase):
         self.assertUsage(c + ["test", "--service"], "option '--service' needs a value", test_usage)
         self.assertUsage(c + ["test", "--service", "sshd", "--channel", "root"],
                          "--channel must be admin, enduser or api", test_usage)
-        log_usage = ("log [--activity allowed|blocked-and-logged] [--since T] [--until T] [--json] "
-                     "[--directory DIR]")
+        log_usage = ("log [--activity allowed|blocked-and-logged] [--channel C] [--user U] [--rhost R] [--since T] "
+                     "[--until T] [-n N|all] [-f] [--changes] [--json] [--no-pager] [--directory DIR]")
         self.assertUsage(c + ["log", "--activity", "denied"], "--activity must be allowed or blocked-and-logged",
                          log_usage)
         for bad in ("yesterdayish", "2023-13-01", "2023-02-30", "2023-11-01 24:00", "-5x", "2023-11-1", "@x"):

@@ -6,12 +6,15 @@ Run as root: test_ctl_query.py [-v] [GROUP...]."""
 
 import json
 import os
+import pty
+import select
+import subprocess
 import sys
 import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from test_ctl import CTL, CtlTestCase, logon_entry, write_journal, write_file  # noqa: E402
+from test_ctl import BOOT, CTL, CtlTestCase, ensure_journald, logon_entry, write_journal, write_file  # noqa: E402
 
 DAY = 86400_000000
 H = 3600_000000
@@ -247,6 +250,187 @@ class Times(CtlTestCase):
             rc, out, err = self.s.ctl("log", "--directory", self.jdir, "--since", bad)
             self.assertEqual((rc, out), (2, ""), bad)
             self.assertTrue(err.startswith(f"logonaclctl: --since: cannot read the time '{bad}'\n"), err)
+
+
+ID_CHANGE = "db8ec35418dd4799a7d220c4838d031e"
+
+
+def change_entry(t, change, by_user, uid=0, by_uid="0"):
+    """A change entry as logonaclctl writes it (SPEC §6)."""
+    return {
+        "__REALTIME_TIMESTAMP": str(t), "__MONOTONIC_TIMESTAMP": str(t), "_BOOT_ID": BOOT, "_HOSTNAME": "web1",
+        "_UID": str(uid), "SYSLOG_IDENTIFIER": "logonaclctl", "MESSAGE_ID": ID_CHANGE, "PRIORITY": "5",
+        "MESSAGE": f"logonacl: {change} by {by_user}", "LOGONACL_CHANGE": change,
+        "LOGONACL_FILE": "/etc/logonacl/approved", "LOGONACL_BY_UID": by_uid, "LOGONACL_BY_USER": by_user,
+    }
+
+
+class Log(CtlTestCase):
+    """log: the filters the other commands have, -n, --changes, --follow and the pager."""
+
+    T0 = 1698805606_000000
+
+    def setUp(self):
+        super().setUp()
+        t = self.T0
+        self.jdir = os.path.join(self.tmp, "j")
+        write_journal(self.jdir, [
+            logon_entry(t, "allowed", "admin", "alice", "198.51.100.7"),
+            logon_entry(t + 1 * H, "logged", "enduser", "bob", "198.51.100.9", service="dovecot"),
+            change_entry(t + 2 * H, "add 198.51.100.0/24", "alice"),
+            logon_entry(t + 3 * H, "allowed", "admin", "alice", "2001:db8::7", approved="yes"),
+            logon_entry(t + 4 * H, "allowed", "admin", "erin", "", rhost="gateway.example.com"),
+            change_entry(t + 5 * H, "remove 203.0.113.0/24", "mallory", uid=1000),     # forged: not root
+            logon_entry(t + 6 * H, "blocked", "api", "svc", "192.0.2.44", service="restapi"),
+        ])
+        self.s = self.site(admin="services = sshd")
+
+    def rows(self, *args, **kw):
+        rc, out, err = self.s.ctl("log", "--directory", self.jdir, "--json", *args, **kw)
+        self.assertEqual(rc, 0, err)
+        return [json.loads(line) for line in out.splitlines()], err
+
+    def who(self, *args):
+        return [(r.get("user") or r.get("by_user")) for r in self.rows(*args)[0]]
+
+    def test_filters(self):
+        self.assertEqual(self.who("--channel", "admin"), ["alice", "alice", "erin"])
+        self.assertEqual(self.who("--user", "alice"), ["alice", "alice"])
+        self.assertEqual(self.who("--rhost", "198.51.100.0/24"), ["alice", "bob"])
+        self.assertEqual(self.who("--rhost", "2001:db8::/32"), ["alice"])
+        self.assertEqual(self.who("--rhost", "198.51.100.9"), ["bob"])
+        self.assertEqual(self.who("--rhost", "gateway.example.com"), ["erin"])
+        self.assertEqual(self.who("--channel", "admin", "--user", "erin"), ["erin"])
+
+    def test_changes_beside_decisions(self):
+        rows, err = self.rows("--changes", "--user", "alice")
+        self.assertEqual([r["kind"] for r in rows], ["allowed", "change", "allowed"])
+        self.assertEqual(rows[1], {"time": "2023-11-01T04:26:46.000000Z", "realtime_usec": self.T0 + 2 * H,
+                                   "message_id": ID_CHANGE, "kind": "change", "host": "web1",
+                                   "change": "add 198.51.100.0/24", "file": "/etc/logonacl/approved",
+                                   "by_uid": "0", "by_user": "alice"})
+        rc, out, err = self.s.ctl("log", "--directory", self.jdir, "--changes", "--since", "2023-11-01 04:00 UTC",
+                                  "--until", "2023-11-01 05:00 UTC")
+        self.assertEqual((rc, err), (0, ""))
+        self.assertEqual(out.splitlines()[1], "2023-11-01 04:26:46  web1          -        "
+                                              "change: add 198.51.100.0/24          alice         -                "
+                                              "logonaclctl  -")
+        # Without --changes, and a change entry not written by root: never shown.
+        self.assertNotIn("change", [r["kind"] for r in self.rows()[0]])
+        rows, err = self.rows("--changes")
+        self.assertNotIn("mallory", [r.get("by_user") for r in rows])
+        self.assertEqual(err, "logonaclctl: 1 entry with a logonacl MESSAGE_ID left out: not written by a user of "
+                              "[alert] trusted_users\n")
+
+    def test_changes_written_through_journald(self):
+        ensure_journald()
+        marker = f"add 192.0.2.{os.getpid() % 250}/32 ctl-query-{os.getpid()}-{time.monotonic_ns()}"
+        subprocess.run(["logger", "--journald"], check=True, input=(
+            f"MESSAGE_ID={ID_CHANGE}\nSYSLOG_IDENTIFIER=logonaclctl\nMESSAGE=test change\n"
+            f"LOGONACL_CHANGE={marker}\nLOGONACL_FILE=/etc/logonacl/approved\nLOGONACL_BY_UID=0\n"
+            f"LOGONACL_BY_USER=root\n").encode(), timeout=30)
+        deadline = time.monotonic() + 30
+        while True:
+            rc, out, err = self.s.ctl("log", "--changes", "--since", "-10min", "--json", "--no-pager")
+            rows = [r for r in map(json.loads, out.splitlines()) if r.get("change") == marker]
+            if rows or time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
+        self.assertEqual(len(rows), 1, (out, err))
+        self.assertEqual((rows[0]["kind"], rows[0]["by_user"], rows[0]["file"]),
+                         ("change", "root", "/etc/logonacl/approved"))
+
+    def test_lines(self):
+        self.assertEqual(self.who("-n", "2"), ["erin", "svc"])
+        self.assertEqual(self.who("--lines", "all"), ["alice", "bob", "alice", "erin", "svc"])
+        rc, out, err = self.s.ctl("log", "--directory", self.jdir, "-n", "1")
+        self.assertEqual((rc, err, len(out.splitlines())), (0, "", 2))
+        self.assertTrue(out.splitlines()[0].startswith("TIME "))
+        for bad in ("0", "-1", "x", "1k"):
+            rc, out, err = self.s.ctl("log", "-n", bad)
+            self.assertEqual((rc, out), (2, ""))
+            self.assertTrue(err.startswith("logonaclctl: --lines must be a number above 0 or \"all\"\n"), err)
+
+    def test_default_is_the_last_hundred(self):
+        jdir = os.path.join(self.tmp, "many")
+        write_journal(jdir, [logon_entry(self.T0 + i, "allowed", "admin", f"u{i}", "192.0.2.1") for i in range(130)])
+        rc, out, err = self.s.ctl("log", "--directory", jdir)
+        self.assertEqual(rc, 0)
+        lines = out.splitlines()
+        self.assertEqual((len(lines), lines[1].split()[6], lines[-1].split()[6]), (101, "u30", "u129"))
+        self.assertEqual(err, "logonaclctl: the last 100 of 130 entries (-n all, -n N or --since for more)\n")
+        rc, out, err = self.s.ctl("log", "--directory", jdir, "--since", "2023-11-01 UTC")
+        self.assertEqual((rc, len(out.splitlines()), err), (0, 131, ""))
+
+    def test_follow(self):
+        jdir = os.path.join(self.tmp, "follow")
+        write_journal(jdir, [logon_entry(self.T0 + i, "allowed", "admin", f"u{i}", "192.0.2.1") for i in range(12)])
+        p = subprocess.Popen([CTL, "--config", self.s.conf, "log", "--directory", jdir, "--json", "-f"],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=dict(os.environ, TZ="UTC"))
+        self.addCleanup(p.wait)
+        self.addCleanup(p.kill)
+
+        def read_users(n, timeout=60):
+            got, deadline = [], time.monotonic() + timeout
+            while len(got) < n:
+                ready, _, _ = select.select([p.stdout], [], [], max(0, deadline - time.monotonic()))
+                if not ready:
+                    self.fail(f"log -f: {len(got)} of {n} lines after {timeout} s: {got}")
+                line = p.stdout.readline()
+                if not line:
+                    self.fail(f"log -f ended: {p.stderr.read()!r}")
+                got.append(json.loads(line)["user"])
+            return got
+
+        # The last 10, as journalctl -f; then a new journal file in the folder is followed.
+        self.assertEqual(read_users(10), [f"u{i}" for i in range(2, 12)])
+        d2 = os.path.join(self.tmp, "second")
+        write_journal(d2, [logon_entry(self.T0 + 100 * H, "logged", "admin", "late", "192.0.2.9")])
+        os.rename(os.path.join(d2, "test.journal"), os.path.join(jdir, "second.journal"))
+        self.assertEqual(read_users(1), ["late"])
+        self.assertIsNone(p.poll())
+
+    def run_in_pty(self, *args, env_extra=None):
+        """Runs logonaclctl with stdout on a terminal; returns (rc, what the terminal showed)."""
+        env = dict(os.environ, TZ="UTC", **(env_extra or {}))
+        env.pop("SYSTEMD_PAGER", None)
+        master, slave = pty.openpty()
+        p = subprocess.Popen([CTL, "--config", self.s.conf, *args], stdin=subprocess.DEVNULL, stdout=slave,
+                             stderr=subprocess.PIPE, env=env)
+        os.close(slave)
+        shown = b""
+        while True:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            shown += chunk
+        os.close(master)
+        return p.wait(timeout=120), shown.decode(errors="replace")
+
+    def test_pager_on_a_terminal_only(self):
+        seen = os.path.join(self.tmp, "paged")
+        pager = write_file(os.path.join(self.tmp, "pager.sh"),
+                           f'#!/bin/sh\necho "LESS=$LESS" > {seen}\ncat >> {seen}\n', mode=0o755)
+        rc, shown = self.run_in_pty("log", "--directory", self.jdir, env_extra={"PAGER": pager})
+        self.assertEqual(rc, 0)
+        with open(seen) as f:
+            paged = f.read().splitlines()
+        self.assertEqual(paged[0], "LESS=FRSXMK")
+        self.assertTrue(paged[1].startswith("TIME "), paged)
+        self.assertEqual(len(paged), 1 + 1 + 5)
+        self.assertNotIn("alice", shown)
+        os.unlink(seen)
+        # --no-pager, PAGER=cat, or stdout not a terminal: no pager.
+        rc, shown = self.run_in_pty("log", "--directory", self.jdir, "--no-pager", env_extra={"PAGER": pager})
+        self.assertEqual((rc, os.path.exists(seen), "alice" in shown), (0, False, True))
+        rc, shown = self.run_in_pty("log", "--directory", self.jdir, env_extra={"PAGER": "cat"})
+        self.assertEqual((rc, "alice" in shown), (0, True))
+        r = subprocess.run([CTL, "--config", self.s.conf, "log", "--directory", self.jdir], capture_output=True,
+                           env=dict(os.environ, PAGER=pager))
+        self.assertEqual((r.returncode, os.path.exists(seen), b"alice" in r.stdout), (0, False, True))
 
 
 if __name__ == "__main__":
