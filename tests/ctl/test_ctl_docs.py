@@ -10,6 +10,7 @@ a [Service] snippet that resets ExecStart= is a drop-in for logonacl-alertd
 (the only unit this project ships).  Installed program paths are pointed at the
 build tree, so `verify` also checks that ExecStart names a program."""
 
+import json
 import os
 import re
 import shutil
@@ -143,6 +144,108 @@ class Units(unittest.TestCase):
         rc, out = verify("self-test", None, text, self.tmp)
         self.assertNotEqual(rc, 0)
         self.assertIn("0640", out)
+
+
+def meson_setup(tmp, *options):
+    """Configures (no build) a tree of this checkout; returns its folder."""
+    b = tempfile.mkdtemp(dir=tmp)
+    r = subprocess.run(["meson", "setup", b, TOP, "-Dtests=false", "-Dbench=false", *options],
+                       capture_output=True, text=True, timeout=300)
+    if r.returncode != 0:
+        raise AssertionError(f"meson setup: {r.stdout}{r.stderr}")
+    return b
+
+
+def installed_plan(build):
+    """{installed path: source} of what `ninja install` would put where."""
+    r = subprocess.run(["meson", "introspect", "--installed", build], capture_output=True, text=True, check=True)
+    return {dest: src for src, dest in json.loads(r.stdout).items()}
+
+
+def build_header(build):
+    with open(os.path.join(build, "logonacl-build.h")) as f:
+        return dict(re.findall(r'#define (LOGONACL_\w+) "([^"]*)"', f.read()))
+
+
+def unit_exec_start(path):
+    with open(path) as f:
+        return re.search(r"^ExecStart=(\S+)", f.read(), re.M).group(1)
+
+
+def libpam_module_dir():
+    """The folder libpam loads relative module names from (where pam_unix.so is)."""
+    for d in ("/lib/x86_64-linux-gnu/security", "/usr/lib/x86_64-linux-gnu/security", "/lib/security",
+              "/lib64/security", "/usr/lib64/security", "/usr/lib/security"):
+        if os.path.exists(os.path.join(d, "pam_unix.so")):
+            return os.path.realpath(d)
+    raise unittest.SkipTest("pam_unix.so not found")
+
+
+class Install(unittest.TestCase):
+    """A source build does not scatter the parts (issue 14.12): every path follows the prefix."""
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix=f"logonacl-install-{os.getpid()}-")
+
+    def tearDown(self):
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def test_default_setup_is_the_system_layout(self):
+        # `meson setup build && ninja -C build install`, as the README says.
+        b = meson_setup(self.tmp)
+        h = build_header(b)
+        self.assertEqual((h["LOGONACL_CONF_PATH"], h["LOGONACL_APPROVED_PATH"], h["LOGONACL_APPROVED_DIR"],
+                          h["LOGONACL_STATE_PATH"]),
+                         ("/etc/logonacl/logonacl.conf", "/etc/logonacl/approved", "/etc/logonacl/approved.d",
+                          "/var/lib/logonacl/alertd.state"))
+        plan = installed_plan(b)
+        module = [p for p in plan if p.endswith("/pam_logonacl.so")]
+        self.assertEqual(len(module), 1, plan)
+        self.assertEqual(os.path.realpath(os.path.dirname(module[0])), libpam_module_dir())
+        self.assertIn("/usr/sbin/logonacl-alertd", plan)
+        self.assertIn("/usr/sbin/logonaclctl", plan)
+        self.assertIn("/etc/logonacl/logonacl.conf", plan)
+        unit = [p for p in plan if p.endswith("/logonacl-alertd.service")]
+        self.assertEqual(unit_exec_start(os.path.join(b, "packaging", "logonacl-alertd.service")),
+                         "/usr/sbin/logonacl-alertd", unit)
+
+    def test_another_prefix_moves_every_part(self):
+        b = meson_setup(self.tmp, "--prefix=/opt/logonacl")
+        h = build_header(b)
+        self.assertEqual((h["LOGONACL_CONF_PATH"], h["LOGONACL_APPROVED_PATH"], h["LOGONACL_STATE_PATH"]),
+                         ("/opt/logonacl/etc/logonacl/logonacl.conf", "/opt/logonacl/etc/logonacl/approved",
+                          "/opt/logonacl/var/lib/logonacl/alertd.state"))
+        plan = installed_plan(b)
+        self.assertIn("/opt/logonacl/sbin/logonacl-alertd", plan)
+        self.assertIn("/opt/logonacl/etc/logonacl/logonacl.conf", plan)
+        self.assertEqual(unit_exec_start(os.path.join(b, "packaging", "logonacl-alertd.service")),
+                         "/opt/logonacl/sbin/logonacl-alertd")
+
+    def test_destdir_install_agrees_with_itself(self):
+        # The tree under test, installed into a DESTDIR: the unit starts the daemon that is
+        # installed, the programs read the configuration that is installed.
+        dest = os.path.join(self.tmp, "dest")
+        r = subprocess.run(["meson", "install", "-C", BUILD, "--destdir", dest, "--no-rebuild", "--quiet"],
+                           capture_output=True, text=True, timeout=300)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        h = build_header(BUILD)
+        units = [os.path.join(root, n) for root, _, names in os.walk(dest) for n in names
+                 if n == "logonacl-alertd.service"]
+        self.assertEqual(len(units), 1, units)
+        exec_start = unit_exec_start(units[0])
+        self.assertTrue(os.access(dest + exec_start, os.X_OK), exec_start)
+        self.assertTrue(os.path.isfile(dest + h["LOGONACL_CONF_PATH"]), h["LOGONACL_CONF_PATH"])
+        self.assertTrue(os.path.isdir(dest + h["LOGONACL_APPROVED_DIR"]), h["LOGONACL_APPROVED_DIR"])
+        ctl = os.path.join(os.path.dirname(dest + exec_start), "logonaclctl")
+        out = subprocess.run([ctl, "--help"], capture_output=True, text=True, check=True).stdout
+        self.assertIn(f"--config PATH   configuration file (default {h['LOGONACL_CONF_PATH']})", out)
+        out = subprocess.run([dest + exec_start, "--help"], capture_output=True, text=True).stdout
+        self.assertIn(h["LOGONACL_STATE_PATH"], out)
+        modules = [os.path.join(root, n) for root, _, names in os.walk(dest) for n in names if n == "pam_logonacl.so"]
+        self.assertEqual(len(modules), 1, modules)
+        for path in (ctl, modules[0]):
+            with open(path, "rb") as f:
+                self.assertIn(h["LOGONACL_APPROVED_PATH"].encode() + b"\0", f.read(), path)
 
 
 if __name__ == "__main__":
