@@ -120,7 +120,7 @@ static int record_read(sd_journal *j, const struct trusted_uids *trusted, struct
                                 memcpy(id, eq + 1, 32);
                                 id[32] = 0;
                                 r->event = event_from_message_id(id);
-                                r->change = strcmp(id, MESSAGE_ID_CHANGE) == 0;
+                                r->change = strcmp(id, CHANGE_RECORD_MESSAGE_ID) == 0;
                         }
                         continue;
                 }
@@ -147,7 +147,7 @@ static int add_matches(sd_journal *j, unsigned events, bool changes) {
                 if (r < 0)
                         return r;
         }
-        return changes ? sd_journal_add_match(j, "MESSAGE_ID=" MESSAGE_ID_CHANGE, 0) : 0;
+        return changes ? sd_journal_add_match(j, "MESSAGE_ID=" CHANGE_RECORD_MESSAGE_ID, 0) : 0;
 }
 
 static int journal_open(const struct journal_query *q, sd_journal **ret, bool *no_files) {

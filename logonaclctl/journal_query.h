@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "config.h"
+#include "change_record.h"
 #include "events.h"
 
 enum logon_field {
@@ -62,9 +63,6 @@ static inline const char *logon_str(const struct logon_record *r, enum logon_fie
 
 #define EVENT_BIT(e) (1u << (e))
 
-/* The change entries logonaclctl writes (SPEC §6).  TODO(merge): use list-ops'
- * constant in common/ once it lands. */
-#define MESSAGE_ID_CHANGE "db8ec35418dd4799a7d220c4838d031e"
 
 struct journal_query {
         const char *directory;          /* NULL: this machine's journal */

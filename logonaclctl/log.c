@@ -157,7 +157,7 @@ static void print_json(FILE *f, const struct logon_record *r) {
 
         timestamp_format_iso_utc(r->realtime_usec, time);
         fprintf(f, "{\"time\":\"%s\",\"realtime_usec\":%llu,\"message_id\":\"%s\",\"kind\":\"%s\"", time,
-                (unsigned long long) r->realtime_usec, r->change ? MESSAGE_ID_CHANGE : event_message_id(r->event),
+                (unsigned long long) r->realtime_usec, r->change ? CHANGE_RECORD_MESSAGE_ID : event_message_id(r->event),
                 r->change ? "change" : event_kind_name(r->event));
         if (r->change)
                 for (size_t i = 0; i < ELEMENTSOF(json_change_keys); i++)

@@ -210,8 +210,9 @@ int ctl_set(const struct ctl *ctl, int argc, char **argv) {
         r = set_edit_action(&e, channel, action) < 0 ? EXIT_INVALID : EXIT_OK;
         if (r == EXIT_OK) {
                 printf("[%s] action = %s (was %s): %s\n", channel, action, action_to_string(was), ctl->config_path);
-                /* TODO(list-ops, at merge): write the change entry of SPEC §6 here, e.g.
-                 * change_entry_write("set admin block-and-log", ctl->config_path). */
+                _cleanup_free_ char *change = NULL;
+                if (asprintf(&change, "set %s %s%s", channel, action, a.force ? " --force" : "") >= 0)
+                        ctl_record_change(change, ctl->config_path);
         }
 
 finish:

@@ -281,6 +281,13 @@ class ChangeRecord(CtlTestCase):
                 (self.ID_CHANGE, "add 203.0.113.0/24", s.approved, "0", "alice", "5")]
         self.assertEqual(self.changes(cursor, s.approved, 4), want)
 
+    def test_set_is_recorded_with_who(self):
+        s = self.site(admin=ADMIN_SSHD, approved="203.0.113.0/24\n")
+        cursor = journal_cursor()
+        self.assertEqual(s.ctl("set", "enduser", "allow-and-log", env_extra={"SUDO_USER": "alice"})[0], 0)
+        self.assertEqual(self.changes(cursor, s.conf, 1),
+                         [(self.ID_CHANGE, "set enduser allow-and-log", s.conf, "0", "alice", "5")])
+
     def test_nothing_changed_nothing_recorded(self):
         s = self.site(admin=ADMIN_SSHD, approved="203.0.113.0/24\n")
         cursor = journal_cursor()
