@@ -15,7 +15,7 @@ RateLimitBurst=10000, journald's defaults; "unlimited" = RateLimitBurst=0),
 with alertd following that namespace and mailing a loopback SMTP server.
 
 journald rate-limits per systemd unit, which it reads from the sender's cgroup
-(name=systemd hierarchy).  Without systemd as PID 1 no process is in a unit, so
+(the cgroup2 hierarchy).  Without systemd as PID 1 no process is in a unit, so
 nothing is limited; --unit (the default) puts the clients into the cgroup
 /system.slice/sshd-logonacl-load-PID.service, as systemd would put sshd, so that
 journald limits them as it limits sshd.service.
@@ -47,7 +47,9 @@ JOURNALD_CONF = {
     "default": "[Journal]\nRateLimitIntervalSec=30s\nRateLimitBurst=10000\n",
     "unlimited": "[Journal]\nRateLimitBurst=0\n",
 }
-CGROUP_ROOT = "/sys/fs/cgroup/systemd"
+# systemd 252 tracks units in the cgroup2 hierarchy: /sys/fs/cgroup when it is
+# cgroup2 itself, /sys/fs/cgroup/unified in the hybrid layout (cgroup v1 + v2).
+CGROUP_ROOTS = ["/sys/fs/cgroup/unified", "/sys/fs/cgroup"]
 
 
 class Worker(threading.Thread):
@@ -131,11 +133,12 @@ def settle(read, limit=180):
 
 
 def make_cgroup(name):
-    if not os.path.isdir(CGROUP_ROOT):
-        return None
-    path = os.path.join(CGROUP_ROOT, "system.slice", name)
-    os.makedirs(path, exist_ok=True)
-    return path
+    for root in CGROUP_ROOTS:
+        if os.path.exists(os.path.join(root, "cgroup.procs")) and os.path.exists(os.path.join(root, "cgroup.threads")):
+            path = os.path.join(root, "system.slice", name)
+            os.makedirs(path, exist_ok=True)
+            return path
+    return None
 
 
 def main():
