@@ -143,11 +143,18 @@ def run(build, procs, seconds=None, rewrites=None, filler_entries=5000, naive=Fa
                     break
                 time.sleep(0.2)
             config_errors = sum(1 for line in stored if line.strip() == ID_CONFIG_ERROR)
+            # entries journald did not take within the module's 1 s send timeout go to syslog
+            fallbacks = 0
+            for k in range(procs):
+                path = os.path.join(site.root, "syslog-%d" % k)
+                if os.path.exists(path):
+                    with open(path) as f:
+                        fallbacks += sum(1 for line in f if "journal unavailable" in line)
     finally:
         site.remove()
     mismatches = [m for d in deciders for m in d.mismatches]
     return {"decisions": n, "mismatches": len(mismatches), "config_errors": config_errors, "rewrites": done[0],
-            "seconds": elapsed, "examples": mismatches[:5], "stored": len(stored)}
+            "seconds": elapsed, "examples": mismatches[:5], "stored": len(stored), "syslog_fallbacks": fallbacks}
 
 
 def main():
@@ -163,9 +170,9 @@ def main():
     if a.seconds is None and a.rewrites is None:
         a.seconds = 60
     r = run(os.path.abspath(a.build), a.procs, a.seconds, a.rewrites, a.filler, a.naive_writer)
-    print("decisions %d mismatches %d config_errors %d rewrites %d seconds %.1f rate %.0f/s entries_stored %d" %
-          (r["decisions"], r["mismatches"], r["config_errors"], r["rewrites"], r["seconds"],
-           r["decisions"] / r["seconds"], r["stored"]))
+    print("decisions %d mismatches %d config_errors %d rewrites %d seconds %.1f rate %.0f/s entries_stored %d "
+          "syslog_fallbacks %d" % (r["decisions"], r["mismatches"], r["config_errors"], r["rewrites"], r["seconds"],
+                                   r["decisions"] / r["seconds"], r["stored"], r["syslog_fallbacks"]))
     if r["examples"]:
         print("examples (rhost, result): %s" % r["examples"])
     return 1 if r["mismatches"] or r["config_errors"] else 0
