@@ -132,17 +132,6 @@ def run(build, procs, seconds=None, rewrites=None, filler_entries=5000, naive=Fa
             errors = [d.error for d in deciders if d.error]
             if errors:
                 raise RuntimeError("a decider failed: %s" % errors[0])
-            # every decision's entry is in the journal before config errors are counted
-            n = sum(d.decisions for d in deciders)
-            deadline = time.monotonic() + 120
-            while True:
-                stored = subprocess.run(journal.journalctl("-o", "cat", "--output-fields=MESSAGE_ID",
-                                                           "SYSLOG_IDENTIFIER=pam_logonacl"),
-                                        capture_output=True, text=True).stdout.splitlines()
-                if len(stored) >= n or time.monotonic() > deadline:
-                    break
-                time.sleep(0.2)
-            config_errors = sum(1 for line in stored if line.strip() == ID_CONFIG_ERROR)
             # entries journald did not take within the module's 1 s send timeout go to syslog
             fallbacks = 0
             for k in range(procs):
@@ -150,6 +139,17 @@ def run(build, procs, seconds=None, rewrites=None, filler_entries=5000, naive=Fa
                 if os.path.exists(path):
                     with open(path) as f:
                         fallbacks += sum(1 for line in f if "journal unavailable" in line)
+            # every decision's entry is in the journal before config errors are counted
+            n = sum(d.decisions for d in deciders)
+            deadline = time.monotonic() + 120
+            while True:
+                stored = subprocess.run(journal.journalctl("-o", "cat", "--output-fields=MESSAGE_ID",
+                                                           "SYSLOG_IDENTIFIER=pam_logonacl"),
+                                        capture_output=True, text=True).stdout.splitlines()
+                if len(stored) + fallbacks >= n or time.monotonic() > deadline:
+                    break
+                time.sleep(0.2)
+            config_errors = sum(1 for line in stored if line.strip() == ID_CONFIG_ERROR)
     finally:
         site.remove()
     mismatches = [m for d in deciders for m in d.mismatches]
