@@ -133,12 +133,14 @@ def run(build, procs, seconds=None, rewrites=None, filler_entries=5000, naive=Fa
             if errors:
                 raise RuntimeError("a decider failed: %s" % errors[0])
             # entries journald did not take within the module's 1 s send timeout go to syslog
-            fallbacks = 0
+            fallbacks = fallback_config_errors = 0
             for k in range(procs):
                 path = os.path.join(site.root, "syslog-%d" % k)
                 if os.path.exists(path):
                     with open(path) as f:
-                        fallbacks += sum(1 for line in f if "journal unavailable" in line)
+                        lines = [line for line in f if "journal unavailable" in line]
+                    fallbacks += len(lines)
+                    fallback_config_errors += sum(1 for line in lines if "configuration error" in line)
             # every decision's entry is in the journal before config errors are counted
             n = sum(d.decisions for d in deciders)
             deadline = time.monotonic() + 120
@@ -149,7 +151,7 @@ def run(build, procs, seconds=None, rewrites=None, filler_entries=5000, naive=Fa
                 if len(stored) + fallbacks >= n or time.monotonic() > deadline:
                     break
                 time.sleep(0.2)
-            config_errors = sum(1 for line in stored if line.strip() == ID_CONFIG_ERROR)
+            config_errors = sum(1 for line in stored if line.strip() == ID_CONFIG_ERROR) + fallback_config_errors
     finally:
         site.remove()
     mismatches = [m for d in deciders for m in d.mismatches]
