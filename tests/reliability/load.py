@@ -156,6 +156,9 @@ def main():
     ap.add_argument("--journald", choices=sorted(JOURNALD_CONF), default="default")
     ap.add_argument("--unit", dest="unit", action="store_true", default=True)
     ap.add_argument("--no-unit", dest="unit", action="store_false")
+    ap.add_argument("--unit-burst", type=int,
+                    help="the unit's LogRateLimitBurst= (with LogRateLimitIntervalSec=30s), published in "
+                         "/run/systemd/units/ as systemd (PID 1) does for a unit drop-in")
     a = ap.parse_args()
     build = os.path.abspath(a.build)
     module = os.path.join(build, "pam_logonacl", "pam_logonacl.so")
@@ -164,7 +167,16 @@ def main():
 
     site = Site(module, prefix="logonacl-rel-load-")
     tmp = tempfile.mkdtemp(prefix="logonacl-rel-load-smtp-")
-    cgroup = make_cgroup("sshd-logonacl-load-%d.service" % os.getpid()) if a.unit else None
+    unit = "sshd-logonacl-load-%d.service" % os.getpid()
+    cgroup = make_cgroup(unit) if a.unit else None
+    published = []
+    if cgroup and a.unit_burst:
+        # what PID 1 writes for [Service] LogRateLimitIntervalSec=30s, LogRateLimitBurst=N; journald reads it
+        os.makedirs("/run/systemd/units", exist_ok=True)
+        for key, value in (("log-rate-limit-interval", "30000000"), ("log-rate-limit-burst", str(a.unit_burst))):
+            link = "/run/systemd/units/%s:%s" % (key, unit)
+            os.symlink(value, link)
+            published.append(link)
     smtp = alertd_proc = None
     try:
         port_file = os.path.join(tmp, "port")
@@ -240,14 +252,17 @@ def main():
             smtp.wait(30)
         shutil.rmtree(tmp, ignore_errors=True)
         site.remove()
+        for link in published:
+            os.unlink(link)
         if cgroup:
             try:
                 os.rmdir(cgroup)
             except OSError:
                 pass
 
-    print("journald %s, unit cgroup %s, _SYSTEMD_UNIT of the entries: %s" %
-          (a.journald, "yes (" + os.path.basename(cgroup) + ")" if cgroup else "no", unit_seen))
+    print("journald %s, unit cgroup %s, _SYSTEMD_UNIT of the entries: %s, unit LogRateLimitBurst %s" %
+          (a.journald, "yes (" + os.path.basename(cgroup) + ")" if cgroup else "no", unit_seen,
+           a.unit_burst or "not set"))
     print("decisions %d in %.1f s: %.0f/s held (asked %.0f/s); results %s" %
           (decisions, elapsed, decisions / elapsed, a.rate, results))
     print("entries in the journal %d of %d (%d lost); journald 'Suppressed' notices %d, N_DROPPED total %d; "
