@@ -29,6 +29,8 @@ import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from logonacl_test import ensure_journald, journal_cursor, journal_entries, write_file  # noqa: E402
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from rel_lib import service_file  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CORPUS = os.path.join(HERE, "corpus")
@@ -91,7 +93,7 @@ class Case:
         self.pamdir = os.path.join(self.dir, "pam.d")
         os.mkdir(self.dropins, 0o755)
         os.mkdir(self.pamdir, 0o755)
-        write_file(os.path.join(self.pamdir, "sshd"), "account required %s conf=%s\n" % (MODULE, self.conf))
+        write_file(os.path.join(self.pamdir, "sshd"), service_file(MODULE, self.conf))
 
     def write_base(self, conf=None, approved=b""):
         write_file(self.conf, (conf if conf is not None else BASE_CONF.encode()).replace(b"{dir}", self.dir.encode()))
@@ -339,7 +341,7 @@ class Tricks(Refusals):
             os.rename(os.path.join(c.dir, "real.conf"), os.path.join(c.dir, "real", "logonacl.conf"))
             os.symlink(os.path.join(c.dir, "real"), os.path.join(c.dir, "link"))
             c.conf = os.path.join(c.dir, "link", "logonacl.conf")
-            write_file(os.path.join(c.pamdir, "sshd"), "account required %s conf=%s\n" % (MODULE, c.conf))
+            write_file(os.path.join(c.pamdir, "sshd"), service_file(MODULE, c.conf))
 
         conf = lambda c: c.conf                          # noqa: E731
         approved = lambda c: c.approved                  # noqa: E731
