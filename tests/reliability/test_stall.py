@@ -103,9 +103,9 @@ class StalledJournald(unittest.TestCase):
             time.sleep(0.1)
         self.assertIn("Administrator logon blocked", out)
 
-    @unittest.expectedFailure
     def test_real_syslog_fallback_is_bounded(self):
-        """KNOWN BUG on main: in a real host the fallback is glibc's syslog(3) to
+        """Skipped as a KNOWN BUG while it hangs (passes once fixed, fails on a
+        wrong result): in a real host the fallback is glibc's syslog(3) to
         /dev/log, journald's too; with journald stopped and that queue full it
         blocks without bound (pam_logonacl.c write_entry -> pam_syslog), so a logon
         hangs although the journal send itself gave up after 1 s.  Here /dev/log is
@@ -128,7 +128,11 @@ class StalledJournald(unittest.TestCase):
             r = subprocess.run(cmd, capture_output=True, text=True, timeout=DECISION_TIMEOUT)
             out = r.stdout
         except subprocess.TimeoutExpired as e:
-            out = (e.stdout or b"").decode()
+            out = (e.stdout or b"").decode() if isinstance(e.stdout, bytes) else (e.stdout or "")
+            done = [line.split()[:2] for line in out.splitlines()]
+            self.skipTest("KNOWN BUG on main: logon hung over %d s in the module's syslog fallback with journald "
+                          "stopped (pam_logonacl.c write_entry -> pam_syslog -> /dev/log); decided before: %r" %
+                          (DECISION_TIMEOUT, done))
         results = [line.split()[:2] for line in out.splitlines()]
         self.assertEqual(results, [["203.0.113.9", "PERM_DENIED"], ["198.51.100.7", "SUCCESS"]],
                          "decisions within %d s with journald and its /dev/log stalled" % DECISION_TIMEOUT)
