@@ -177,12 +177,15 @@ static void tell_user(pam_handle_t *pamh, const char *text) {
 
 #define FIELD(n, v) ((struct journal_field) { .name = (n), .value = (v), .len = strlen(v) })
 
-/* Sends the entry; when journald does not take it, the summary goes to syslog so
- * the event is not silently lost (never to the host's stderr). */
+/* Sends the entry.  When no journald takes it (no socket, nobody listening), the
+ * summary goes to syslog so the event is not silently lost (never to the host's
+ * stderr).  Not when journald is there but stalled (the send timed out): on a
+ * systemd host /dev/log is that same journald, and syslog(3) would block the
+ * logon without bound. */
 static void write_entry(pam_handle_t *pamh, const struct journal_field *fields, size_t n_fields, int priority,
                         const char *message) {
         int r = journal_send(fields, n_fields);
-        if (r < 0)
+        if (r < 0 && r != -EAGAIN)
                 pam_syslog(pamh, priority, "%s (journal unavailable: %s)", message, strerror(-r));
 }
 

@@ -41,6 +41,9 @@ class Site:
         write_file(self.conf, "[general]\napproved_file = %s\napproved_dir = %s\n"
                    "[admin]\naction = %s\nservices = sshd\n" % (self.approved, self.dropins, action))
         write_file(os.path.join(self.pamdir, "sshd"), service_file(module, self.conf))
+        # libpam reads "other" too and logs an error through syslog(3) when it is missing:
+        # with a stalled /dev/log that alone would hang the test's client.
+        write_file(os.path.join(self.pamdir, "other"), "auth required pam_deny.so\naccount required pam_deny.so\n")
 
     def remove(self):
         shutil.rmtree(self.root, ignore_errors=True)
