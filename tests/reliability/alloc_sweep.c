@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <security/pam_appl.h>
 
@@ -176,6 +177,11 @@ int main(int argc, char **argv) {
         sticky = strcmp(argv[4], "sticky") == 0;
         setvbuf(stdout, NULL, _IOLBF, 0);
 
+        /* glibc loads the time zone once per process, at the first localtime (syslog(3)
+         * on an error path of libpam or the module): a cache, not a leak */
+        time_t now = time(NULL);
+        struct tm tm;
+        localtime_r(&now, &tm);
         /* libpam loads the module at the first pam_start: warm up outside the sweep */
         int rc = run(argv[1], argv[2], argv[3], 0, &allocs, &leaked);
         if (rc < 0)

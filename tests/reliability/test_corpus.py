@@ -44,20 +44,10 @@ RUN_TIMEOUT = 30        # seconds for one check or one logon: healthy runs take 
 # not fail it; one that passes is reported too ("take it out").  Every other case
 # must pass.  SPEC: SPEC §1-§2 were updated and engineer list-ops implements it.
 # BUG: a defect found here (see the reliability report), routed to its owner.
-SPEC_PENDING = "SPEC update pending on main"
-KNOWN = {
-    "conf-value-service-upper-00": SPEC_PENDING,
-    "conf-value-service-upper-01": SPEC_PENDING,
-    "conf-value-service-upper-02": SPEC_PENDING,
-    "conf-value-sso-upper": SPEC_PENDING,
-    "approved-expires-bad-entry": SPEC_PENDING,
-    "valid-expires-date-comment": SPEC_PENDING,
-    "valid-expires-time": SPEC_PENDING,
-    "valid-expires-past": SPEC_PENDING,
-    "dropin-fifo": SPEC_PENDING,
-    "approved-fifo": "BUG: logonaclctl check hangs opening a FIFO approved_file (common/approved.c load_file: no O_NONBLOCK)",
-    "dropin-symlink-dev-zero": "BUG: logonaclctl check says OK for a drop-in symlink to /dev/zero the module refuses",
-}
+# Cases that fail on main, printed each run without failing it (empty: every case
+# holds; the FIFO and /dev/zero drop-in bugs and the SPEC §1-2 updates of issue 10/12
+# are fixed).
+KNOWN = {}
 FOREIGN_UID = 65534
 BASE_CONF = ("[general]\napproved_file = {dir}/approved\napproved_dir = {dir}/approved.d\n"
              "[admin]\naction = allow-and-log\nservices = sshd\n")
