@@ -5,6 +5,7 @@
                  [--tls-cert C --tls-key K] [--starttls required|optional | --implicit-tls]
                  [--auth-user U --auth-password P]
                  [--script ok,421,450,451,550,stall,...] [--stall-seconds S]
+                 [--hold] [--reply-delay S]
 
 Each accepted message is written to DIR/NNNN.eml (the DATA bytes as received,
 CRLF kept) and DIR/NNNN.json (envelope: mail_from, rcpt_tos, tls, auth_user,
@@ -14,6 +15,12 @@ successive DATA commands ("ok" accepts; "stall" waits --stall-seconds, then
 answers 451 without keeping the message, as a server whose client gave up
 would); past its end every message is accepted.  The port is written to
 --port-file once the server answers.  SIGTERM stops it.
+
+A deliberately slow server, for tests that act by progress and not by the clock:
+--hold stores each accepted message, then creates DIR/NNNN.held and answers 250
+only once DIR/NNNN.release exists (the client is then provably inside DATA: the
+message has arrived, its reply has not), or drops the reply when the client has
+gone.  --reply-delay S waits S seconds before every DATA reply.
 """
 
 import argparse
@@ -56,7 +63,17 @@ class Handler:
         with open(os.path.join(self.args.maildir, "attempts.log"), "a") as f:
             f.write("%d %s %.6f\n" % (self.attempts, reply, time.monotonic()))
 
+    async def _hold(self, server, base):
+        """Waits for the test's base.release (or the client's going away)."""
+        write_atomically(base + ".held", b"")
+        while not os.path.exists(base + ".release"):
+            if server.transport is None or server.transport.is_closing():
+                return
+            await asyncio.sleep(0.005)
+
     async def handle_DATA(self, server, session, envelope):
+        if self.args.reply_delay:
+            await asyncio.sleep(self.args.reply_delay)
         self.attempts += 1
         step = self.script[self.attempts - 1] if self.attempts <= len(self.script) else "ok"
         self._log_attempt(step)
@@ -78,6 +95,8 @@ class Handler:
         # The envelope first: a reader that sees the .eml finds its .json.
         write_atomically(base + ".json", json.dumps(meta).encode())
         write_atomically(base + ".eml", envelope.original_content or envelope.content)
+        if self.args.hold:
+            await self._hold(server, base)
         return "250 2.0.0 OK queued as %04d" % self.accepted
 
 
@@ -112,6 +131,8 @@ def main():
     p.add_argument("--auth-password")
     p.add_argument("--script")
     p.add_argument("--stall-seconds", type=float, default=30.0)
+    p.add_argument("--hold", action="store_true")
+    p.add_argument("--reply-delay", type=float, default=0.0)
     args = p.parse_args()
     os.makedirs(args.maildir, exist_ok=True)
 
