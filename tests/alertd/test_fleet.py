@@ -131,15 +131,16 @@ class PamSite:
 class AlertdWatch:
     """What alertd did with each token: a mail, or its 'not sent' entry."""
 
-    def __init__(self, test, smtp, pid_of, cursor):
-        self.test, self.smtp, self.pid_of, self.cursor = test, smtp, pid_of, cursor
+    def __init__(self, test, smtp, cursor):
+        self.test, self.smtp, self.cursor = test, smtp, cursor
+        self.pids = []          # every alertd of the test, restarts included
 
     def mails(self):
         return [(labelled(m).get("Account"), m) for _, m, _ in self.smtp.messages()]
 
     def not_sent(self):
-        return [e.get("LOGONACL_USER") for e in own_entries(self.cursor, "MESSAGE_ID=" + MID_NOT_SENT,
-                                                            "_PID=%d" % self.pid_of())]
+        return [e.get("LOGONACL_USER") for e in own_entries(self.cursor, "MESSAGE_ID=" + MID_NOT_SENT)
+                if e.get("_PID") in map(str, self.pids)]
 
     def outcome(self, token, timeout=WAIT):
         """'sent' or 'not sent' once alertd has considered token (bounded wait)."""
@@ -239,10 +240,11 @@ class FleetTest(unittest.TestCase):
         # One cap for the fleet: threshold 5.
         cfg = write_config(os.path.join(self.tmp, "conf"), email="secops@example.com", threshold="5",
                            smtp_url="smtp://127.0.0.1:%d" % self.smtp.port, smtp_starttls="no")
-        cursor = lt.journal_cursor()
-        d = start_alertd(cfg, os.path.join(self.tmp, "alertd.state"), "--from-start", directory=remote)
+        state = os.path.join(self.tmp, "alertd.state")
+        w = AlertdWatch(self, self.smtp, lt.journal_cursor())
+        d = start_alertd(cfg, state, "--from-start", directory=remote)
         self.addCleanup(self.end_alertd, d)
-        w = AlertdWatch(self, self.smtp, lambda: d.pid, cursor)
+        w.pids.append(d.pid)
 
         up_a = self.uploader(ns_a, a, "http://192.0.2.1:%d" % PORT)
         up_b = self.uploader(ns_b, b, "http://198.51.100.1:%d" % PORT)
@@ -262,8 +264,14 @@ class FleetTest(unittest.TestCase):
         self.pam.logon(b, t("b3"))
         self.pam.logon(a, t("a2"))
         self.assertEqual(w.outcome(t("a2")), "sent")
+        # alertd restarts meanwhile: what it knows of each host's progress must survive in its state.
+        self.end(d)
+        self.assertEqual(d.returncode, 0)
+        d = start_alertd(cfg, state, directory=remote)
+        self.addCleanup(self.end_alertd, d)
+        w.pids.append(d.pid)
 
-        # b resumes: its older entries arrive after a's newer one was read.  b4 after them tells
+        # b resumes: its older entries arrive after a's newer one was read (and saved).  b4 after them tells
         # when b's backlog has been read.
         self.uploader(ns_b, b, "http://198.51.100.1:%d" % PORT)
         self.pam.logon(b, t("b4"))
