@@ -17,10 +17,12 @@ would); past its end every message is accepted.  The port is written to
 --port-file once the server answers.  SIGTERM stops it.
 
 A deliberately slow server, for tests that act by progress and not by the clock:
---hold stores each accepted message, then creates DIR/NNNN.held and answers 250
-only once DIR/NNNN.release exists (the client is then provably inside DATA: the
-message has arrived, its reply has not), or drops the reply when the client has
-gone.  --reply-delay S waits S seconds before every DATA reply.
+--hold stops twice in every DATA: when the message has arrived but is not yet
+kept (DIR/attempt-NNNN.data holds its bytes, DIR/attempt-NNNN.held appears, N
+counting DATA attempts), and again once it is kept as NNNN.eml (DIR/NNNN.held);
+each time it goes on only when the test creates the matching .release file.  A
+client that goes away meanwhile loses the message at the first stop, and its
+250 at the second.  --reply-delay S waits S seconds before every DATA reply.
 """
 
 import argparse
@@ -64,18 +66,26 @@ class Handler:
             f.write("%d %s %.6f\n" % (self.attempts, reply, time.monotonic()))
 
     async def _hold(self, server, base):
-        """Waits for the test's base.release (or the client's going away)."""
+        """Waits for the test's base.release; False when the client went away meanwhile."""
         write_atomically(base + ".held", b"")
         while not os.path.exists(base + ".release"):
             if server.transport is None or server.transport.is_closing():
-                return
+                return False
             await asyncio.sleep(0.005)
+        return True
 
     async def handle_DATA(self, server, session, envelope):
         if self.args.reply_delay:
             await asyncio.sleep(self.args.reply_delay)
         self.attempts += 1
         step = self.script[self.attempts - 1] if self.attempts <= len(self.script) else "ok"
+        if self.args.hold:
+            attempt = os.path.join(self.args.maildir, "attempt-%04d" % self.attempts)
+            write_atomically(attempt + ".data", envelope.original_content or envelope.content)
+            if not await self._hold(server, attempt):
+                step = "gone"       # never kept: logged, not stored
+                self._log_attempt(step)
+                return REPLIES["451"]
         self._log_attempt(step)
         if step in REPLIES:
             return REPLIES[step]
