@@ -8,6 +8,8 @@ LOGONACL_PACKAGES=(
         # tests: cmocka, real libpam, real journald, real SMTP, journal files with chosen times
         libcmocka-dev libpam-wrapper libpamtest0-dev pamtester libpam-modules libpam-runtime
         systemd systemd-journal-remote python3 python3-aiosmtpd openssl tzdata valgrind util-linux
+        # the live fleet test: network namespaces (ip netns), hostnames per journald (hostname)
+        iproute2 hostname
         # fuzzing and sanitizers
         clang libclang-rt-14-dev
         # packaging
