@@ -21,7 +21,6 @@ also when setUp fails half-way).
 """
 
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -259,7 +258,7 @@ class FleetTest(unittest.TestCase):
         self.addCleanup(self.end_alertd, d)
         w.pids.append(d.pid)
 
-        up_a = self.uploader(ns_a, a, "http://192.0.2.1:%d" % PORT)
+        self.uploader(ns_a, a, "http://192.0.2.1:%d" % PORT)
         up_b = self.uploader(ns_b, b, "http://198.51.100.1:%d" % PORT)
         t = lambda n: "%s-%s" % (n, self.tag)     # noqa: E731
 
