@@ -12,6 +12,8 @@ LOGONACL_PACKAGES=(
         clang libclang-rt-14-dev
         # packaging
         dpkg-dev debhelper devscripts lintian fakeroot scdoc rpm
+        # the booted system (tests/boot): a root filesystem from the archive, ssh into it
+        mmdebstrap openssh-client iproute2
 )
 
 logonacl_install_deps() {
