@@ -54,6 +54,16 @@ ACTIVITY = {"ssh-password": "Logon to Administrator Console", "ssh-publickey": "
             "imap": "Logon to End User Console", "apache": "API Access", "nginx": "API Access"}
 
 
+def pick_user():
+    """alice (the README shows this run's output) unless the host has an alice:
+    the private passwd would then hold two."""
+    try:
+        pwd.getpwnam("alice")
+        return "e2e%d" % os.getpid()
+    except KeyError:
+        return "alice"
+
+
 def server_of(source):
     return SERVER_V6 if ":" in source else SERVER_V4
 
@@ -70,7 +80,7 @@ class RealServersTest(unittest.TestCase):
         cls.tmpctx = lt.root_tmpdir("logonacl-e2e-%d-" % os.getpid())
         cls.tmp = cls.tmpctx.__enter__()
         cls.addClassCleanup(cls.tmpctx.__exit__, None, None, None)
-        cls.user = "e2e%d" % os.getpid()
+        cls.user = pick_user()
         cls.password = "pw-" + uuid.uuid4().hex[:12]
         cls.uid = 64000 + os.getpid() % 1000
         build = lt.build_dir()
@@ -240,21 +250,26 @@ class RealServersTest(unittest.TestCase):
         r = self.ctl("log", "--directory", self.journal_files)
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertIn(UNAPPROVED, r.stdout)
+        self.show("log", "--activity", "blocked-and-logged")
+        self.show("suggest", "--channel", "admin")
+        self.show("suggest", "--channel", "api")
         r = self.ctl("suggest", "--directory", self.journal_files)
         self.assertEqual(r.returncode, 0, r.stderr)
         for src in SOURCES:
             self.assertRegex(r.stdout, r"(?m)^\s*logonaclctl (--config \S+ )?add %s$" % re.escape(src))
         r = self.ctl("add", APPROVED, CLIENT_V6)
         self.assertEqual(r.returncode, 0, r.stderr)
+        self.show("add", APPROVED, CLIENT_V6, r=r)
         for ch in ("admin", "enduser", "api"):
             r = self.ctl("what-if", "--channel", ch, "--action", "block-and-log", "--directory", self.journal_files)
             self.assertEqual(r.returncode, 3, r.stdout + r.stderr)
             self.assertIn(UNAPPROVED, r.stdout)
             self.assertNotIn(APPROVED + " ", r.stdout)
-        self.dump_guide_output()
+            self.show("what-if", "--channel", ch, "--action", "block-and-log", r=r)
 
         self.step("block-and-log")
         done = self.run_phase("block-and-log", lambda src: src != UNAPPROVED)
+        self.dump_refusals(done)
         self.check_mails(15, done, "Block and log")
         # How each server refused the unapproved client.
         seen = {(k, src): r for k, s, c, src, let_in, r in done}
@@ -268,14 +283,23 @@ class RealServersTest(unittest.TestCase):
         self.assertEqual(seen[("nginx", UNAPPROVED)].stdout, "401")
         self.step("done")
 
-    def dump_guide_output(self):
-        """LOGONACL_E2E_SHOW=1: the commands' output, as the README shows it."""
+    def show(self, *args, r=None):
+        """LOGONACL_E2E_SHOW=1: a guide command and its output, for the README."""
         if not os.environ.get("LOGONACL_E2E_SHOW"):
             return
-        for args in (["log", "--since", "-1h"], ["suggest"], ["what-if", "--channel", "admin", "--action",
-                                                               "block-and-log"]):
-            r = self.ctl(*(args + ["--directory", self.journal_files]))
-            sys.stderr.write("$ logonaclctl %s\n%s%s(exit %d)\n" % (" ".join(args), r.stdout, r.stderr, r.returncode))
+        if r is None:
+            r = self.ctl(*(list(args) + ["--directory", self.journal_files]))
+        sys.stderr.write("$ logonaclctl %s\n%s%s(exit %d)\n" % (" ".join(args), r.stdout, r.stderr, r.returncode))
+
+    def dump_refusals(self, done):
+        if not os.environ.get("LOGONACL_E2E_SHOW"):
+            return
+        for kind, service, channel, source, let_in, r in done:
+            sys.stderr.write("$ %s from %s: exit %d\nstdout: %s\nstderr: %s\n"
+                             % (kind, source, r.returncode, r.stdout, r.stderr))
+        for raw, msg, env in self.smtp.wait_count(20, timeout=30)[-5:]:
+            sys.stderr.write(raw.decode(errors="replace") + "\n----\n")
+        self.show("log", "--activity", "blocked-and-logged")
 
 
 def main():
