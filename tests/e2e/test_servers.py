@@ -21,11 +21,9 @@ Runs in the plain suite only; about a minute.  Exits 77 (skipped) when not root
 or a server is missing (tests/deps.sh installs them).
 """
 
-import json
 import os
 import pwd
 import re
-import shutil
 import signal
 import subprocess
 import sys
