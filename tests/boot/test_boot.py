@@ -46,6 +46,8 @@ MID_LOGGED = "53a044f2764e49b6af7a20856db4de85"
 MID_BLOCKED = "d0cf6d6fb64045fc8f4061394c06dee8"
 MID_ALLOWED = "7798a78dc57742739e9ec866817a4c5b"
 APPROVED_IP, UNAPPROVED_IP = "203.0.113.10", "198.51.100.1"
+ADMIN_BLOCKED_TEXT = ("Your IP address was rejected by IP restrictions, so you cannot log on from this IP address. "
+                      "Contact your administrator.")
 USER = "alice"
 # The shipped WatchdogSec=60s would make the hang test wait a minute; a drop-in
 # shortens it (alertd pings at half of whatever WATCHDOG_USEC systemd gives it).
@@ -169,7 +171,7 @@ class BootedSystemTest(unittest.TestCase):
     def labelled(self, msg):
         return dict(l.split(": ", 1) for l in msg.get_content().splitlines() if ": " in l)
 
-    def ssh(self, source, password_prompt=False):
+    def ssh(self, source):
         key = os.path.join(self.tmp, "key")
         return self.sys.net(["ssh", "-F", "/dev/null", "-i", key, "-b", source, "-o", "BatchMode=yes",
                              "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
@@ -246,6 +248,7 @@ class BootedSystemTest(unittest.TestCase):
         r = self.ssh(UNAPPROVED_IP)
         self.assertEqual(r.returncode, 255, r.stdout + r.stderr)
         self.assertNotIn("logged-on", r.stdout)
+        self.assertIn(ADMIN_BLOCKED_TEXT, r.stderr)
         r = self.ssh(APPROVED_IP)
         self.assertEqual((r.returncode, r.stdout), (0, "logged-on\n"), r.stderr)
         # SIGHUP, not a restart: the same process mails the reloaded recipient.
