@@ -27,6 +27,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -112,11 +113,20 @@ class BootedSystemTest(unittest.TestCase):
     @classmethod
     def build_deb(cls):
         out = os.path.join(cls.tmp, "out")
-        r = subprocess.run([os.path.join(SOURCE_DIR, "packaging", "build-deb.sh"), "--worktree"],
-                           env=dict(os.environ, LOGONACL_DEB_OUT=out), capture_output=True, text=True)
-        if r.returncode != 0:
-            raise AssertionError("build-deb.sh failed:\n" + r.stdout + r.stderr)
-        return r.stdout.strip().splitlines()[-1]
+        # A session of its own: interrupted, the whole build gets TERM and build-deb.sh
+        # removes its scratch folder.
+        p = subprocess.Popen([os.path.join(SOURCE_DIR, "packaging", "build-deb.sh"), "--worktree"],
+                             env=dict(os.environ, LOGONACL_DEB_OUT=out), stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT, text=True, start_new_session=True)
+        try:
+            output = p.communicate()[0]
+        except BaseException:
+            os.killpg(p.pid, signal.SIGTERM)
+            p.wait()
+            raise
+        if p.returncode != 0:
+            raise AssertionError("build-deb.sh failed:\n" + output)
+        return output.strip().splitlines()[-1]
 
     @classmethod
     def smtp_start(cls):
@@ -309,6 +319,10 @@ class BootedSystemTest(unittest.TestCase):
         self.step("done")
 
 
+def interrupted(signum, frame):
+    raise KeyboardInterrupt
+
+
 def main():
     if os.environ.get("LOGONACL_SANITIZE", "none") != "none":
         print("SKIP: the package is built without sanitizers; the plain run covers it")
@@ -320,7 +334,14 @@ def main():
         if shutil.which(tool) is None:
             print("SKIP: %s is missing" % tool)
             return 77
-    r = unittest.main(exit=False, verbosity=2).result
+    # A SIGTERM (meson's timeout, ^C in a terminal) still takes everything down.
+    signal.signal(signal.SIGTERM, interrupted)
+    try:
+        r = unittest.main(exit=False, verbosity=2).result
+    except KeyboardInterrupt:
+        BootedSystemTest.doClassCleanups()
+        print("interrupted; cleaned up")
+        return 1
     return 0 if r.wasSuccessful() else 1
 
 
