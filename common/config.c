@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "config.h"
+#include "logonacl-build.h"
 #include "safe_path.h"
 #include "utf8.h"
 
@@ -525,8 +526,8 @@ static const struct config_item config_table[] = {
 
 void config_init_defaults(struct config *c) {
         *c = (struct config) {
-                .approved_file = strdup("/etc/logonacl/approved"),
-                .approved_dir = strdup("/etc/logonacl/approved.d"),
+                .approved_file = strdup(LOGONACL_APPROVED_PATH),       /* from the build's sysconfdir */
+                .approved_dir = strdup(LOGONACL_APPROVED_DIR),
                 .allow_private = false,
                 .alert = {
                         .threshold = 5,

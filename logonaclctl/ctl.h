@@ -18,7 +18,9 @@ enum {
         EXIT_OK = 0,
         EXIT_INVALID = 1,       /* invalid input or failed check */
         EXIT_USAGE = 2,
-        EXIT_LOCKOUT = 3,       /* what-if: someone would be locked out */
+        EXIT_LOCKOUT = 3,       /* what-if, set: someone would be locked out */
+        EXIT_BLOCKED = 4,       /* test: the module would refuse (PAM_PERM_DENIED) */
+        EXIT_NOT_CONTROLLED = 5, /* test: the module would not decide (PAM_IGNORE) */
 };
 
 struct ctl {
@@ -41,6 +43,7 @@ int ctl_test(const struct ctl *ctl, int argc, char **argv);
 int ctl_log(const struct ctl *ctl, int argc, char **argv);
 int ctl_what_if(const struct ctl *ctl, int argc, char **argv);
 int ctl_suggest(const struct ctl *ctl, int argc, char **argv);
+int ctl_set(const struct ctl *ctl, int argc, char **argv);
 
 /* Prints "logonaclctl: <message>" and the command's usage line to stderr;
  * returns EXIT_USAGE so a command can `return ctl_usage_error(...)`. */

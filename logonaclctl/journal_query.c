@@ -33,6 +33,10 @@ static const char *const field_names[_LOGON_FIELD_MAX] = {
         [LOGON_MESSAGE]   = "MESSAGE",
         [LOGON_ERROR]     = "LOGONACL_ERROR",
         [LOGON_ON_ERROR]  = "LOGONACL_ON_ERROR",
+        [LOGON_CHANGE]    = "LOGONACL_CHANGE",
+        [LOGON_FILE]      = "LOGONACL_FILE",
+        [LOGON_BY_UID]    = "LOGONACL_BY_UID",
+        [LOGON_BY_USER]   = "LOGONACL_BY_USER",
 };
 
 struct trusted_uids {
@@ -88,12 +92,13 @@ static int value_set(struct logon_value *v, const char *data, size_t len) {
 }
 
 /* Fills r from the current entry.  Returns 1 when the entry counts, 0 when its
- * writer is not trusted (no _UID, a foreign one, or _UID given twice). */
+ * writer is not trusted (no _UID, a foreign one, or _UID given twice; for a
+ * change entry anyone but root, as only root can edit the files). */
 static int record_read(sd_journal *j, const struct trusted_uids *trusted, struct logon_record *r) {
         const void *d;
         size_t l;
         int n_uid = 0;
-        bool trusted_writer = false;
+        bool trusted_writer = false, root_writer = false;
         int r2;
 
         sd_journal_restart_data(j);
@@ -106,6 +111,7 @@ static int record_read(sd_journal *j, const struct trusted_uids *trusted, struct
                 if (name_len == 4 && memcmp(data, "_UID", 4) == 0) {
                         n_uid++;
                         trusted_writer = uid_trusted(trusted, eq + 1, value_len);
+                        root_writer = value_len == 1 && eq[1] == '0';
                         continue;
                 }
                 if (name_len == 10 && memcmp(data, "MESSAGE_ID", 10) == 0) {
@@ -114,6 +120,7 @@ static int record_read(sd_journal *j, const struct trusted_uids *trusted, struct
                                 memcpy(id, eq + 1, 32);
                                 id[32] = 0;
                                 r->event = event_from_message_id(id);
+                                r->change = strcmp(id, MESSAGE_ID_CHANGE) == 0;
                         }
                         continue;
                 }
@@ -127,10 +134,10 @@ static int record_read(sd_journal *j, const struct trusted_uids *trusted, struct
         }
         if (r2 < 0)
                 return r2;
-        return n_uid == 1 && trusted_writer;
+        return n_uid == 1 && (r->change ? root_writer : trusted_writer);
 }
 
-static int add_matches(sd_journal *j, unsigned events) {
+static int add_matches(sd_journal *j, unsigned events, bool changes) {
         for (enum event_kind e = EVENT_NONE + 1; e < _EVENT_MAX; e++) {
                 if (!(events & EVENT_BIT(e)))
                         continue;
@@ -140,7 +147,7 @@ static int add_matches(sd_journal *j, unsigned events) {
                 if (r < 0)
                         return r;
         }
-        return 0;
+        return changes ? sd_journal_add_match(j, "MESSAGE_ID=" MESSAGE_ID_CHANGE, 0) : 0;
 }
 
 static int journal_open(const struct journal_query *q, sd_journal **ret) {
@@ -171,6 +178,33 @@ static int journal_open(const struct journal_query *q, sd_journal **ret) {
         return 0;
 }
 
+/* One entry: read, filtered, passed to fn.  0 or fn's result. */
+static int entry_process(sd_journal *j, const struct journal_query *q, const struct trusted_uids *trusted,
+                         int (*fn)(const struct logon_record *r, void *userdata), void *userdata,
+                         struct journal_stats *stats) {
+        struct logon_record record = {};
+        uint64_t t;
+        int r;
+
+        if (sd_journal_get_realtime_usec(j, &t) < 0)
+                return 0;
+        /* Merged files need not be in time order: filter each entry, do not stop early. */
+        if (t < q->since_usec || (q->until_usec > 0 && t >= q->until_usec))
+                return 0;
+        record.realtime_usec = t;
+        r = record_read(j, trusted, &record);
+        bool decision = record.event != EVENT_NONE && (q->events & EVENT_BIT(record.event)) &&
+                        (q->channel == CHANNEL_INVALID ||
+                         strcmp(logon_str(&record, LOGON_CHANNEL), channel_to_string(q->channel)) == 0);
+        if (r > 0 && (decision || (q->changes && record.change))) {
+                stats->n_matched++;
+                r = fn(&record, userdata);
+        } else if (r == 0)
+                stats->n_untrusted++;
+        record_clear(&record);
+        return r < 0 ? r : 0;
+}
+
 int journal_query_run(const struct journal_query *q, int (*fn)(const struct logon_record *r, void *userdata),
                       void *userdata, struct journal_stats *stats) {
         struct trusted_uids trusted = {};
@@ -184,7 +218,7 @@ int journal_query_run(const struct journal_query *q, int (*fn)(const struct logo
         r = journal_open(q, &j);
         if (r < 0)
                 goto finish;
-        r = add_matches(j, q->events);
+        r = add_matches(j, q->events, q->changes);
         if (r >= 0)
                 r = q->since_usec > 0 ? sd_journal_seek_realtime_usec(j, q->since_usec) : sd_journal_seek_head(j);
         if (r < 0) {
@@ -192,25 +226,22 @@ int journal_query_run(const struct journal_query *q, int (*fn)(const struct logo
                 goto finish;
         }
 
-        while ((r = sd_journal_next(j)) > 0) {
-                struct logon_record record = {};
-                uint64_t t;
-
-                if (sd_journal_get_realtime_usec(j, &t) < 0)
-                        continue;
-                /* Merged files need not be in time order: filter each entry, do not stop early. */
-                if (t < q->since_usec || (q->until_usec > 0 && t >= q->until_usec))
-                        continue;
-                record.realtime_usec = t;
-                r = record_read(j, &trusted, &record);
-                if (r > 0 && record.event != EVENT_NONE && (q->events & EVENT_BIT(record.event)) &&
-                    (q->channel == CHANNEL_INVALID ||
-                     strcmp(logon_str(&record, LOGON_CHANNEL), channel_to_string(q->channel)) == 0)) {
-                        stats->n_matched++;
-                        r = fn(&record, userdata);
-                } else if (r == 0)
-                        stats->n_untrusted++;
-                record_clear(&record);
+        bool caught_up = false;
+        for (;;) {
+                while ((r = sd_journal_next(j)) > 0) {
+                        r = entry_process(j, q, &trusted, fn, userdata, stats);
+                        if (r < 0)
+                                break;
+                }
+                if (r < 0)
+                        break;
+                if (!caught_up && q->caught_up)
+                        q->caught_up(userdata);
+                caught_up = true;
+                if (!q->follow)
+                        break;
+                /* Until killed, as journalctl -f; new files in a folder are seen too. */
+                r = sd_journal_wait(j, UINT64_MAX);
                 if (r < 0)
                         break;
         }

@@ -34,6 +34,10 @@ enum logon_field {
         LOGON_MESSAGE,
         LOGON_ERROR,            /* config-error entries */
         LOGON_ON_ERROR,
+        LOGON_CHANGE,           /* change entries of logonaclctl (SPEC §6) */
+        LOGON_FILE,
+        LOGON_BY_UID,
+        LOGON_BY_USER,
         _LOGON_FIELD_MAX,
 };
 
@@ -46,7 +50,8 @@ struct logon_value {
 
 struct logon_record {
         uint64_t realtime_usec;         /* __REALTIME_TIMESTAMP */
-        enum event_kind event;          /* from MESSAGE_ID */
+        enum event_kind event;          /* from MESSAGE_ID; EVENT_NONE for a change */
+        bool change;                    /* a change entry of logonaclctl */
         struct logon_value field[_LOGON_FIELD_MAX];
 };
 
@@ -57,6 +62,10 @@ static inline const char *logon_str(const struct logon_record *r, enum logon_fie
 
 #define EVENT_BIT(e) (1u << (e))
 
+/* The change entries logonaclctl writes (SPEC §6).  TODO(merge): use list-ops'
+ * constant in common/ once it lands. */
+#define MESSAGE_ID_CHANGE "db8ec35418dd4799a7d220c4838d031e"
+
 struct journal_query {
         const char *directory;          /* NULL: this machine's journal */
         uint64_t since_usec;            /* entries at or after; 0: from the start */
@@ -64,6 +73,9 @@ struct journal_query {
         unsigned events;                /* EVENT_BIT()s of the kinds wanted */
         enum channel channel;           /* only this channel's entries; CHANNEL_INVALID: all */
         const struct config *config;    /* its trusted_users */
+        bool changes;                   /* also change entries (written by root: only root edits the files) */
+        bool follow;                    /* at the end, wait for new entries until killed */
+        void (*caught_up)(void *userdata);      /* called once the entries there are are read */
 };
 
 struct journal_stats {

@@ -25,14 +25,19 @@ static const struct ctl_command commands[] = {
           "test --service S [--rhost R] [--user U] [--stage account|auth] [--channel C]",
           "print the decision the module would make; logs nothing" },
         { "log",     ctl_log,
-          "log [--activity allowed|blocked-and-logged] [--since T] [--until T] [--json] [--directory DIR]",
-          "print the audit trail from the journal" },
+          "log [--activity allowed|blocked-and-logged] [--channel C] [--user U] [--rhost R] [--since T] "
+          "[--until T] [-n N|all] [-f] [--changes] [--json] [--no-pager] [--directory DIR]",
+          "print the audit trail from the journal (the last 100 entries unless a time range or -n is given)" },
         { "what-if", ctl_what_if,
-          "what-if --channel C [--action block-and-log|allow-and-log] [--since T] [--until T] [--directory DIR]",
-          "replay past logons against today's list: who would have been locked out" },
+          "what-if --channel C [--action block-and-log|allow-and-log] [--since T] [--until T] [--all] [--json] "
+          "[--directory DIR]",
+          "replay past logons against today's list: who would have been locked out, by client address" },
         { "suggest", ctl_suggest,
           "suggest [--channel C] [--since T] [--until T] [--directory DIR]",
           "client addresses of past logons that are not approved yet" },
+        { "set",     ctl_set,
+          "set CHANNEL none|allow-and-log|block-and-log [--force] [--directory DIR]",
+          "change a channel's action in the configuration; block-and-log only past the lockout guard" },
 };
 
 static const struct ctl_command *ctl_command_find(const char *name) {
@@ -106,12 +111,14 @@ static int help(void) {
         for (size_t i = 0; i < ELEMENTSOF(commands); i++)
                 printf("  %s\n      %s\n", commands[i].usage, commands[i].summary);
         printf("\n"
-               "Times (--since, --until): \"YYYY-MM-DD\", \"YYYY-MM-DD HH:MM[:SS]\" (local time;\n"
-               "add \" UTC\" for UTC), \"today\", \"yesterday\", \"now\", \"@SECONDS\" (Unix time),\n"
-               "or relative to now: \"-30m\", \"-24h\", \"-7d\", \"-2w\".\n"
+               "Times (--since, --until), as journalctl reads them (see logonaclctl(8), TIMES):\n"
+               "  \"2023-11-01\", \"2023-11-01 12:00[:00]\" (local time; add \" UTC\", \"Z\" or \"+09:00\"),\n"
+               "  \"today\", \"yesterday\", \"tomorrow\", \"now\", \"@SECONDS\", \"-30min\", \"-24h\", \"-7d\",\n"
+               "  \"-1y\", \"1 week ago\", \"2 hours left\".\n"
                "\n"
                "Exit status: 0 ok, 1 invalid input or failed check, 2 usage,\n"
-               "3 (what-if) someone would be locked out.\n");
+               "3 (what-if, set) someone would be locked out,\n"
+               "4 (test) the logon would be blocked, 5 (test) it would not be controlled.\n");
         return EXIT_OK;
 }
 

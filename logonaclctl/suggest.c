@@ -16,11 +16,10 @@
 #include "ctl.h"
 #include "escape.h"
 #include "journal_query.h"
+#include "lockout.h"
 #include "logonacl-build.h"
 #include "tally.h"
 #include "timestamp.h"
-
-#define USERS_SHOWN 5
 
 struct suggestion_scan {
         const struct approved_list *list;
@@ -50,36 +49,9 @@ static int scan_one(const struct logon_record *r, void *userdata) {
         return 0;
 }
 
-/* Authenticated logons first, then all logons, then newest. */
-static int suggestion_order(const void *p, const void *q) {
-        const struct tally_item *x = *(struct tally_item *const *) p, *y = *(struct tally_item *const *) q;
-
-        if (x->count_authenticated != y->count_authenticated)
-                return x->count_authenticated > y->count_authenticated ? -1 : 1;
-        if (x->count != y->count)
-                return x->count > y->count ? -1 : 1;
-        if (x->last_usec != y->last_usec)
-                return x->last_usec > y->last_usec ? -1 : 1;
-        return strcmp(x->a, y->a);
-}
-
 static void print_users(const struct tally *users) {
-        _cleanup_free_ struct tally_item **items = NULL;
-        size_t n = 0;
-
-        if (tally_sorted(users, &items, &n) < 0)
-                return;
-        fputs("  users:", stdout);
-        for (size_t i = 0; i < n && i < USERS_SHOWN; i++) {
-                fputs(i == 0 ? " " : ", ", stdout);
-                if (items[i]->a_len > 0)
-                        escape_terminal(stdout, items[i]->a, items[i]->a_len);
-                else
-                        fputs("(no user)", stdout);
-                printf(" (%llu)", (unsigned long long) items[i]->count);
-        }
-        if (n > USERS_SHOWN)
-                printf(", and %zu more", n - USERS_SHOWN);
+        fputs("  users: ", stdout);
+        user_counts_print(users, USERS_SHOWN);
         putchar('\n');
 }
 
@@ -129,7 +101,7 @@ static int print_suggestions(const struct ctl *ctl, const struct config *c, cons
 
         if (tally_sorted(addresses, &items, &n) < 0)
                 return -ENOMEM;
-        qsort(items, n, sizeof *items, suggestion_order);
+        qsort(items, n, sizeof *items, tally_order_authenticated_first);
         for (size_t i = 0; i < n; i++) {
                 char last[TIMESTAMP_TEXT_MAX];
                 timestamp_format_local(items[i]->last_usec, last);

@@ -110,6 +110,14 @@ int tally_sorted(const struct tally *t, struct tally_item ***ret, size_t *ret_n)
         return 0;
 }
 
+int tally_order_authenticated_first(const void *p, const void *q) {
+        const struct tally_item *x = *(struct tally_item *const *) p, *y = *(struct tally_item *const *) q;
+
+        if (x->count_authenticated != y->count_authenticated)
+                return x->count_authenticated > y->count_authenticated ? -1 : 1;
+        return item_order(p, q);
+}
+
 void tally_free(struct tally *t) {
         if (!t)
                 return;

@@ -27,3 +27,6 @@ size_t tally_size(const struct tally *t);
 /* The items, most counted first, then newest, then by key; *ret freed by the caller. */
 int tally_sorted(const struct tally *t, struct tally_item ***ret, size_t *ret_n);
 void tally_free(struct tally *t);
+/* qsort order for items of client addresses: logons after authentication first
+ * (an attacker can make the others), then all logons, then newest, then key. */
+int tally_order_authenticated_first(const void *p, const void *q);

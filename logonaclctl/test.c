@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* logonaclctl test: the decision the module would make for a service, client
  * address and stage, through the same decide() the module calls; nothing is
- * logged.  One "key: value" line each, in a fixed order, for people and scripts. */
+ * logged.  One "key: value" line each, in a fixed order, for people, and an
+ * exit code for scripts: 0 allowed, 4 blocked, 5 not controlled (SPEC §6 keeps
+ * 1 for invalid input or a broken configuration and 2 for usage). */
 
 #include <getopt.h>
 #include <stdio.h>
@@ -131,6 +133,15 @@ static void print_decision(const struct config *c, const struct test_args *a, co
                 print_value("user message", blocked_user_message(d->channel) ?: "(none: the caller refuses the request)");
 }
 
+/* A script asks "would this logon get through?": each PAM answer its own code. */
+static int exit_code_of(enum decision_result r) {
+        switch (r) {
+        case RESULT_ALLOWED: return EXIT_OK;
+        case RESULT_BLOCKED: return EXIT_BLOCKED;
+        default:             return EXIT_NOT_CONTROLLED;
+        }
+}
+
 int ctl_test(const struct ctl *ctl, int argc, char **argv) {
         _cleanup_(config_free) struct config config = {};
         struct approved_list *list = NULL;
@@ -163,5 +174,5 @@ int ctl_test(const struct ctl *ctl, int argc, char **argv) {
         print_decision(&config, &a, &d);
         if (list)
                 approved_list_free(list);
-        return EXIT_OK;
+        return exit_code_of(d.result);
 }

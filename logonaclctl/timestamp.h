@@ -8,10 +8,15 @@
 
 #define TIMESTAMP_TEXT_MAX 40
 
-/* Accepts "YYYY-MM-DD", "YYYY-MM-DD HH:MM", "YYYY-MM-DD HH:MM:SS" (also with 'T'
- * between date and time; local time, or UTC with a " UTC" suffix), "now",
- * "today", "yesterday", "tomorrow", "@SECONDS", and relative forms "-30m",
- * "-24h", "-7d", "-2w", "+1h" (units s, m or min, h, d, w).  0 or -EINVAL. */
+/* The one grammar of --since and --until, a subset of journalctl's
+ * (systemd.time(7)), documented in logonaclctl(8) TIMES:
+ *   now, today, yesterday, tomorrow (local midnight), @SECONDS[.FRACTION];
+ *   YYYY-MM-DD, [YYYY-MM-DD ]HH:MM[:SS[.FRACTION]] ('T' for the blank), local
+ *   time, or with " UTC", "Z" or an offset "+09:00", "+0900", "-03";
+ *   -SPAN, +SPAN, "SPAN ago", "SPAN left", SPAN one or more NUMBER[ ]UNIT
+ *   (us, ms, s/sec/second(s), m/min/minute(s), h/hr/hour(s), d/day(s),
+ *   w/week(s), M/month(s) = 30.44 d, y/year(s) = 365.25 d; no unit: seconds).
+ * 0 or -EINVAL. */
 int timestamp_parse(const char *text, uint64_t now_usec, uint64_t *ret);
 
 /* "2023-11-01 12:26:46", local time (for tables). */

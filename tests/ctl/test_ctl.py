@@ -455,8 +455,9 @@ class Decision(CtlTestCase):
                                         ("198.51.100.7", False), ("2001:db8:6::1", False)):
                     with self.subTest(action=action, row=row, rhost=rhost):
                         rc, out, err = s.ctl("test", "--service", service, "--rhost", rhost, "--user", "alice")
-                        self.assertEqual((rc, err), (0, ""))
                         d = parse_decision(out)
+                        # Exit codes for scripts: 0 allowed, 4 blocked.
+                        self.assertEqual((rc, err), (4 if d["result"] == "blocked" else 0, ""))
                         if approved or action == "none":
                             want = ("allowed", EVENTS[row][0], "allowed", "PAM_SUCCESS", "no")
                         elif action == "allow-and-log":
@@ -475,7 +476,7 @@ class Decision(CtlTestCase):
     def test_exact_output_blocked(self):
         s = self.matrix_site("block-and-log")
         self.assertCtl(s.ctl("test", "--service", "sshd", "--rhost", "::ffff:198.51.100.7", "--user", "alice",
-                             "--stage", "auth"), 0,
+                             "--stage", "auth"), 4,
                        "service: sshd\nuser: alice\nrhost: ::ffff:198.51.100.7\nclient ip: 198.51.100.7\n"
                        "stage: auth\nchannel: admin\naction: block-and-log\ninline: no\napproved: no\nmatched: -\n"
                        "result: blocked\nevent: Administrator logon blocked\nactivity: blocked-and-logged\n"
@@ -492,7 +493,7 @@ class Decision(CtlTestCase):
 
     def test_not_controlled(self):
         s = self.matrix_site("block-and-log")
-        self.assertCtl(s.ctl("test", "--service", "cron", "--rhost", "198.51.100.7"), 0,
+        self.assertCtl(s.ctl("test", "--service", "cron", "--rhost", "198.51.100.7"), 5,
                        "service: cron\nrhost: 198.51.100.7\nclient ip: 198.51.100.7\nstage: account\n"
                        "channel: (none)\naction: -\ninline: no\napproved: -\nmatched: -\nresult: not controlled\n"
                        "event: -\nactivity: -\npam: PAM_IGNORE\nalert: no\n", "")
@@ -527,7 +528,7 @@ class Decision(CtlTestCase):
     def test_hostile_values_are_escaped(self):
         s = self.matrix_site("block-and-log")
         rc, out, _ = s.ctl("test", "--service", "sshd", "--rhost", "evil\x1b[2J\nx", "--user", "bob\rroot")
-        self.assertEqual(rc, 0)
+        self.assertEqual(rc, 4)
         self.assertIn("user: bob\\x0droot\n", out)
         self.assertIn("rhost: evil\\x1b[2J\\x0ax\n", out)
         self.assertNotIn("\x1b", out)
@@ -685,13 +686,15 @@ class Journal(CtlTestCase):
                          ("config-error", ID_CONFIG_ERROR, "/etc/x.conf:3: bad\nsecond", "deny", "blocked", None))
 
     def test_what_if_block(self):
+        # One row per client address (the thing an administrator approves), users and counts beside it.
         self.assertCtl(self.s.ctl("what-if", "--directory", self.jdir, "--channel", "admin",
                                   "--action", "block-and-log"), 3,
-                       "USER              CLIENT                                   LOGONS  LAST SEEN\n"
-                       "alice             198.51.100.7                                  2  2023-11-01 07:26:46\n"
-                       "erin              gateway.example.com                           1  2023-11-01 09:26:46\n"
-                       "dave\\xff          198.51.100.20                                 1  2023-11-01 08:26:46\n",
-                       self.UNTRUSTED_NOTE + "4 logons of 3 user/client pairs would have been blocked\n")
+                       "CLIENT           LOGONS  AFTER AUTH  LAST SEEN            USERS\n"
+                       "198.51.100.7          2           2  2023-11-01 07:26:46  alice (2)\n"
+                       "gateway.example.com       1           1  2023-11-01 09:26:46  erin (1)\n"
+                       "198.51.100.20         1           1  2023-11-01 08:26:46  dave\\xff (1)\n",
+                       self.UNTRUSTED_NOTE + "4 logons (4 after authentication) from 3 client addresses "
+                                             "would have been blocked\n")
 
     def test_what_if_nobody(self):
         rc, out, err = self.s.ctl("what-if", "--directory", self.jdir, "--channel", "admin",
@@ -706,14 +709,16 @@ class Journal(CtlTestCase):
         self.assertEqual(self.s.ctl("add", "198.51.100.0/24")[0], 0)
         rc, out, _ = self.s.ctl("what-if", "--directory", self.jdir, "--channel", "admin")
         self.assertEqual(rc, 3)
-        self.assertEqual([line.split()[0] for line in out.splitlines()[1:]], ["erin"])
+        self.assertEqual([line.split()[0] for line in out.splitlines()[1:]], ["gateway.example.com"])
 
     def test_what_if_allow_and_log_exits_0(self):
         rc, out, err = self.s.ctl("what-if", "--directory", self.jdir, "--channel", "enduser",
                                   "--action", "allow-and-log")
         self.assertEqual(rc, 0)
-        self.assertEqual(out.splitlines()[1].split()[:3], ["bob\\x1b[31m\\x0aFAKE", "ROW", "198.51.100.9"])
-        self.assertTrue(err.endswith("1 logon of 1 user/client pair would have been logged with an alert\n"))
+        self.assertEqual(out.splitlines()[1].split()[:3], ["198.51.100.9", "1", "0"])
+        self.assertTrue(out.splitlines()[1].endswith("  bob\\x1b[31m\\x0aFAKE ROW (1)"), out)
+        self.assertTrue(err.endswith("1 logon (0 after authentication) from 1 client address would have been "
+                                     "logged with an alert\n"))
 
     def test_suggest(self):
         conf = self.s.conf
@@ -824,14 +829,14 @@ class Usage(CtlTestCase):
         self.assertUsage(c + ["test", "--service"], "option '--service' needs a value", test_usage)
         self.assertUsage(c + ["test", "--service", "sshd", "--channel", "root"],
                          "--channel must be admin, enduser or api", test_usage)
-        log_usage = ("log [--activity allowed|blocked-and-logged] [--since T] [--until T] [--json] "
-                     "[--directory DIR]")
+        log_usage = ("log [--activity allowed|blocked-and-logged] [--channel C] [--user U] [--rhost R] [--since T] "
+                     "[--until T] [-n N|all] [-f] [--changes] [--json] [--no-pager] [--directory DIR]")
         self.assertUsage(c + ["log", "--activity", "denied"], "--activity must be allowed or blocked-and-logged",
                          log_usage)
-        for bad in ("yesterdayish", "2023-13-01", "2023-02-30", "2023-11-01 24:00", "-5y", "2023-11-1", "@x"):
+        for bad in ("yesterdayish", "2023-13-01", "2023-02-30", "2023-11-01 24:00", "-5x", "2023-11-1", "@x"):
             self.assertUsage(c + ["log", "--since", bad], f"--since: cannot read the time '{bad}'", log_usage)
-        wi_usage = ("what-if --channel C [--action block-and-log|allow-and-log] [--since T] [--until T] "
-                    "[--directory DIR]")
+        wi_usage = ("what-if --channel C [--action block-and-log|allow-and-log] [--since T] [--until T] [--all] "
+                    "[--json] [--directory DIR]")
         self.assertUsage(c + ["what-if"], "--channel is required", wi_usage)
         self.assertUsage(c + ["what-if", "--channel", "admin", "--action", "none"],
                          "--action must be block-and-log or allow-and-log", wi_usage)

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "config.h"
+#include "logonacl-build.h"
 
 static char tmpdir[] = "/tmp/test-config-XXXXXX";
 static char conf_path[256];
@@ -82,8 +83,9 @@ static void assert_list(const struct string_list *l, size_t n, ...) {
 static void test_defaults(void **state) {
         struct config c;
         config_init_defaults(&c);
-        assert_string_equal(c.approved_file, "/etc/logonacl/approved");
-        assert_string_equal(c.approved_dir, "/etc/logonacl/approved.d");
+        /* The build's sysconfdir: /etc with the default prefix /usr. */
+        assert_string_equal(c.approved_file, LOGONACL_APPROVED_PATH);
+        assert_string_equal(c.approved_dir, LOGONACL_APPROVED_DIR);
         assert_false(c.allow_private);
         for (enum channel ch = 0; ch < _CHANNEL_MAX; ch++) {
                 assert_int_equal(c.channel[ch].action, ACTION_NONE);
