@@ -153,7 +153,16 @@ int alertd_save(struct alertd *d) {
         int r = alertd_sync_cursor(d);
         if (r < 0)
                 fprintf(stderr, "logonacl-alertd: cannot read the journal cursor: %s\n", strerror(-r));
-        r = state_save(d->state_path, &d->state, reason, sizeof(reason));
+        /* Each boot's position goes with the window (SPEC §5: every entry considered once). */
+        _cleanup_free_ const char **sources = NULL;
+        size_t n_sources = 0;
+        r = follower_positions(&d->follower, &sources, &n_sources);
+        if (r < 0)
+                return r;
+        struct alertd_state s = d->state;
+        s.sources = (char **) sources;
+        s.n_sources = n_sources;
+        r = state_save(d->state_path, &s, reason, sizeof(reason));
         if (r < 0) {
                 struct ownlog l;
                 ownlog_begin(&l, 3, NULL, "state-save-failed");
@@ -372,16 +381,15 @@ int alertd_remember_position(struct alertd *d) {
 int alertd_sync_cursor(struct alertd *d) {
         if (!d->cursor_stale)
                 return 0;
-        char *cursor = NULL;
-        int r = follower_cursor(&d->follower, &cursor);
+        const char *cursor;
+        int r = follower_last_cursor(&d->follower, &cursor);
         if (r < 0)
                 return r;
-        if (strlen(cursor) > STATE_CURSOR_MAX) {
-                free(cursor);
+        if (!cursor)
+                return 0;
+        if (strlen(cursor) > STATE_CURSOR_MAX)
                 return -E2BIG;
-        }
         strcpy(d->state.cursor, cursor);
-        free(cursor);
         d->cursor_stale = false;
         return 0;
 }
