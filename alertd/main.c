@@ -326,6 +326,7 @@ int main(int argc, char **argv) {
                 .signal_fd = -1,
                 .untrusted_log = { .interval_usec = 60 * 1000000ULL, .burst = 10 },
                 .not_sent_log = { .interval_usec = 60 * 1000000ULL, .burst = 100 },
+                .clock_log = { .interval_usec = 60 * 1000000ULL, .burst = 10 },
         };
         int r = parse_options(&d, argc, argv);
         if (r >= 0)

@@ -22,6 +22,7 @@ enum state_key {
         KEY_WINDOW_SUPPRESSED,
         KEY_PENDING,
         KEY_JOURNAL_DROPPED,
+        KEY_LAST_COUNTED,               /* optional (not in version 1) */
         KEY_SOURCE,                     /* repeated: one a boot */
         _KEY_MAX,
 };
@@ -36,6 +37,7 @@ static const char *const key_names[_KEY_MAX] = {
         [KEY_WINDOW_SUPPRESSED] = "window_suppressed",
         [KEY_PENDING] = "pending",
         [KEY_JOURNAL_DROPPED] = "journal_dropped",
+        [KEY_LAST_COUNTED] = "last_counted",
         [KEY_SOURCE] = "source",
 };
 
@@ -59,9 +61,11 @@ char *state_format(const struct alertd_state *s) {
                    "window_sent=%u\n"
                    "window_suppressed=%" PRIu64 "\n"
                    "pending=%s\n"
-                   "journal_dropped=%" PRIu64 "\n",
+                   "journal_dropped=%" PRIu64 "\n"
+                   "last_counted=%" PRIu64 "\n",
                    s->cursor, s->realtime_usec, s->window.open ? "yes" : "no", s->window.start_usec, s->window.sent,
-                   s->window.suppressed, s->pending ? "yes" : "no", s->journal_dropped);
+                   s->window.suppressed, s->pending ? "yes" : "no", s->journal_dropped,
+                   s->last_counted_usec);
         for (size_t i = 0; i < s->n_sources; i++)
                 buf_printf(&b, "source=%s\n", s->sources[i]);
         return buf_steal(&b, NULL);
@@ -131,6 +135,8 @@ static int parse_value(enum state_key k, const char *v, struct alertd_state *s) 
                 return parse_bool(v, &s->pending);
         case KEY_JOURNAL_DROPPED:
                 return parse_u64(v, &s->journal_dropped);
+        case KEY_LAST_COUNTED:
+                return parse_u64(v, &s->last_counted_usec);
         case KEY_SOURCE: {
                 char c[STATE_CURSOR_MAX + 1];
                 if (v[0] == '\0' || s->n_sources >= STATE_SOURCES_MAX || parse_cursor(v, c) < 0)
@@ -204,7 +210,7 @@ static int state_parse_into(const char *text, size_t len, const char *where, str
                 }
         }
         for (int i = 0; i < _KEY_MAX; i++)
-                if (!seen[i] && i != KEY_SOURCE) {
+                if (!seen[i] && i != KEY_SOURCE && i != KEY_LAST_COUNTED) {
                         snprintf(reason, reason_size, "%s: %s is missing", where, key_names[i]);
                         return -EBADMSG;
                 }

@@ -16,6 +16,8 @@
  *   window_suppressed=0
  *   pending=no                    (yes: the alert for the cursor's entry is not yet accepted)
  *   journal_dropped=0             (journald drops not yet told in a mail)
+ *   last_counted=1698809206000000 (the time the last counted access counted at;
+ *                                  stands in for a clock far ahead; optional)
  *
  * Written atomically: temp file, fsync, rename, fsync of the folder.
  * Version 1 (no source lines) still loads: the follower derives the sources'
@@ -37,6 +39,7 @@ struct alertd_state {
         struct alert_window window;
         bool pending;
         uint64_t journal_dropped;
+        uint64_t last_counted_usec;     /* 0: none yet */
         char **sources;                 /* cursors, one per boot; owned */
         size_t n_sources;
         unsigned version;               /* of the file loaded (1 or 2) */
