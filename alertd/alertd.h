@@ -41,7 +41,7 @@ struct alertd {
         uint64_t watchdog_usec;         /* 0: no watchdog */
         uint64_t last_watchdog_usec;
         uint64_t alerts_sent, alerts_suppressed, alerts_failed, entries_untrusted;
-        struct ratelimit untrusted_log, not_sent_log;
+        struct ratelimit untrusted_log, not_sent_log, clock_log;
 };
 
 /* Loads (or reloads) the configuration; on failure the old one stays. */

@@ -267,6 +267,13 @@ static void append_body_text(struct buf *t, const struct alert_entry *e, const s
                 append_time(t, e->realtime_usec, 0);
                 buf_puts(t, " (UTC +0)\n");
         }
+        if (p->clock_ahead_usec > 0) {
+                uint64_t s = p->clock_ahead_usec / 1000000;
+                buf_printf(t, "\nWarning: the clock of this host is ahead of logonacl-alertd's by %" PRIu64
+                           " days %02u:%02u:%02u; the time above is the host's, and the access counted against "
+                           "the alert limit at the time of the access read before it.\n",
+                           s / 86400, (unsigned) (s % 86400 / 3600), (unsigned) (s % 3600 / 60), (unsigned) (s % 60));
+        }
         if (p->journal_dropped > 0)
                 buf_printf(t, "\nWarning: journald dropped %" PRIu64 " message(s) from processes that write "
                            "logonacl entries; accesses may have gone unseen.\n", p->journal_dropped);

@@ -39,6 +39,7 @@ struct mail_params {
         const char *timezone_name;      /* "UTC", "Asia/Tokyo" */
         int32_t utc_offset;             /* seconds east of UTC at the entry time */
         uint64_t journal_dropped;       /* messages journald dropped since the last mail */
+        uint64_t clock_ahead_usec;      /* the host's clock is this far ahead of alertd's (0: not) */
 };
 
 #define MAIL_FIELD_MAX 2048             /* longer journal values are cut (and say so) */

@@ -260,6 +260,19 @@ static int setup_signals(struct alertd *d) {
         return d->signal_fd < 0 ? -errno : 0;
 }
 
+/* A saved position that the journal no longer holds (vacuumed): say so once. */
+static void report_lost_position(struct alertd *d, bool pending) {
+        _cleanup_free_ char *cursor = follower_take_lost(&d->follower);
+        if (!cursor && !pending)
+                return;
+        struct ownlog l;
+        ownlog_begin(&l, 4, NULL, "position-lost");
+        ownlog_addf(&l, "LOGONACL_ENTRY_CURSOR", "%s", cursor ? cursor : d->state.cursor);
+        ownlog_send(&l, true,
+                    "the journal no longer holds the saved position (vacuumed?): starting at its head%s",
+                    pending ? "; the pending alert of that entry is lost" : "");
+}
+
 static int start(struct alertd *d) {
         char reason[512];
         int r = state_load(d->state_path, &d->state, reason, sizeof(reason));
@@ -277,35 +290,31 @@ static int start(struct alertd *d) {
                 return r;
         }
         enum resume_result where;
-        bool on_entry;
-        /* A state file without a cursor was written when the journal held no entry of
+        /* A state file without a position was written when the journal held no entry of
          * ours: everything since is new, so start at the head, not the tail. */
-        bool state_without_cursor = have_state && d->state.cursor[0] == '\0';
-        r = follower_resume(&d->follower, d->state.cursor, d->from_start || state_without_cursor, &where, &on_entry);
+        r = follower_resume(&d->follower, d->state.sources, d->state.n_sources, d->state.cursor,
+                            d->from_start || have_state, &where);
+        state_free_sources(&d->state);
         if (r < 0) {
                 fprintf(stderr, "logonacl-alertd: cannot position the journal reader: %s\n", strerror(-r));
                 return r;
         }
-        if (where == RESUME_VACUUMED) {
-                struct ownlog l;
-                ownlog_begin(&l, 4, NULL, "position-lost");
-                ownlog_addf(&l, "LOGONACL_ENTRY_CURSOR", "%s", d->state.cursor);
-                ownlog_send(&l, true,
-                            "the journal no longer holds the saved position (vacuumed?): starting at its head%s",
-                            d->state.pending ? "; the pending alert of that entry is lost" : "");
-                d->state.pending = false;
-                d->dirty = true;
-        } else if (where == RESUME_TAIL) {
-                r = alertd_remember_position(d);
-                if (r < 0)
-                        return r;
-        }
         d->dirty = true;        /* the state file exists once alertd has started */
-        if (where == RESUME_AT_CURSOR && on_entry && d->state.pending) {
-                r = alertd_resend_pending(d);
+        if (d->state.pending) {
+                r = follower_goto(&d->follower, d->state.cursor);
                 if (r < 0)
                         return r;
+                if (r > 0) {
+                        d->cursor_stale = false;
+                        r = alertd_resend_pending(d);
+                        if (r < 0)
+                                return r;
+                } else {
+                        report_lost_position(d, true);
+                        d->state.pending = false;
+                }
         }
+        report_lost_position(d, false);
         return 0;
 }
 
@@ -317,6 +326,7 @@ int main(int argc, char **argv) {
                 .signal_fd = -1,
                 .untrusted_log = { .interval_usec = 60 * 1000000ULL, .burst = 10 },
                 .not_sent_log = { .interval_usec = 60 * 1000000ULL, .burst = 100 },
+                .clock_log = { .interval_usec = 60 * 1000000ULL, .burst = 10 },
         };
         int r = parse_options(&d, argc, argv);
         if (r >= 0)
@@ -350,6 +360,7 @@ int main(int argc, char **argv) {
                 if (d.terminate || d.state.pending)
                         break;          /* interrupted while retrying a pending alert */
                 r = follower_next(&d.follower);
+                report_lost_position(&d, false);
                 if (r < 0) {
                         fprintf(stderr, "logonacl-alertd: reading the journal failed: %s\n", strerror(-r));
                         exit_code = 1;

@@ -12,6 +12,7 @@
 #include "events.h"
 #include "mail.h"
 #include "smtp.h"
+#include "utf8.h"
 
 #define FIELD_COPY_MAX 65536
 #define BACKOFF_FIRST_USEC 1000000ULL
@@ -28,6 +29,8 @@ struct entry_copy {
         struct owned_value user, client_ip, rhost, service, hostname, channel, sso;
         char boot_id[SD_ID128_STRING_MAX];
         uint64_t realtime_usec, monotonic_usec;
+        uint64_t counted_usec;          /* the time it counted at (SPEC §5: a clock far ahead) */
+        uint64_t clock_ahead_usec;      /* 0: the host's clock is not ahead */
         enum event_kind kind;
 };
 
@@ -153,7 +156,16 @@ int alertd_save(struct alertd *d) {
         int r = alertd_sync_cursor(d);
         if (r < 0)
                 fprintf(stderr, "logonacl-alertd: cannot read the journal cursor: %s\n", strerror(-r));
-        r = state_save(d->state_path, &d->state, reason, sizeof(reason));
+        /* Each boot's position goes with the window (SPEC §5: every entry considered once). */
+        _cleanup_free_ const char **sources = NULL;
+        size_t n_sources = 0;
+        r = follower_positions(&d->follower, &sources, &n_sources);
+        if (r < 0)
+                return r;
+        struct alertd_state s = d->state;
+        s.sources = (char **) sources;
+        s.n_sources = n_sources;
+        r = state_save(d->state_path, &s, reason, sizeof(reason));
         if (r < 0) {
                 struct ownlog l;
                 ownlog_begin(&l, 3, NULL, "state-save-failed");
@@ -232,6 +244,7 @@ static int send_alert(struct alertd *d, const struct entry_copy *c) {
                 .timezone_name = d->tz.name,
                 .utc_offset = tz_offset(&d->tz, (int64_t) (c->realtime_usec / 1000000)),
                 .journal_dropped = d->state.journal_dropped,
+                .clock_ahead_usec = c->clock_ahead_usec,
         };
         _cleanup_free_ char *message = NULL;
         _cleanup_free_ char *message_id = mail_message_id(&e);
@@ -281,6 +294,44 @@ static void log_not_sent(struct alertd *d, const struct entry_copy *c) {
                     " (%" PRIu64 " over it so far%s)",
                     d->config.alert.threshold, d->state.window.start_usec, d->state.window.suppressed,
                     missed ? "; some not logged one by one" : "");
+}
+
+/* A journal value made safe for a MESSAGE and stderr: no line breaks, no control bytes, cut at size. */
+static void escape_into(const struct owned_value *v, char *out, size_t size) {
+        size_t n = 0;
+        out[0] = '\0';
+        for (size_t i = 0; v->data && i < v->len;) {
+                char piece[UTF8_PIECE_MAX];
+                size_t consumed, piece_len = escape_next((const unsigned char *) v->data + i, v->len - i, "\\", piece,
+                                                         &consumed);
+                if (n + piece_len + 1 > size)
+                        break;
+                memcpy(out + n, piece, piece_len + 1);
+                n += piece_len;
+                i += consumed;
+        }
+}
+
+static void warn_clock_ahead(struct alertd *d, const struct entry_copy *c) {
+        uint64_t missed;
+        if (!ratelimit_below(&d->clock_log, now_monotonic_usec(), &missed))
+                return;
+        char entry_time[32], counted[32], host[256];
+        escape_into(&c->hostname, host, sizeof(host));
+        format_utc(c->realtime_usec, entry_time, sizeof(entry_time));
+        format_utc(c->counted_usec, counted, sizeof(counted));
+        struct ownlog l;
+        (void) alertd_sync_cursor(d);
+        ownlog_begin(&l, 4, NULL, "clock-ahead");
+        ownlog_addf(&l, "LOGONACL_ENTRY_CURSOR", "%s", d->state.cursor);
+        ownlog_add(&l, "LOGONACL_HOSTNAME", c->hostname.data ? c->hostname.data : "", c->hostname.len);
+        ownlog_addf(&l, "LOGONACL_CLOCK_AHEAD_SEC", "%" PRIu64, c->clock_ahead_usec / 1000000);
+        ownlog_addf(&l, "LOGONACL_ENTRY_REALTIME", "%" PRIu64, c->realtime_usec);
+        ownlog_addf(&l, "LOGONACL_COUNTED_REALTIME", "%" PRIu64, c->counted_usec);
+        ownlog_addf(&l, "LOGONACL_UNLOGGED", "%" PRIu64, missed);
+        ownlog_send(&l, d->verbose,
+                    "the clock of host %s is %" PRIu64 " s ahead of this one: its access dated %s counts as at %s",
+                    host, c->clock_ahead_usec / 1000000, entry_time, counted);
 }
 
 static bool uid_is_trusted(struct alertd *d, const char *v, size_t len) {
@@ -372,16 +423,15 @@ int alertd_remember_position(struct alertd *d) {
 int alertd_sync_cursor(struct alertd *d) {
         if (!d->cursor_stale)
                 return 0;
-        char *cursor = NULL;
-        int r = follower_cursor(&d->follower, &cursor);
+        const char *cursor;
+        int r = follower_last_cursor(&d->follower, &cursor);
         if (r < 0)
                 return r;
-        if (strlen(cursor) > STATE_CURSOR_MAX) {
-                free(cursor);
+        if (!cursor)
+                return 0;
+        if (strlen(cursor) > STATE_CURSOR_MAX)
                 return -E2BIG;
-        }
         strcpy(d->state.cursor, cursor);
-        free(cursor);
         d->cursor_stale = false;
         return 0;
 }
@@ -416,17 +466,18 @@ int alertd_process_entry(struct alertd *d) {
                 return 0;
         }
 
-        uint64_t when;
-        r = sd_journal_get_realtime_usec(d->follower.journal, &when);
-        if (r < 0)
-                return r;
-        bool opened;
-        enum cap_decision decision = cap_apply(&d->state.window, when, d->config.alert.threshold, &opened);
-
         struct entry_copy c;
         r = read_entry(d, kind, &c);
         if (r < 0)
                 return r;
+        c.counted_usec = cap_counted_time(c.realtime_usec, now_realtime_usec(), d->state.last_counted_usec,
+                                          &c.clock_ahead_usec);
+        d->state.last_counted_usec = c.counted_usec;
+        if (c.clock_ahead_usec)
+                warn_clock_ahead(d, &c);
+        bool opened;
+        enum cap_decision decision = cap_apply(&d->state.window, c.counted_usec, d->config.alert.threshold, &opened);
+
         if (decision == CAP_SEND) {
                 /* Reserve the slot first: a crash can then never push a window over the threshold. */
                 d->state.pending = true;
