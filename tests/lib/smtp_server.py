@@ -5,6 +5,7 @@
                  [--tls-cert C --tls-key K] [--starttls required|optional | --implicit-tls]
                  [--auth-user U --auth-password P]
                  [--script ok,421,450,451,550,stall,...] [--stall-seconds S]
+                 [--hold] [--reply-delay S]
 
 Each accepted message is written to DIR/NNNN.eml (the DATA bytes as received,
 CRLF kept) and DIR/NNNN.json (envelope: mail_from, rcpt_tos, tls, auth_user,
@@ -14,6 +15,14 @@ successive DATA commands ("ok" accepts; "stall" waits --stall-seconds, then
 answers 451 without keeping the message, as a server whose client gave up
 would); past its end every message is accepted.  The port is written to
 --port-file once the server answers.  SIGTERM stops it.
+
+A deliberately slow server, for tests that act by progress and not by the clock:
+--hold stops twice in every DATA: when the message has arrived but is not yet
+kept (DIR/attempt-NNNN.data holds its bytes, DIR/attempt-NNNN.held appears, N
+counting DATA attempts), and again once it is kept as NNNN.eml (DIR/NNNN.held);
+each time it goes on only when the test creates the matching .release file.  A
+client that goes away meanwhile loses the message at the first stop, and its
+250 at the second.  --reply-delay S waits S seconds before every DATA reply.
 """
 
 import argparse
@@ -56,9 +65,27 @@ class Handler:
         with open(os.path.join(self.args.maildir, "attempts.log"), "a") as f:
             f.write("%d %s %.6f\n" % (self.attempts, reply, time.monotonic()))
 
+    async def _hold(self, server, base):
+        """Waits for the test's base.release; False when the client went away meanwhile."""
+        write_atomically(base + ".held", b"")
+        while not os.path.exists(base + ".release"):
+            if server.transport is None or server.transport.is_closing():
+                return False
+            await asyncio.sleep(0.005)
+        return True
+
     async def handle_DATA(self, server, session, envelope):
+        if self.args.reply_delay:
+            await asyncio.sleep(self.args.reply_delay)
         self.attempts += 1
         step = self.script[self.attempts - 1] if self.attempts <= len(self.script) else "ok"
+        if self.args.hold:
+            attempt = os.path.join(self.args.maildir, "attempt-%04d" % self.attempts)
+            write_atomically(attempt + ".data", envelope.original_content or envelope.content)
+            if not await self._hold(server, attempt):
+                step = "gone"       # never kept: logged, not stored
+                self._log_attempt(step)
+                return REPLIES["451"]
         self._log_attempt(step)
         if step in REPLIES:
             return REPLIES[step]
@@ -78,6 +105,8 @@ class Handler:
         # The envelope first: a reader that sees the .eml finds its .json.
         write_atomically(base + ".json", json.dumps(meta).encode())
         write_atomically(base + ".eml", envelope.original_content or envelope.content)
+        if self.args.hold:
+            await self._hold(server, base)
         return "250 2.0.0 OK queued as %04d" % self.accepted
 
 
@@ -112,6 +141,8 @@ def main():
     p.add_argument("--auth-password")
     p.add_argument("--script")
     p.add_argument("--stall-seconds", type=float, default=30.0)
+    p.add_argument("--hold", action="store_true")
+    p.add_argument("--reply-delay", type=float, default=0.0)
     args = p.parse_args()
     os.makedirs(args.maildir, exist_ok=True)
 

@@ -6,10 +6,13 @@
 #     `journalctl --directory DIR MESSAGE_ID=... -o export > /dev/null` on the same
 #     files in the same run (best of 3 each, runs alternated);
 #  2. peak RSS of both replays (getrusage through /usr/bin/time);
-#  3. median latency from a journal entry being written (and from pam_acct_mgmt
+#  3. idle wake-ups: alertd's voluntary context switches (all threads) over
+#     $LOGONACL_BENCH_IDLE_SECONDS (60) while nothing arrives, per second;
+#  4. median and p90 latency from a journal entry being written (and from pam_acct_mgmt
 #     returning, when pam_logonacl.so is built) to the SMTP server holding the mail.
 # Goals: replay no slower than journalctl, peak RSS < 16 MiB and within 1 MiB at both
-# sizes, latency < 100 ms.
+# sizes, at most 1 wake-up a second when idle, median latency < 300 ms (SPEC §5).
+# LOGONACL_BENCH_PARTS="replay idle latency" (the default) picks the parts to run.
 set -euo pipefail
 build=$(cd "${1:?usage: run.sh BUILD_DIR}" && pwd)
 here=$(cd "$(dirname "$0")" && pwd)
@@ -18,8 +21,11 @@ cache=${LOGONACL_BENCH_CACHE:-/tmp/logonacl-bench-alertd}
 sizes=${LOGONACL_BENCH_SIZES:-"1000 1000000"}
 runs=${LOGONACL_BENCH_RUNS:-3}
 py=/usr/bin/python3
+parts=" ${LOGONACL_BENCH_PARTS:-replay idle latency} "
+idle_seconds=${LOGONACL_BENCH_IDLE_SECONDS:-60}
 [ -x "$alertd" ] || { echo "no $alertd: build first" >&2; exit 1; }
 
+[[ $parts == *" replay "* ]] || sizes=""
 mkdir -p "$cache"
 for n in $sizes; do
         if [ ! -d "$cache/$n" ]; then
@@ -50,7 +56,7 @@ measure() {
 }
 
 journal_id=53a044f2764e49b6af7a20856db4de85
-printf '%-10s %10s %10s %8s %10s %10s %8s %12s %12s\n' entries alertd_s jctl_s ratio alertd_cpu jctl_cpu ratio alertd_rss_KiB jctl_rss_KiB
+[ -n "$sizes" ] && printf '%-10s %10s %10s %8s %10s %10s %8s %12s %12s\n' entries alertd_s jctl_s ratio alertd_cpu jctl_cpu ratio alertd_rss_KiB jctl_rss_KiB
 declare -A rss
 for n in $sizes; do
         a=$(measure "$alertd" --config "$work/conf/logonacl.conf" --state "$work/state" --directory "$cache/$n" \
@@ -70,9 +76,15 @@ if [ $# -ge 2 ]; then
              "difference $(( ${rss[$last]} - ${rss[$first]} )) KiB (goal: < 16384 KiB, difference < 1024 KiB)"
 fi
 
+if [[ $parts == *" idle "* ]]; then
+        idle=$(LOGONACL_BUILD_DIR=$build $py "$here/idle.py" "$build" "$idle_seconds")
+        echo "idle: $(echo "$idle" | cut -d' ' -f1) wake-ups/s ($(echo "$idle" | cut -d' ' -f2) voluntary context" \
+             "switches in $(echo "$idle" | cut -d' ' -f3) s with nothing arriving; goal: <= 1/s)"
+fi
+[[ $parts == *" latency "* ]] || exit 0
 lat=$(LOGONACL_BUILD_DIR=$build $py "$here/latency.py" "$build" 50)
 echo "latency entry written -> mail at the SMTP server: median $(echo "$lat" | cut -d' ' -f1) ms," \
-     "p90 $(echo "$lat" | cut -d' ' -f2) ms over $(echo "$lat" | cut -d' ' -f3) entries (goal: median < 100 ms)"
+     "p90 $(echo "$lat" | cut -d' ' -f2) ms over $(echo "$lat" | cut -d' ' -f3) entries (goal: median < 300 ms)"
 if [ -f "$build/pam_logonacl/pam_logonacl.so" ]; then
         lat=$(LOGONACL_BUILD_DIR=$build $py "$here/latency.py" "$build" 30 --pam)
         echo "latency pam_acct_mgmt returned -> mail at the SMTP server: median $(echo "$lat" | cut -d' ' -f1) ms," \
