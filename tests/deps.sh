@@ -14,6 +14,12 @@ LOGONACL_PACKAGES=(
         clang libclang-rt-14-dev
         # packaging
         dpkg-dev debhelper devscripts lintian fakeroot scdoc rpm
+        # the booted system (tests/boot): a root filesystem from the archive, ssh into it
+        mmdebstrap openssh-client iproute2
+        # real servers (tests/e2e): OpenSSH, Dovecot IMAP, Apache + mod_authnz_pam, nginx auth_pam,
+        # and their clients
+        openssh-server sshpass dovecot-imapd apache2 apache2-utils libapache2-mod-authnz-pam
+        nginx-light libnginx-mod-http-auth-pam curl
 )
 
 logonacl_install_deps() {
@@ -28,8 +34,18 @@ logonacl_install_deps() {
         fi
         echo "installing: ${missing[*]}" >&2
         export DEBIAN_FRONTEND=noninteractive
-        apt-get update -qq >&2
-        apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+        # The server packages' postinst must not start sshd, Dovecot, Apache or nginx
+        # on the host: a policy-rc.d that denies every start, for this install only.
+        local policy=/usr/sbin/policy-rc.d made_policy= rc=0
+        if [ ! -e "$policy" ]; then
+                printf '#!/bin/sh\n# tests/deps.sh: no daemon starts while logonacl installs its test packages\nexit 101\n' >"$policy"
+                chmod 0755 "$policy"
+                made_policy=1
+        fi
+        apt-get update -qq >&2 &&
+                apt-get install -y -qq -o DPkg::Lock::Timeout=900 --no-install-recommends "${missing[@]}" >&2 || rc=$?
+        [ -z "$made_policy" ] || rm -f "$policy"
+        return $rc
 }
 
 # Starts a systemd-journald when none listens on the journal socket (systemd is

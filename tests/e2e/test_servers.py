@@ -1,0 +1,303 @@
+"""Suite 'e2e' (issue 9): real servers with the module built from this tree in
+their PAM services, real clients from documentation addresses, alertd live
+(tests/e2e/servers.py sets the stage).
+
+Every channel through every action, the way the README's five-minute guide
+goes: `none` (all let in, "allowed", no mail), `allow-and-log` (all let in,
+"logged", one mail each), `logonaclctl log / suggest / add / what-if`, then
+`block-and-log`: the approved client (203.0.113.10, 2001:db8:1::10) is let in,
+the unapproved one (198.51.100.1) is refused the way each server refuses:
+
+  ssh (password and public key)  admin message on the password prompt, exit 255
+  curl imap://                   NO [AUTHENTICATIONFAILED], exit 67
+  curl Apache /api/              200 / 403
+  curl nginx auth_pam /api/      200 / 401
+
+Journal entries are read by field from a journald namespace of the test's own;
+alertd (from this build) follows it and its mails are read at the SMTP server.
+Runs in the plain suite only; about a minute.  Exits 77 (skipped) when not root
+or a server is missing (tests/deps.sh installs them).
+"""
+
+import json
+import os
+import pwd
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import unittest
+import uuid
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path[:0] = [HERE, os.path.join(HERE, "..", "lib"), os.path.join(HERE, "..", "alertd")]
+import logonacl_test as lt  # noqa: E402
+from alertd_harness import NamespaceJournald, SmtpServer, labelled, start_alertd  # noqa: E402
+from servers import (APPROVED, CLIENT_V6, SERVER_V4, SERVER_V6, UNAPPROVED, Network, Servers,  # noqa: E402
+                     run)
+
+MID_ALLOWED = "7798a78dc57742739e9ec866817a4c5b"
+MID_LOGGED = "53a044f2764e49b6af7a20856db4de85"
+MID_BLOCKED = "d0cf6d6fb64045fc8f4061394c06dee8"
+ADMIN_MSG = ("Your IP address was rejected by IP restrictions, so you cannot log on from this IP address. "
+             "Contact your administrator.")
+SOURCES = [APPROVED, UNAPPROVED, CLIENT_V6]
+# (access, PAM service, channel)
+ACCESSES = [("ssh-password", "sshd", "admin"), ("ssh-publickey", "sshd", "admin"), ("imap", "dovecot", "enduser"),
+            ("apache", "logonacl-api", "api"), ("nginx", "logonacl-nginx", "api")]
+TOOLS = ["/usr/sbin/sshd", "/usr/sbin/dovecot", "/usr/sbin/apache2", "/usr/sbin/nginx", "/usr/bin/htpasswd",
+         "/usr/lib/apache2/modules/mod_authnz_pam.so", "/usr/lib/nginx/modules/ngx_http_auth_pam_module.so",
+         "/usr/bin/curl", "/usr/bin/ssh", "/usr/bin/sshpass", "/usr/bin/openssl"]
+ACTIVITY = {"ssh-password": "Logon to Administrator Console", "ssh-publickey": "Logon to Administrator Console",
+            "imap": "Logon to End User Console", "apache": "API Access", "nginx": "API Access"}
+
+
+def server_of(source):
+    return SERVER_V6 if ":" in source else SERVER_V4
+
+
+def url_host(source):
+    return "[%s]" % SERVER_V6 if ":" in source else SERVER_V4
+
+
+class RealServersTest(unittest.TestCase):
+
+    @classmethod
+    def setUpClass(cls):
+        cls.t0 = time.monotonic()
+        cls.tmpctx = lt.root_tmpdir("logonacl-e2e-%d-" % os.getpid())
+        cls.tmp = cls.tmpctx.__enter__()
+        cls.addClassCleanup(cls.tmpctx.__exit__, None, None, None)
+        cls.user = "e2e%d" % os.getpid()
+        cls.password = "pw-" + uuid.uuid4().hex[:12]
+        cls.uid = 64000 + os.getpid() % 1000
+        build = lt.build_dir()
+        cls.ctl_exe = os.path.join(build, "logonaclctl", "logonaclctl")
+        module = os.path.join(build, "pam_logonacl", "pam_logonacl.so")
+
+        cls.journald = NamespaceJournald()
+        cls.journald.start()
+        cls.addClassCleanup(cls.journald.stop)
+        with open("/etc/machine-id") as f:
+            cls.journal_files = os.path.join("/var/log/journal", f.read().strip() + "." + cls.journald.name)
+
+        cls.smtp = SmtpServer(cls.tmp).start()
+        cls.addClassCleanup(cls.smtp.stop)
+
+        site = os.path.join(cls.tmp, "site")
+        os.makedirs(site, mode=0o755)
+        cls.approved = lt.write_file(os.path.join(site, "approved"), "")
+        cls.conf = os.path.join(site, "logonacl.conf")
+        cls.write_conf("none")
+
+        cls.alertd = start_alertd(cls.conf, os.path.join(cls.tmp, "alertd.state"), "--namespace", cls.journald.name)
+        cls.addClassCleanup(cls.stop_alertd)
+
+        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", os.path.join(cls.tmp, "client_key")],
+                       check=True)
+        cls.net = Network()
+        cls.addClassCleanup(cls.net.stop)
+        cls.net.start()
+        cls.servers = Servers(cls.tmp, cls.net, cls.journald.run_dir, module, cls.conf, cls.user, cls.password,
+                              cls.uid)
+        cls.addClassCleanup(cls.servers.stop)
+        with open(os.path.join(cls.tmp, "client_key.pub")) as f:
+            cls.servers.write_etc(f.read())
+        cls.servers.start_all()
+        cls.step("servers up")
+
+    @classmethod
+    def stop_alertd(cls):
+        if cls.alertd.poll() is None:
+            cls.alertd.send_signal(signal.SIGTERM)
+            try:
+                cls.alertd.wait(15)
+            except subprocess.TimeoutExpired:
+                cls.alertd.kill()
+                cls.alertd.wait()
+        cls.alertd.stdout.close()
+        cls.alertd.stderr.close()
+
+    @classmethod
+    def step(cls, name):
+        sys.stderr.write("[%5.1f s] %s\n" % (time.monotonic() - cls.t0, name))
+
+    @classmethod
+    def write_conf(cls, action):
+        lt.write_file(cls.conf, (
+            "[general]\napproved_file = %s\napproved_dir = %s/approved.d\n"
+            "[admin]\naction = %s\nservices = sshd\n"
+            "[enduser]\naction = %s\nservices = dovecot\n"
+            "[api]\naction = %s\nservices = logonacl-api logonacl-nginx\n"
+            "[alert]\nemail = secops@example.com\nthreshold = 20\nsmtp_url = smtp://127.0.0.1:%d\n"
+            "smtp_starttls = no\ntrusted_users = root www-data\n"
+            % (cls.approved, os.path.dirname(cls.approved), action, action, action, cls.smtp.port)))
+
+    # -- the clients -------------------------------------------------------------
+
+    def ssh(self, source, how):
+        base = ["ssh", "-F", "/dev/null", "-b", source, "-o", "StrictHostKeyChecking=no",
+                "-o", "UserKnownHostsFile=/dev/null", "-o", "ConnectTimeout=30"]
+        if how == "publickey":
+            cmd = base + ["-i", os.path.join(self.tmp, "client_key"), "-o", "BatchMode=yes",
+                          "-o", "PreferredAuthentications=publickey"]
+        else:
+            cmd = ["sshpass", "-p", self.password] + base + ["-o", "PubkeyAuthentication=no",
+                                                             "-o", "PreferredAuthentications=keyboard-interactive"]
+        return self.net.client(cmd + ["%s@%s" % (self.user, server_of(source)), "echo logged-on"])
+
+    def imap(self, source):
+        return self.net.client(["curl", "-sS", "-v", "--max-time", "30", "--interface", source,
+                                "-u", "%s:%s" % (self.user, self.password), "imap://%s/" % url_host(source)])
+
+    def http(self, source, port):
+        return self.net.client(["curl", "-sS", "--max-time", "30", "--interface", source, "-o", "/dev/null",
+                                "-w", "%{http_code}", "-u", "%s:%s" % (self.user, self.password),
+                                "http://%s:%d/api/ok.txt" % (url_host(source), port)])
+
+    def access(self, kind, source):
+        """-> (let in?, what the client saw)"""
+        if kind.startswith("ssh-"):
+            r = self.ssh(source, kind[4:])
+            return r.returncode == 0 and r.stdout == "logged-on\n", r
+        if kind == "imap":
+            r = self.imap(source)
+            return r.returncode == 0 and "INBOX" in r.stdout, r
+        r = self.http(source, 80 if kind == "apache" else 8080)
+        return r.stdout == "200", r
+
+    # -- what the test reads back ------------------------------------------------
+
+    def entries(self, cursor=None, count=None):
+        return lt.journal_entries("SYSLOG_IDENTIFIER=pam_logonacl", "LOGONACL_USER=" + self.user,
+                                  after_cursor=cursor, count=count, timeout=30,
+                                  extra_args=["--namespace", self.journald.name])
+
+    def cursor(self):
+        e = self.entries()
+        return e[-1]["__CURSOR"] if e else None
+
+    def ctl(self, *args):
+        return run([self.ctl_exe, "--config", self.conf] + list(args), check=False)
+
+    def run_phase(self, action, expect_in):
+        """Every access from every source under action; checks the answers and the
+        journal entries (one per access, by field), returns the entries."""
+        self.write_conf(action)
+        cursor = self.cursor()
+        done = []
+        for kind, service, channel in ACCESSES:
+            for source in SOURCES:
+                let_in, r = self.access(kind, source)
+                want = expect_in(source)
+                self.assertEqual(let_in, want, "%s %s from %s: %r" % (action, kind, source, r))
+                done.append((kind, service, channel, source, want, r))
+        got = self.entries(cursor, count=len(done))
+        self.assertEqual(len(got), len(done), [e.get("MESSAGE") for e in got])
+        for (kind, service, channel, source, let_in, _), e in zip(done, got):
+            approved = source in (APPROVED, CLIENT_V6) and action == "block-and-log"
+            event = ("allowed" if action == "none" or approved else "logged" if action == "allow-and-log"
+                     else "blocked")
+            mid = {"allowed": MID_ALLOWED, "logged": MID_LOGGED, "blocked": MID_BLOCKED}[event]
+            self.assertEqual(
+                {k: e.get(k) for k in ("MESSAGE_ID", "LOGONACL_SERVICE", "LOGONACL_CHANNEL", "LOGONACL_ACTION",
+                                       "LOGONACL_CLIENT_IP", "LOGONACL_RHOST", "LOGONACL_STAGE", "LOGONACL_RESULT")},
+                {"MESSAGE_ID": mid, "LOGONACL_SERVICE": service, "LOGONACL_CHANNEL": channel,
+                 "LOGONACL_ACTION": action, "LOGONACL_CLIENT_IP": source, "LOGONACL_RHOST": source,
+                 "LOGONACL_STAGE": "account", "LOGONACL_RESULT": "blocked" if event == "blocked" else "allowed"},
+                "%s %s from %s" % (action, kind, source))
+            self.assertEqual(e["_UID"], "33" if service in ("logonacl-api", "logonacl-nginx") else "0")
+        return done
+
+    def check_mails(self, first, done, action_taken):
+        """The mails numbered first.. are the unapproved accesses of done, in order."""
+        expected = [(k, s, src) for k, s, c, src, let_in, _ in done
+                    if action_taken == "Allow and log" or not let_in]
+        mails = self.smtp.wait_count(first + len(expected), timeout=60)[first:]
+        self.assertEqual(len(mails), len(expected))
+        for (kind, service, source), (raw, msg, env) in zip(expected, mails):
+            lab = labelled(msg)
+            self.assertEqual((lab["Account"], lab["Client IP"], lab["Service"], lab["Access Activity"],
+                              lab["Action Taken"]),
+                             (self.user, source, service, ACTIVITY[kind], action_taken))
+            self.assertEqual(env["rcpt_tos"], ["secops@example.com"])
+            self.assertIn("logonaclctl add " + source, msg.get_content())
+
+    # -- the guide ---------------------------------------------------------------
+
+    def test_guide(self):
+        self.step("action none")
+        self.run_phase("none", lambda src: True)
+
+        self.step("allow-and-log")
+        done = self.run_phase("allow-and-log", lambda src: True)
+        # Nothing was mailed for "none": the first mail is the first logged access.
+        self.check_mails(0, done, "Allow and log")
+
+        self.step("logonaclctl log / suggest / add / what-if")
+        r = self.ctl("log", "--directory", self.journal_files)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn(UNAPPROVED, r.stdout)
+        r = self.ctl("suggest", "--directory", self.journal_files)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        for src in SOURCES:
+            self.assertRegex(r.stdout, r"(?m)^\s*logonaclctl (--config \S+ )?add %s$" % re.escape(src))
+        r = self.ctl("add", APPROVED, CLIENT_V6)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        for ch in ("admin", "enduser", "api"):
+            r = self.ctl("what-if", "--channel", ch, "--action", "block-and-log", "--directory", self.journal_files)
+            self.assertEqual(r.returncode, 3, r.stdout + r.stderr)
+            self.assertIn(UNAPPROVED, r.stdout)
+            self.assertNotIn(APPROVED + " ", r.stdout)
+        self.dump_guide_output()
+
+        self.step("block-and-log")
+        done = self.run_phase("block-and-log", lambda src: src != UNAPPROVED)
+        self.check_mails(15, done, "Block and log")
+        # How each server refused the unapproved client.
+        seen = {(k, src): r for k, s, c, src, let_in, r in done}
+        self.assertEqual(seen[("ssh-password", UNAPPROVED)].returncode, 255)
+        self.assertIn(ADMIN_MSG, seen[("ssh-password", UNAPPROVED)].stderr)
+        self.assertEqual(seen[("ssh-publickey", UNAPPROVED)].returncode, 255)
+        self.assertEqual(seen[("imap", UNAPPROVED)].returncode, 67)
+        # Dovecot does not pass a PAM conversation message on to IMAP clients: its own reply.
+        self.assertIn("< A002 NO [AUTHENTICATIONFAILED] Authentication failed.", seen[("imap", UNAPPROVED)].stderr)
+        self.assertEqual(seen[("apache", UNAPPROVED)].stdout, "403")
+        self.assertEqual(seen[("nginx", UNAPPROVED)].stdout, "401")
+        self.step("done")
+
+    def dump_guide_output(self):
+        """LOGONACL_E2E_SHOW=1: the commands' output, as the README shows it."""
+        if not os.environ.get("LOGONACL_E2E_SHOW"):
+            return
+        for args in (["log", "--since", "-1h"], ["suggest"], ["what-if", "--channel", "admin", "--action",
+                                                               "block-and-log"]):
+            r = self.ctl(*(args + ["--directory", self.journal_files]))
+            sys.stderr.write("$ logonaclctl %s\n%s%s(exit %d)\n" % (" ".join(args), r.stdout, r.stderr, r.returncode))
+
+
+def main():
+    if os.environ.get("LOGONACL_SANITIZE", "none") != "none":
+        print("SKIP: real servers run in the plain suite only")
+        return 77
+    if os.geteuid() != 0:
+        print("SKIP: network and mount namespaces need root")
+        return 77
+    for t in TOOLS:
+        if not os.path.exists(t):
+            print("SKIP: %s is missing (tests/deps.sh installs it)" % t)
+            return 77
+    for u in ("www-data", "dovecot", "dovenull"):
+        try:
+            pwd.getpwnam(u)
+        except KeyError:
+            print("SKIP: user %s is missing" % u)
+            return 77
+    r = unittest.main(exit=False, verbosity=2).result
+    return 0 if r.wasSuccessful() else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
