@@ -14,6 +14,7 @@
 
 #include "alertd.h"
 #include "diag.h"
+#include "lock.h"
 #include "logonacl-build.h"
 #include "mail.h"
 #include "sigbus.h"
@@ -344,6 +345,19 @@ int main(int argc, char **argv) {
                 d.smtp_timeout_ms = (long) (d.watchdog_usec / 2000);
 
         int exit_code = 0;
+        pid_t holder;
+        _cleanup_close_ int lock_fd = state_lock(d.state_path, &holder);
+        if (lock_fd < 0) {
+                if (lock_fd == -EBUSY && holder > 0)
+                        fprintf(stderr, "logonacl-alertd: %s is in use by another logonacl-alertd (PID %ld)\n",
+                                d.state_path, (long) holder);
+                else if (lock_fd == -EBUSY)
+                        fprintf(stderr, "logonacl-alertd: %s is in use by another logonacl-alertd\n", d.state_path);
+                else
+                        fprintf(stderr, "logonacl-alertd: cannot lock %s.lock: %s\n", d.state_path, strerror(-lock_fd));
+                alertd_free_config(&d);
+                return 1;
+        }
         r = start(&d);
         if (r < 0) {
                 exit_code = 1;

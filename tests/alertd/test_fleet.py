@@ -3,8 +3,10 @@ one cap for all hosts, and a journald restarted under a live alertd.
 
 Two "hosts", each a journald namespace instance of its own started in a UTS
 namespace with its own hostname (journald stamps _HOSTNAME with its own
-gethostname(): that is what makes the hosts differ; they share the kernel, so
-_BOOT_ID and _MACHINE_ID are the same), each with the real
+gethostname()) and a mount namespace where /proc/sys/kernel/random/boot_id is
+its own (as systemd-nspawn does for a container: journald stamps _BOOT_ID from
+it; real hosts never share one).  _MACHINE_ID stays the machine's (it only
+names the storage folder).  Each host has the real
 systemd-journal-upload running in a network namespace of its own
 (192.0.2.10, 198.51.100.10) that sends to the real systemd-journal-remote in a
 third network namespace (plain http, --split-mode=host: one file per host,
@@ -52,21 +54,27 @@ def machine_id():
 
 
 class Host:
-    """A journald namespace instance with its own hostname (a UTS namespace)."""
+    """A journald namespace instance with its own hostname (a UTS namespace) and its own boot ID
+    (a file bind-mounted over /proc/sys/kernel/random/boot_id in a mount namespace, as
+    systemd-nspawn gives a container): what journald stamps as _HOSTNAME and _BOOT_ID."""
 
-    def __init__(self, name, hostname):
+    def __init__(self, name, hostname, folder):
         self.ns = NamespaceJournald()
         self.ns.name = name
         self.ns.run_dir = "/run/systemd/journal." + name
         self.ns.socket = os.path.join(self.ns.run_dir, "socket")
         self.hostname = hostname
+        self.boot_id = str(uuid.uuid4())
+        self.boot_id_file = lt.write_file(os.path.join(folder, name + ".boot_id"), self.boot_id + "\n", 0o444)
 
     def start(self):
-        # NamespaceJournald.start runs journald directly; here it runs in a UTS namespace first.
+        # NamespaceJournald.start runs journald directly; here it runs in UTS and mount namespaces.
+        script = ('hostname "$1" && mount --bind "$2" /proc/sys/kernel/random/boot_id && '
+                  'exec /lib/systemd/systemd-journald "$3"')
         self.ns.proc = subprocess.Popen(
-            ["unshare", "--uts", "sh", "-c", 'hostname "$1" && exec /lib/systemd/systemd-journald "$2"', "sh",
-             self.hostname, self.ns.name], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL)
+            ["unshare", "--uts", "--mount", "--propagation", "private", "sh", "-c", script, "sh",
+             self.hostname, self.boot_id_file, self.ns.name], stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + WAIT
         while True:
             s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
@@ -180,7 +188,7 @@ class FleetTest(unittest.TestCase):
             pass            # another namespace journald still stores there
 
     def host(self, letter):
-        h = Host("logonacl-fleet%s-%s" % (letter, self.tag), "host-%s-%s.example.com" % (letter, self.tag))
+        h = Host("logonacl-fleet%s-%s" % (letter, self.tag), "host-%s-%s.example.com" % (letter, self.tag), self.tmp)
         self.addCleanup(h.cleanup)
         return h.start()
 
@@ -257,6 +265,12 @@ class FleetTest(unittest.TestCase):
         self.assertEqual(w.outcome(t("b1")), "sent")
         self.wait_file(os.path.join(remote, "remote-192.0.2.10.journal"), "journal-remote")
         self.wait_file(os.path.join(remote, "remote-198.51.100.10.journal"), "journal-remote")
+        # One file per host, each with the host's own name and boot (as journal-remote records them).
+        for host, peer, token in ((a, "192.0.2.10", t("a1")), (b, "198.51.100.10", t("b1"))):
+            got = lt.journal_entries("LOGONACL_USER=" + token,
+                                     extra_args=["--file", os.path.join(remote, "remote-%s.journal" % peer)])
+            self.assertEqual([(e["_HOSTNAME"], e["_BOOT_ID"]) for e in got],
+                             [(host.hostname, host.boot_id.replace("-", ""))])
 
         # Host b's uploader stops while b logs on; a goes on and is read past b's entries' times.
         self.end(up_b)
