@@ -30,3 +30,20 @@ int state_lock(const char *state_path, pid_t *ret_holder) {
         close(fd);
         return -e;
 }
+
+int state_lock_holder(const char *state_path, pid_t *ret_holder) {
+        _cleanup_free_ char *path = NULL;
+        *ret_holder = 0;
+        if (asprintf(&path, "%s.lock", state_path) < 0)
+                return -ENOMEM;
+        /* Read-only and never created: asking must not change what it asks about. */
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW | O_NONBLOCK);
+        if (fd < 0)
+                return errno == ENOENT ? 0 : -errno;
+        struct flock q = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+        if (fcntl(fd, F_GETLK, &q) < 0)
+                return -errno;
+        if (q.l_type != F_UNLCK)
+                *ret_holder = q.l_pid > 0 ? q.l_pid : -1;
+        return 0;
+}

@@ -38,6 +38,9 @@ static const struct ctl_command commands[] = {
         { "set",     ctl_set,
           "set CHANNEL none|allow-and-log|block-and-log [--force] [--directory DIR]",
           "change a channel's action in the configuration; block-and-log only past the lockout guard" },
+        { "status",  ctl_status,
+          "status [--json] [--state PATH] [--directory DIR]",
+          "whether it all works: configuration, list, alertd (window, pending, last delivery error), last 24 h" },
 };
 
 static const struct ctl_command *ctl_command_find(const char *name) {
