@@ -33,7 +33,23 @@ function ctl(args, change) {
     let out = "";
     const proc = cockpit.spawn([CTL].concat(args), { superuser: change ? "require" : "try", err: "message" });
     proc.stream(data => { out += data });
-    return proc.then(() => out, ex => { ex.out = out; throw ex });
+    /* A native promise: a handler that throws inside cockpit's own would not reject. */
+    return new Promise((resolve, reject) => {
+        proc.then(() => resolve(out), ex => { ex.out = out; reject(ex) });
+    });
+}
+
+/* Only the newest of overlapping reads of one kind may draw (a tab switch and a
+ * click can both ask); body[data-KIND] says "loading" until it has. */
+const generation = {};
+function begin(kind) {
+    const n = (generation[kind] || 0) + 1;
+    generation[kind] = n;
+    document.body.setAttribute("data-" + kind, "loading");
+    return {
+        current: () => generation[kind] === n,
+        done: () => { if (generation[kind] === n) document.body.setAttribute("data-" + kind, "ready") },
+    };
 }
 
 function jsonLines(text) {
@@ -104,6 +120,7 @@ function showTab(name) {
 /* --- status: header, settings, alerts --- */
 
 function loadStatus() {
+    const g = begin("status");
     return ctl(["status", "--json"])
             .catch(ex => {
                 /* Exit 1 with an invalid configuration still prints the object. */
@@ -112,12 +129,15 @@ function loadStatus() {
                 throw ex;
             })
             .then(out => {
+                if (!g.current())
+                    return;
                 status = JSON.parse(out);
                 renderSummary();
                 renderSettings();
                 renderAlerts();
             })
-            .catch(showPageError);
+            .catch(showPageError)
+            .finally(g.done);
 }
 
 function renderSummary() {
@@ -331,8 +351,11 @@ function searchAudit(ev) {
     if (ev)
         ev.preventDefault();
     document.getElementById("audit-error").hidden = true;
+    const g = begin("audit");
     return ctl(auditArgs())
             .then(out => {
+                if (!g.current())
+                    return;
                 const entries = jsonLines(out).reverse();       /* newest first */
                 const tbody = document.querySelector("#audit-table tbody");
                 tbody.replaceChildren(...entries.map(auditRow));
@@ -342,7 +365,8 @@ function searchAudit(ev) {
             .catch(ex => {
                 document.getElementById("audit-error-text").textContent = errorText(ex);
                 document.getElementById("audit-error").hidden = false;
-            });
+            })
+            .finally(g.done);
 }
 
 function auditRow(e) {
@@ -377,32 +401,42 @@ function toggleDetail(tr, e) {
     tr.after(el("tr", { class: "logonacl-detail" }, el("td", { colspan: "7" }, dl)));
 }
 
-/* "Approve this address": what-if shows what the address did (and would meet
- * under block-and-log) before anything is written. */
+/* "Approve this address": before anything is written, what the address did
+ * (its blocked and logged logons of the last 30 days, from log) and what
+ * block-and-log would do to it (from what-if: its allowed and logged logons). */
 function showApprove(e) {
     const ip = text(e.client_ip);
+    const channel = text(e.channel) || "admin";
     pendingApprove = ip;
     document.getElementById("approve-title").textContent = cockpit.format(_("Approve $0?"), ip);
     const whatif = document.getElementById("approve-whatif");
     whatif.textContent = _("Reading the journal...");
     document.getElementById("approve-panel").hidden = false;
-    const channel = text(e.channel) || "admin";
-    const shown = out => {
-        const row = jsonLines(out || "").find(l => text(l.client) === ip);
-        whatif.textContent = row
-            ? cockpit.format(_("Under block-and-log, $0 logons ($1 after authentication) by $2 from this address would be blocked in the $3 channel; last seen $4. Approving it lets them in."),
-                             row.logons, row.after_auth, row.users.map(u => text(u.user)).join(", "), channel,
-                             formatTime(row.last_seen_usec))
-            : cockpit.format(_("No past logon in the $0 channel from this address would be blocked."), channel);
-    };
-    return ctl(["what-if", "--channel", channel, "--json"])
-            .then(shown)
-            .catch(ex => {
-                if (ex.exit_status === 3)
-                    shown(ex.out);
-                else
-                    whatif.textContent = errorText(ex);
-            });
+    const g = begin("approve");
+    const history = ctl(["log", "--json", "--no-pager", "--rhost", ip, "--activity", "blocked-and-logged",
+                         "--since", "-30d", "-n", "all"]);
+    const replay = ctl(["what-if", "--channel", channel, "--json"]).catch(ex => {
+        if (ex.exit_status === 3)
+            return ex.out;
+        throw ex;
+    });
+    return Promise.all([history, replay])
+            .then(([hist, out]) => {
+                const past = jsonLines(hist);
+                const users = [...new Set(past.map(l => text(l.user)))];
+                const lines = [cockpit.format(_("In the last 30 days, $0 logons from this address were blocked or logged (users: $1)."),
+                                              past.length, users.join(", ") || "-")];
+                const row = jsonLines(out || "").find(l => text(l.client) === ip);
+                lines.push(row
+                    ? cockpit.format(_("Under block-and-log, $0 more logons ($1 after authentication) by $2 would be blocked in the $3 channel; last seen $4."),
+                                     row.logons, row.after_auth, row.users.map(u => text(u.user)).join(", "), channel,
+                                     formatTime(row.last_seen_usec))
+                    : cockpit.format(_("What-if: no allowed logon of the $0 channel from this address would be blocked."), channel));
+                lines.push(_("Approving it lets these logons in."));
+                whatif.textContent = lines.join("\n");
+            })
+            .catch(ex => { whatif.textContent = errorText(ex) })
+            .finally(g.done);
 }
 
 function approveConfirm() {
