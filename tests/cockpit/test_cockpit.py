@@ -441,6 +441,42 @@ class CockpitPageTest(unittest.TestCase):
         self.shot("alerts")
 
 
+class SelfProtectionTest(unittest.TestCase):
+    """The console protecting itself: the admin channel holds cockpit under
+    block-and-log; a browser from an unapproved documentation address cannot log
+    in (and the journal says why), one from an approved address can."""
+
+    def login_from(self, server_address, name):
+        r = sh("ip", "netns", "exec", NETNS, "/usr/bin/python3", os.path.join(HERE, "browser_login.py"),
+               "http://%s:%d" % (server_address, ENV.port), USER, PASSWORD, os.path.join(ENV.tmp, "profile-" + name),
+               check=False, timeout=TIMEOUT * 3)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        return r.stdout.strip()
+
+    def test_block_and_log_holds_cockpit(self):
+        ENV.write_conf("block-and-log")
+        self.addCleanup(ENV.write_conf, "allow-and-log")
+
+        # 192.0.2.10 is not approved: refused, and the module's entry names the service.
+        out = self.login_from(SERVER_NET[0], "unapproved")
+        self.assertTrue(out.startswith("refused: "), out)
+        entries = wait_for("the blocked cockpit logon in the journal", lambda: [
+            e for e in map(json.loads, ENV.ctl("log", "--json", "--no-pager", "--user", USER, "--since", "-1h",
+                                               "--activity", "blocked-and-logged").stdout.splitlines())
+            if e["client_ip"] == CLIENT_UNAPPROVED])
+        self.assertEqual([(e["event"], e["service"], e["channel"], e["result"]) for e in entries],
+                         [("Administrator logon blocked", "cockpit", "admin", "blocked")])
+
+        # 203.0.113.10 is approved (the main file): in.
+        self.assertEqual(self.login_from(SERVER_NET[1], "approved"), "logged-in")
+        allowed = wait_for("the allowed cockpit logon in the journal", lambda: [
+            e for e in map(json.loads, ENV.ctl("log", "--json", "--no-pager", "--user", USER, "--since", "-1h",
+                                               "--activity", "allowed").stdout.splitlines())
+            if e["client_ip"] == CLIENT_APPROVED])
+        self.assertEqual(allowed[-1]["event"], "Administrator logon")
+        self.assertEqual(allowed[-1]["matched"], CLIENT_APPROVED)
+
+
 def pam_logon(tmp, service, user, rhost, expect_denied=False):
     """One logon through the real libpam and the module (tests/pam/pam_client), account stage."""
     confdir = os.path.join(tmp, "pam.d")
