@@ -208,6 +208,13 @@ function switchAction(ch, action, force) {
             });
 }
 
+/* The most frequent users of a client address, as what-if's table shows them. */
+const USERS_SHOWN = 5;
+function usersText(users) {
+    const shown = users.slice(0, USERS_SHOWN).map(u => text(u.user) + " (" + u.logons + ")").join(", ");
+    return users.length > USERS_SHOWN ? cockpit.format(_("$0, and $1 more"), shown, users.length - USERS_SHOWN) : shown;
+}
+
 function hideLockout() {
     document.getElementById("lockout-warning").hidden = true;
     pendingSwitch = null;
@@ -228,7 +235,7 @@ function showLockout(ch, action, lines) {
     tbody.replaceChildren(...clients.map(c => el("tr", {},
         el("td", {}, text(c.client)), el("td", {}, c.logons), el("td", {}, c.after_auth),
         el("td", {}, formatTime(c.last_seen_usec)),
-        el("td", {}, c.users.map(u => text(u.user) + " (" + u.logons + ")").join(", ")))));
+        el("td", {}, usersText(c.users)))));
     document.getElementById("lockout-table").hidden = clients.length === 0;
     document.getElementById("lockout-warning").hidden = false;
 }
@@ -321,13 +328,14 @@ function addEntry(ev) {
                 input.value = "";
                 document.getElementById("approved-add-expires").value = "";
                 document.getElementById("approved-add-comment").value = "";
+                loadStatus();
                 return loadApproved();
             })
             .catch(ex => showAddError(errorText(ex)));
 }
 
 function removeEntry(entry) {
-    return ctl(["remove", "--", entry], true).then(loadApproved).catch(showPageError);
+    return ctl(["remove", "--", entry], true).then(() => { loadStatus(); return loadApproved() }).catch(showPageError);
 }
 
 /* --- audit log --- */
@@ -423,13 +431,14 @@ function showApprove(e) {
     return Promise.all([history, replay])
             .then(([hist, out]) => {
                 const past = jsonLines(hist);
-                const users = [...new Set(past.map(l => text(l.user)))];
+                const users = [...new Set(past.map(l => text(l.user)).reverse())];      /* newest first */
                 const lines = [cockpit.format(_("In the last 30 days, $0 logons from this address were blocked or logged (users: $1)."),
-                                              past.length, users.join(", ") || "-")];
+                                              past.length, users.slice(0, USERS_SHOWN).join(", ") +
+                                              (users.length > USERS_SHOWN ? cockpit.format(_(", and $0 more"), users.length - USERS_SHOWN) : ""))];
                 const row = jsonLines(out || "").find(l => text(l.client) === ip);
                 lines.push(row
                     ? cockpit.format(_("Under block-and-log, $0 more logons ($1 after authentication) by $2 would be blocked in the $3 channel; last seen $4."),
-                                     row.logons, row.after_auth, row.users.map(u => text(u.user)).join(", "), channel,
+                                     row.logons, row.after_auth, usersText(row.users), channel,
                                      formatTime(row.last_seen_usec))
                     : cockpit.format(_("What-if: no allowed logon of the $0 channel from this address would be blocked."), channel));
                 lines.push(_("Approving it lets these logons in."));
@@ -447,6 +456,7 @@ function approveConfirm() {
             .then(() => {
                 document.getElementById("approve-panel").hidden = true;
                 pendingApprove = null;
+                loadStatus();
                 return loadApproved();
             })
             .catch(ex => { document.getElementById("approve-whatif").textContent = errorText(ex) });
