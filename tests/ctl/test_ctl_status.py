@@ -204,5 +204,77 @@ class StatusTest(unittest.TestCase):
         self.assertIn("Usage: logonaclctl [--config PATH] status [--json]", r.stderr)
 
 
+class JsonOutputTest(unittest.TestCase):
+    """list --json and set --json, the forms the Cockpit page reads."""
+
+    def setUp(self):
+        tmp_cm = lt.root_tmpdir("ctl-json-%d-" % os.getpid())
+        self.tmp = tmp_cm.__enter__()
+        self.addCleanup(tmp_cm.__exit__, None, None, None)
+        os.makedirs(os.path.join(self.tmp, "approved.d"))
+        lt.write_file(os.path.join(self.tmp, "approved"),
+                      "# main\n203.0.113.0/24  expires=2020-01-01  # old \"gw\" \\ x\n2001:db8::/32\n")
+        lt.write_file(os.path.join(self.tmp, "approved.d", "site.list"), "198.51.100.0/24  # CM\n")
+        self.conf = lt.write_file(os.path.join(self.tmp, "logonacl.conf"), (
+            "[general]\napproved_file = {0}/approved\napproved_dir = {0}/approved.d\n"
+            "[admin]\naction = allow-and-log\nservices = sshd\n"
+            "[enduser]\naction = allow-and-log\nservices = dovecot\n").format(self.tmp))
+
+    def test_list(self):
+        r = ctl(self.conf, "list", "--json")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        rows = [json.loads(l) for l in r.stdout.splitlines()]
+        main, dropin = os.path.join(self.tmp, "approved"), os.path.join(self.tmp, "approved.d", "site.list")
+        self.assertEqual(rows, [
+            {"entry": "203.0.113.0/24", "file": main, "line": 2, "main": True, "expires": "2020-01-01",
+             "expired": True, "comment": 'old "gw" \\ x'},
+            {"entry": "2001:db8::/32", "file": main, "line": 3, "main": True, "expires": None, "expired": False,
+             "comment": None},
+            {"entry": "198.51.100.0/24", "file": dropin, "line": 1, "main": False, "expires": None,
+             "expired": False, "comment": "CM"},
+        ])
+
+    def test_set_guard(self):
+        jdir = os.path.join(self.tmp, "journal")
+        now = int(time.time() * 1e6)
+        make_journal(os.path.join(jdir, "a.journal"), [
+            access(now - 3600 * 10**6, user="erin", client_ip="192.0.2.44", channel="enduser", kind="logged"),
+            access(now - 1800 * 10**6, user="erin", client_ip="192.0.2.44", channel="enduser", kind="logged"),
+        ])
+        with open(self.conf, "rb") as f:
+            before = f.read()
+        r = ctl(self.conf, "set", "enduser", "block-and-log", "--json", "--directory", jdir)
+        self.assertEqual(r.returncode, 3, r.stderr)
+        lines = [json.loads(l) for l in r.stdout.splitlines()]
+        self.assertEqual([(l["client"], l["logons"], l["users"]) for l in lines[:-1]],
+                         [("192.0.2.44", 2, [{"user": "erin", "logons": 2, "after_auth": 2}])])
+        self.assertEqual(lines[-1], {"result": "refused", "channel": "enduser", "action": "block-and-log",
+                                     "was": "allow-and-log", "forced": False})
+        self.assertIn("not switching", r.stderr)
+        with open(self.conf, "rb") as f:
+            self.assertEqual(f.read(), before)
+
+        # The caller's own address (a web console passes it): named apart.
+        r = ctl(self.conf, "set", "admin", "block-and-log", "--json", "--directory", jdir,
+                "--caller-address", "192.0.2.99")
+        self.assertEqual(r.returncode, 3, r.stderr)
+        lines = [json.loads(l) for l in r.stdout.splitlines()]
+        self.assertEqual(lines[0], {"self": "192.0.2.99", "from": "--caller-address"})
+        self.assertEqual(lines[-1]["result"], "refused")
+        r = ctl(self.conf, "set", "admin", "block-and-log", "--json", "--directory", jdir,
+                "--caller-address", "198.51.100.9")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(json.loads(r.stdout)["result"], "changed")
+
+        r = ctl(self.conf, "set", "enduser", "block-and-log", "--json", "--force", "--directory", jdir)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(json.loads(r.stdout.splitlines()[-1]),
+                         {"result": "changed", "channel": "enduser", "action": "block-and-log",
+                          "was": "allow-and-log", "forced": True})
+        self.assertIn("[enduser] action = block-and-log (was allow-and-log)", r.stderr)
+        with open(self.conf) as f:
+            self.assertIn("[enduser]\naction = block-and-log\n", f.read())
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)
