@@ -374,8 +374,10 @@ class Packaging(CtlTestCase):
                                                             "--until", "--json", "--directory", "--help"]))
         self.assertEqual(self.complete("set", ""), ["admin", "api", "enduser"])
         self.assertEqual(self.complete("set", "admin", "b"), ["block-and-log"])
-        self.assertEqual(self.complete("set", "admin", "block-and-log", "--"), ["--force", "--help"])
-        self.assertEqual(self.complete("status", "--"), ["--help", "--json"])
+        self.assertEqual(self.complete("set", "admin", "block-and-log", "--"),
+                         ["--caller-address", "--directory", "--force", "--help", "--json"])
+        self.assertEqual(self.complete("status", "--"), ["--directory", "--help", "--json", "--state"])
+        self.assertEqual(self.complete("list", "--"), ["--help", "--json"])
         self.assertEqual(self.complete("what-if", "--action", ""), ["allow-and-log", "block-and-log", "none"])
         self.assertEqual(self.complete("test", "--stage", ""), ["account", "auth"])
         # remove offers the entries of the list the configuration names.
@@ -388,7 +390,7 @@ class Packaging(CtlTestCase):
 
     def test_completion_offers_only_real_options(self):
         """Every option offered for the commands of this branch is in that command's usage line."""
-        for command in ("add", "reindex", "test", "what-if", "suggest"):
+        for command in ("add", "reindex", "test", "what-if", "suggest", "list", "set", "status"):
             _, usage, _ = run_ctl(command, "--help")
             for opt in self.complete(command, "--"):
                 if opt != "--help" and not (command == "what-if" and opt in ("--all", "--json")):
