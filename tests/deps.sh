@@ -10,6 +10,8 @@ LOGONACL_PACKAGES=(
         systemd systemd-journal-remote python3 python3-aiosmtpd openssl tzdata valgrind util-linux
         # the bash completion's test (bash-completion's _init_completion)
         bash-completion
+        # the live fleet test: network namespaces (ip netns), hostnames per journald (hostname)
+        iproute2 hostname
         # fuzzing and sanitizers
         clang libclang-rt-14-dev
         # packaging

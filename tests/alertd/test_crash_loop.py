@@ -21,7 +21,7 @@ over the cap, duplicates (each must repeat the mail just before it: the pending
 alert resent with its Message-ID), final state identical.
 
 The short version (20 kills) runs in the suite; the full one (200 kills, 10,000
-accesses) is tests/bench/alertd/crash-loop.sh.
+accesses) is tests/bench/alertd/crash_loop.py BUILD_DIR.
 """
 
 import ctypes

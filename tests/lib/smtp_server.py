@@ -3,9 +3,9 @@
 
   smtp_server.py --maildir DIR --port-file FILE [--port N]
                  [--tls-cert C --tls-key K] [--starttls required|optional | --implicit-tls]
+                 [--hold] [--reply-delay S]
                  [--auth-user U --auth-password P]
                  [--script ok,421,450,451,550,stall,...] [--stall-seconds S]
-                 [--hold] [--reply-delay S]
 
 Each accepted message is written to DIR/NNNN.eml (the DATA bytes as received,
 CRLF kept) and DIR/NNNN.json (envelope: mail_from, rcpt_tos, tls, auth_user,
@@ -61,10 +61,6 @@ class Handler:
         self.attempts = 0
         self.accepted = 0
 
-    def _log_attempt(self, reply):
-        with open(os.path.join(self.args.maildir, "attempts.log"), "a") as f:
-            f.write("%d %s %.6f\n" % (self.attempts, reply, time.monotonic()))
-
     async def _hold(self, server, base):
         """Waits for the test's base.release; False when the client went away meanwhile."""
         write_atomically(base + ".held", b"")
@@ -73,6 +69,10 @@ class Handler:
                 return False
             await asyncio.sleep(0.005)
         return True
+
+    def _log_attempt(self, reply):
+        with open(os.path.join(self.args.maildir, "attempts.log"), "a") as f:
+            f.write("%d %s %.6f\n" % (self.attempts, reply, time.monotonic()))
 
     async def handle_DATA(self, server, session, envelope):
         if self.args.reply_delay:
@@ -133,6 +133,8 @@ def main():
     p.add_argument("--maildir", required=True)
     p.add_argument("--port-file", required=True)
     p.add_argument("--port", type=int, default=0)
+    p.add_argument("--hold", action="store_true")
+    p.add_argument("--reply-delay", type=float, default=0.0)
     p.add_argument("--tls-cert")
     p.add_argument("--tls-key")
     p.add_argument("--starttls", choices=["required", "optional"])
@@ -141,8 +143,6 @@ def main():
     p.add_argument("--auth-password")
     p.add_argument("--script")
     p.add_argument("--stall-seconds", type=float, default=30.0)
-    p.add_argument("--hold", action="store_true")
-    p.add_argument("--reply-delay", type=float, default=0.0)
     args = p.parse_args()
     os.makedirs(args.maildir, exist_ok=True)
 

@@ -39,7 +39,10 @@ def main():
                            smtp_url="smtp://127.0.0.1:%d" % smtp.port, smtp_starttls="no")
         state = os.path.join(tmp, "state")
         d = start_alertd(cfg, state, "--namespace", ns.name)
-        while not os.path.exists(state):
+        deadline = time.monotonic() + 30
+        while not os.path.exists(state):        # at the tail: bounded, loud
+            if d.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit("alertd did not start: %s" % d.stderr.read().decode(errors="replace"))
             time.sleep(0.01)
         pam_env = None
         if use_pam:
