@@ -40,7 +40,7 @@ from booted import Booted  # noqa: E402
 
 SMTP_SERVER = os.path.join(SOURCE_DIR, "tests", "lib", "smtp_server.py")
 CATALOG = os.path.join(SOURCE_DIR, "packaging", "catalog", "logonacl.catalog")
-PACKAGES = ["systemd", "systemd-sysv", "dbus", "openssh-server", "libpam-runtime", "libcurl4", "apt"]
+PACKAGES = ["systemd", "systemd-sysv", "dbus", "openssh-server", "libpam-runtime", "libcurl4"]
 UNIT = "logonacl-alertd.service"
 MID_LOGGED = "53a044f2764e49b6af7a20856db4de85"
 MID_BLOCKED = "d0cf6d6fb64045fc8f4061394c06dee8"
@@ -74,11 +74,13 @@ class BootedSystemTest(unittest.TestCase):
         cls.logf = open(os.path.join(cls.tmp, "boot.log"), "w+")
         cls.addClassCleanup(cls.logf.close)
         cls.addClassCleanup(cls.dump_log)
-        cls.deb = cls.build_deb()
-        cls.step("mmdebstrap")
         cls.sys = Booted(PACKAGES, cls.logf)
         cls.addClassCleanup(cls.sys.stop)
-        cls.sys.build()
+        cls.step("mmdebstrap and build-deb.sh --worktree")
+        cls.sys.start_build()
+        cls.deb = cls.build_deb()
+        cls.step("deb built")
+        cls.sys.finish_build()
         shutil.copy(cls.deb, os.path.join(cls.sys.root, "var/tmp/logonacl.deb"))
         cls.step("boot")
         cls.sys.boot()
@@ -107,7 +109,6 @@ class BootedSystemTest(unittest.TestCase):
 
     @classmethod
     def build_deb(cls):
-        cls.step("build-deb.sh --worktree")
         out = os.path.join(cls.tmp, "out")
         r = subprocess.run([os.path.join(SOURCE_DIR, "packaging", "build-deb.sh"), "--worktree"],
                            env=dict(os.environ, LOGONACL_DEB_OUT=out), capture_output=True, text=True)

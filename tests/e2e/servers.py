@@ -130,6 +130,9 @@ class Servers:
                        "session required pam_permit.so\n",
             # As packaging/examples/apache-api.conf says: the account stage only.
             "logonacl-api": acct,
+            # AuthBasicProvider PAM: auth and account inside authentication.  Apache's workers run
+            # as www-data, which pam_unix cannot check another user's password as.
+            "logonacl-api-pam": "auth required pam_permit.so\n" + acct,
             # nginx's workers run as www-data, which pam_unix cannot check another user's password
             # as: the password is not what this service tests.
             "logonacl-nginx": "auth required pam_permit.so\n" + acct,
@@ -199,10 +202,11 @@ class Servers:
 
     def start_apache(self, example):
         d = os.path.join(self.tmp, "apache")
-        os.makedirs(os.path.join(d, "htdocs", "api"))
+        for loc in ("api", "api-no403", "api-pam"):
+            os.makedirs(os.path.join(d, "htdocs", loc))
+            with open(os.path.join(d, "htdocs", loc, "ok.txt"), "w") as f:
+                f.write("apache-%s-ok\n" % loc)
         os.makedirs(os.path.join(d, "run"))
-        with open(os.path.join(d, "htdocs", "api", "ok.txt"), "w") as f:
-            f.write("apache-api-ok\n")
         htpasswd = os.path.join(d, "api.htpasswd")
         run(["htpasswd", "-c", "-b", "-B", htpasswd, self.user, self.password])
         os.chmod(htpasswd, 0o644)
@@ -210,8 +214,17 @@ class Servers:
         with open(example) as f:
             text = f.read()
         assert "/etc/apache2/logonacl-api.htpasswd" in text
+        text = text.replace("/etc/apache2/logonacl-api.htpasswd", htpasswd)
+        assert "    AuthzSendForbiddenOnFailure On\n" in text
+        # Two variants to show what the README says: without the directive, and with
+        # AuthBasicProvider PAM alone, the refusal is a 401.
+        no403 = text[text.index("<Location"):].replace('"/api/"', '"/api-no403/"').replace(
+            "    AuthzSendForbiddenOnFailure On\n", "")
+        pam_only = ('<Location "/api-pam/">\n    AuthType Basic\n    AuthName "API"\n'
+                    '    AuthBasicProvider PAM\n    AuthPAMService logonacl-api-pam\n'
+                    '    Require valid-user\n</Location>\n')
         with open(os.path.join(d, "apache-api.conf"), "w") as f:
-            f.write(text.replace("/etc/apache2/logonacl-api.htpasswd", htpasswd))
+            f.write(text + no403 + pam_only)
         mods = ["mpm_event", "authn_core", "authn_file", "authz_core", "authz_user", "auth_basic"]
         lines = ["LoadModule %s_module /usr/lib/apache2/modules/mod_%s.so" % (m, m) for m in mods]
         lines.append("LoadModule authnz_pam_module /usr/lib/apache2/modules/mod_authnz_pam.so")

@@ -10,7 +10,9 @@ the unapproved one (198.51.100.1) is refused the way each server refuses:
 
   ssh (password and public key)  admin message on the password prompt, exit 255
   curl imap://                   NO [AUTHENTICATIONFAILED], exit 67
-  curl Apache /api/              200 / 403
+  curl Apache /api/              200 / 403 (packaging/examples/apache-api.conf)
+  curl Apache /api-no403/        200 / 401 (the same without AuthzSendForbiddenOnFailure)
+  curl Apache /api-pam/          200 / 401 (AuthBasicProvider PAM alone)
   curl nginx auth_pam /api/      200 / 401
 
 Journal entries are read by field from a journald namespace of the test's own;
@@ -46,12 +48,29 @@ ADMIN_MSG = ("Your IP address was rejected by IP restrictions, so you cannot log
 SOURCES = [APPROVED, UNAPPROVED, CLIENT_V6]
 # (access, PAM service, channel)
 ACCESSES = [("ssh-password", "sshd", "admin"), ("ssh-publickey", "sshd", "admin"), ("imap", "dovecot", "enduser"),
-            ("apache", "logonacl-api", "api"), ("nginx", "logonacl-nginx", "api")]
+            ("apache", "logonacl-api", "api"), ("apache-no403", "logonacl-api", "api"),
+            ("apache-pam", "logonacl-api-pam", "api"), ("nginx", "logonacl-nginx", "api")]
+SERVER_LOG = {"ssh-password": "sshd", "ssh-publickey": "sshd", "imap": "dovecot", "apache": "apache",
+              "apache-no403": "apache", "apache-pam": "apache", "nginx": "nginx"}
+# Where each HTTP access goes.
+HTTP = {"apache": (80, "/api/"), "apache-no403": (80, "/api-no403/"), "apache-pam": (80, "/api-pam/"),
+        "nginx": (8080, "/api/")}
 TOOLS = ["/usr/sbin/sshd", "/usr/sbin/dovecot", "/usr/sbin/apache2", "/usr/sbin/nginx", "/usr/bin/htpasswd",
          "/usr/lib/apache2/modules/mod_authnz_pam.so", "/usr/lib/nginx/modules/ngx_http_auth_pam_module.so",
          "/usr/bin/curl", "/usr/bin/ssh", "/usr/bin/sshpass", "/usr/bin/openssl"]
 ACTIVITY = {"ssh-password": "Logon to Administrator Console", "ssh-publickey": "Logon to Administrator Console",
-            "imap": "Logon to End User Console", "apache": "API Access", "nginx": "API Access"}
+            "imap": "Logon to End User Console", "apache": "API Access", "apache-no403": "API Access",
+            "apache-pam": "API Access", "nginx": "API Access"}
+
+
+def pick_user():
+    """alice (the README shows this run's output) unless the host has an alice:
+    the private passwd would then hold two."""
+    try:
+        pwd.getpwnam("alice")
+        return "e2e%d" % os.getpid()
+    except KeyError:
+        return "alice"
 
 
 def server_of(source):
@@ -70,7 +89,7 @@ class RealServersTest(unittest.TestCase):
         cls.tmpctx = lt.root_tmpdir("logonacl-e2e-%d-" % os.getpid())
         cls.tmp = cls.tmpctx.__enter__()
         cls.addClassCleanup(cls.tmpctx.__exit__, None, None, None)
-        cls.user = "e2e%d" % os.getpid()
+        cls.user = pick_user()
         cls.password = "pw-" + uuid.uuid4().hex[:12]
         cls.uid = 64000 + os.getpid() % 1000
         build = lt.build_dir()
@@ -130,8 +149,8 @@ class RealServersTest(unittest.TestCase):
             "[general]\napproved_file = %s\napproved_dir = %s/approved.d\n"
             "[admin]\naction = %s\nservices = sshd\n"
             "[enduser]\naction = %s\nservices = dovecot\n"
-            "[api]\naction = %s\nservices = logonacl-api logonacl-nginx\n"
-            "[alert]\nemail = secops@example.com\nthreshold = 20\nsmtp_url = smtp://127.0.0.1:%d\n"
+            "[api]\naction = %s\nservices = logonacl-api logonacl-api-pam logonacl-nginx\n"
+            "[alert]\nemail = secops@example.com\nthreshold = 50\nsmtp_url = smtp://127.0.0.1:%d\n"
             "smtp_starttls = no\ntrusted_users = root www-data\n"
             % (cls.approved, os.path.dirname(cls.approved), action, action, action, cls.smtp.port)))
 
@@ -152,10 +171,11 @@ class RealServersTest(unittest.TestCase):
         return self.net.client(["curl", "-sS", "-v", "--max-time", "30", "--interface", source,
                                 "-u", "%s:%s" % (self.user, self.password), "imap://%s/" % url_host(source)])
 
-    def http(self, source, port):
+    def http(self, source, kind):
+        port, path = HTTP[kind]
         return self.net.client(["curl", "-sS", "--max-time", "30", "--interface", source, "-o", "/dev/null",
                                 "-w", "%{http_code}", "-u", "%s:%s" % (self.user, self.password),
-                                "http://%s:%d/api/ok.txt" % (url_host(source), port)])
+                                "http://%s:%d%sok.txt" % (url_host(source), port, path)])
 
     def access(self, kind, source):
         """-> (let in?, what the client saw)"""
@@ -165,7 +185,7 @@ class RealServersTest(unittest.TestCase):
         if kind == "imap":
             r = self.imap(source)
             return r.returncode == 0 and "INBOX" in r.stdout, r
-        r = self.http(source, 80 if kind == "apache" else 8080)
+        r = self.http(source, kind)
         return r.stdout == "200", r
 
     # -- what the test reads back ------------------------------------------------
@@ -192,7 +212,8 @@ class RealServersTest(unittest.TestCase):
             for source in SOURCES:
                 let_in, r = self.access(kind, source)
                 want = expect_in(source)
-                self.assertEqual(let_in, want, "%s %s from %s: %r" % (action, kind, source, r))
+                self.assertEqual(let_in, want, "%s %s from %s: %r\nserver log:\n%s"
+                                 % (action, kind, source, r, self.servers.log(SERVER_LOG[kind])))
                 done.append((kind, service, channel, source, want, r))
         got = self.entries(cursor, count=len(done))
         self.assertEqual(len(got), len(done), [e.get("MESSAGE") for e in got])
@@ -208,7 +229,8 @@ class RealServersTest(unittest.TestCase):
                  "LOGONACL_ACTION": action, "LOGONACL_CLIENT_IP": source, "LOGONACL_RHOST": source,
                  "LOGONACL_STAGE": "account", "LOGONACL_RESULT": "blocked" if event == "blocked" else "allowed"},
                 "%s %s from %s" % (action, kind, source))
-            self.assertEqual(e["_UID"], "33" if service in ("logonacl-api", "logonacl-nginx") else "0")
+            www = str(pwd.getpwnam("www-data").pw_uid)
+            self.assertEqual(e["_UID"], "0" if service in ("sshd", "dovecot") else www)
         return done
 
     def check_mails(self, first, done, action_taken):
@@ -240,22 +262,27 @@ class RealServersTest(unittest.TestCase):
         r = self.ctl("log", "--directory", self.journal_files)
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertIn(UNAPPROVED, r.stdout)
+        self.show("log", "--activity", "blocked-and-logged")
+        self.show("suggest", "--channel", "admin")
+        self.show("suggest", "--channel", "api")
         r = self.ctl("suggest", "--directory", self.journal_files)
         self.assertEqual(r.returncode, 0, r.stderr)
         for src in SOURCES:
             self.assertRegex(r.stdout, r"(?m)^\s*logonaclctl (--config \S+ )?add %s$" % re.escape(src))
         r = self.ctl("add", APPROVED, CLIENT_V6)
         self.assertEqual(r.returncode, 0, r.stderr)
+        self.show("add", APPROVED, CLIENT_V6, r=r)
         for ch in ("admin", "enduser", "api"):
             r = self.ctl("what-if", "--channel", ch, "--action", "block-and-log", "--directory", self.journal_files)
             self.assertEqual(r.returncode, 3, r.stdout + r.stderr)
             self.assertIn(UNAPPROVED, r.stdout)
             self.assertNotIn(APPROVED + " ", r.stdout)
-        self.dump_guide_output()
+            self.show("what-if", "--channel", ch, "--action", "block-and-log", r=r)
 
         self.step("block-and-log")
         done = self.run_phase("block-and-log", lambda src: src != UNAPPROVED)
-        self.check_mails(15, done, "Block and log")
+        self.dump_refusals(done)
+        self.check_mails(len(ACCESSES) * len(SOURCES), done, "Block and log")
         # How each server refused the unapproved client.
         seen = {(k, src): r for k, s, c, src, let_in, r in done}
         self.assertEqual(seen[("ssh-password", UNAPPROVED)].returncode, 255)
@@ -265,17 +292,28 @@ class RealServersTest(unittest.TestCase):
         # Dovecot does not pass a PAM conversation message on to IMAP clients: its own reply.
         self.assertIn("< A002 NO [AUTHENTICATIONFAILED] Authentication failed.", seen[("imap", UNAPPROVED)].stderr)
         self.assertEqual(seen[("apache", UNAPPROVED)].stdout, "403")
+        self.assertEqual(seen[("apache-no403", UNAPPROVED)].stdout, "401")
+        self.assertEqual(seen[("apache-pam", UNAPPROVED)].stdout, "401")
         self.assertEqual(seen[("nginx", UNAPPROVED)].stdout, "401")
         self.step("done")
 
-    def dump_guide_output(self):
-        """LOGONACL_E2E_SHOW=1: the commands' output, as the README shows it."""
+    def show(self, *args, r=None):
+        """LOGONACL_E2E_SHOW=1: a guide command and its output, for the README."""
         if not os.environ.get("LOGONACL_E2E_SHOW"):
             return
-        for args in (["log", "--since", "-1h"], ["suggest"], ["what-if", "--channel", "admin", "--action",
-                                                               "block-and-log"]):
-            r = self.ctl(*(args + ["--directory", self.journal_files]))
-            sys.stderr.write("$ logonaclctl %s\n%s%s(exit %d)\n" % (" ".join(args), r.stdout, r.stderr, r.returncode))
+        if r is None:
+            r = self.ctl(*(list(args) + ["--directory", self.journal_files]))
+        sys.stderr.write("$ logonaclctl %s\n%s%s(exit %d)\n" % (" ".join(args), r.stdout, r.stderr, r.returncode))
+
+    def dump_refusals(self, done):
+        if not os.environ.get("LOGONACL_E2E_SHOW"):
+            return
+        for kind, service, channel, source, let_in, r in done:
+            sys.stderr.write("$ %s from %s: exit %d\nstdout: %s\nstderr: %s\n"
+                             % (kind, source, r.returncode, r.stdout, r.stderr))
+        for raw, msg, env in self.smtp.wait_count(len(ACCESSES) * (len(SOURCES) + 1), timeout=30)[-3:]:
+            sys.stderr.write(raw.decode(errors="replace") + "\n----\n")
+        self.show("log", "--activity", "blocked-and-logged")
 
 
 def main():
