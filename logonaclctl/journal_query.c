@@ -150,7 +150,7 @@ static int add_matches(sd_journal *j, unsigned events, bool changes) {
         return changes ? sd_journal_add_match(j, "MESSAGE_ID=" MESSAGE_ID_CHANGE, 0) : 0;
 }
 
-static int journal_open(const struct journal_query *q, sd_journal **ret) {
+static int journal_open(const struct journal_query *q, sd_journal **ret, bool *no_files) {
         int r;
 
         if (q->directory) {
@@ -171,7 +171,8 @@ static int journal_open(const struct journal_query *q, sd_journal **ret) {
         /* Like journalctl: an empty result because nothing could be read
          * must not look like an empty audit trail. */
         uint64_t bytes = 0;
-        if (sd_journal_get_usage(*ret, &bytes) < 0 || bytes == 0)
+        *no_files = sd_journal_get_usage(*ret, &bytes) < 0 || bytes == 0;
+        if (*no_files)
                 fprintf(stderr, "logonaclctl: warning: no journal files could be opened%s%s%s\n",
                         q->directory ? " in " : "", q->directory ?: "",
                         q->directory ? "" : " (reading them needs root or the group systemd-journal or adm)");
@@ -215,7 +216,7 @@ int journal_query_run(const struct journal_query *q, int (*fn)(const struct logo
         r = trusted_uids_resolve(q->config, &trusted);
         if (r < 0)
                 goto finish;
-        r = journal_open(q, &j);
+        r = journal_open(q, &j, &stats->no_files);
         if (r < 0)
                 goto finish;
         r = add_matches(j, q->events, q->changes);

@@ -81,6 +81,7 @@ struct journal_query {
 struct journal_stats {
         size_t n_matched;               /* entries passed to the callback */
         size_t n_untrusted;             /* entries left out: _UID not trusted */
+        bool no_files;                  /* no journal file could be opened (nothing to read) */
 };
 
 /* Calls fn for every wanted entry in journal order; fn returns 0 to go on or a

@@ -77,6 +77,7 @@ int lockout_replay(struct lockout *l, const struct config *c, enum channel chann
 
         int r = journal_query_run(q, replay_one, l, &stats);
         journal_stats_print(&stats);
+        l->no_journal = stats.no_files;
         return r;
 }
 

@@ -23,6 +23,7 @@ struct lockout {
         uint64_t n_replayed;
         uint64_t n_logons;              /* of the clients */
         uint64_t n_authenticated;       /* of them, account stage */
+        bool no_journal;                /* no journal file could be read: nobody is known */
 };
 
 /* Replays the entries q selects (its events are set here: allowed and logged)

@@ -156,6 +156,14 @@ static int lockout_guard(const struct config *c, const struct set_args *a) {
         };
         if (lockout_replay(&l, c, a->channel, a->action, list, true, &q) < 0)
                 goto finish;
+        /* A guard that sees nothing must not wave the switch through. */
+        if (l.no_journal && !a->force) {
+                fprintf(stderr, "logonaclctl: not switching: with no journal to read, the lockout guard cannot tell "
+                                "who would be locked out (--force switches anyway)\n");
+                goto finish;
+        }
+        if (l.no_journal)
+                fprintf(stderr, "logonaclctl: --force: switching anyway, although no journal could be read\n");
         if (a->channel == CHANNEL_ADMIN && caller_address(a, address, sizeof address, &how))
                 self_blocked = caller_blocked(c, a->channel, a->action, list, address);
 

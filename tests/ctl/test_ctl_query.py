@@ -145,6 +145,19 @@ class Set(CtlTestCase):
                              env_extra={"SSH_CONNECTION": "203.0.113.77 50022 192.0.2.10 22"}), 0,
                        f"[admin] action = block-and-log (was none): {s.conf}\n", "")
 
+    def test_no_journal_is_no_permission(self):
+        s = self.conf_site()            # an empty journal folder
+        rc, out, err = s.ctl("set", "admin", "block-and-log", "--directory", s.jdir)
+        self.assertEqual((rc, out), (1, ""))
+        self.assertEqual(err, f"logonaclctl: warning: no journal files could be opened in {s.jdir}\n"
+                              "logonaclctl: not switching: with no journal to read, the lockout guard cannot tell "
+                              "who would be locked out (--force switches anyway)\n")
+        self.assertEqual(self.read_conf(s), s.text)
+        rc, out, err = s.ctl("set", "admin", "block-and-log", "--directory", s.jdir, "--force")
+        self.assertEqual((rc, out), (0, f"[admin] action = block-and-log (was none): {s.conf}\n"))
+        self.assertTrue(err.endswith("logonaclctl: --force: switching anyway, although no journal could be read\n"),
+                        err)
+
     def test_broken_configuration_is_not_edited(self):
         s = self.conf_site(tail="threshold = 7\n")
         rc, out, err = s.ctl("set", "admin", "allow-and-log")
