@@ -37,6 +37,14 @@ static inline int addr128_cmp(addr128 a, addr128 b) {
  * Does not apply the global-only rule. */
 int ip_block_parse(const char *text, size_t len, struct ip_block *ret, char reason[ADDR_REASON_MAX]);
 
+/* The common case of ip_block_parse in one pass, for a parser of many lines:
+ * a valid "a.b.c.d" or "a.b.c.d/p" (no leading zeros, no host bits) at the
+ * start of text, followed by the end or by a character that cannot continue
+ * it.  Returns its length and the block, or 0 when text does not start so
+ * (then ip_block_parse decides, with its reason).  What it accepts,
+ * ip_block_parse accepts the same. */
+size_t ip_block_scan_ipv4(const char *text, size_t len, struct ip_block *ret);
+
 /* Parses one address only (no prefix), same strictness; family 4 or 6 in *family. */
 int addr_parse(const char *text, size_t len, addr128 *ret, int *family);
 

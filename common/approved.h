@@ -34,6 +34,15 @@ struct approved_entry_info {
 int approved_list_load(const char *main_file, const char *dir, bool allow_private, bool check_perms,
                        size_t max_errors, struct diag_list *diags, struct approved_list **ret);
 
+/* approved_list_load for one lookup (the module's path when the index is
+ * stale): every file is read, parsed and checked whole, with the same errors,
+ * but only the entries that cover addr are kept, so there is no sort or sweep
+ * of the whole list.  The list answers approved_list_match(_at) for addr as the
+ * full list would (most specific entry, expiry); approved_list_entries counts
+ * the kept entries only, and it cannot be written as an index. */
+int approved_list_load_for(const char *main_file, const char *dir, bool allow_private, bool check_perms,
+                           size_t max_errors, addr128 addr, struct diag_list *diags, struct approved_list **ret);
+
 /* Parses one entry the way the files are parsed (logonaclctl add): 0 or -EINVAL
  * with the two lines added to diags (where = NULL: no prefix). */
 int approved_entry_parse(const char *text, bool allow_private, struct ip_block *ret, struct diag_list *diags);

@@ -154,7 +154,9 @@ static int parse_edit_options(int argc, char **argv, bool with_line_options, str
 
         *o = (struct ctl_entry_options) {};
         opterr = 0;
-        while ((opt = getopt_long(argc, argv, "+:h", options, NULL)) >= 0)
+        /* Options may follow the addresses too (SPEC §6: add ADDR... --comment TEXT):
+         * no address starts with '-', so getopt's reordering is safe here. */
+        while ((opt = getopt_long(argc, argv, ":h", options, NULL)) >= 0)
                 switch (opt) {
                 case 'h':
                         return ctl_command_help(argv[0]);

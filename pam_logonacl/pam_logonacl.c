@@ -357,8 +357,8 @@ static int check_approved_sources(const struct config *c, struct diag_list *diag
  * no parse: ~30 µs at any size), else the text files.  Any index problem falls
  * back to the text, which is the truth; only an invalid text list is an error.
  * *origin says which form answered (for debug). */
-static int open_approved_list(const struct config *c, struct diag_list *diags, struct approved_list **ret,
-                              const char **origin) {
+static int open_approved_list(const struct config *c, addr128 client, struct diag_list *diags,
+                              struct approved_list **ret, const char **origin) {
         int r = check_approved_sources(c, diags);
         if (r < 0)
                 return r;
@@ -371,7 +371,9 @@ static int open_approved_list(const struct config *c, struct diag_list *diags, s
         if (r == -ENOMEM)
                 return r;
         *origin = r == -ESTALE || r == -ENOENT ? "text (no fresh index)" : "text (index unusable)";
-        return approved_list_load(c->approved_file, c->approved_dir, c->allow_private, true, 1, diags, ret);
+        /* One lookup: keep only what covers the client, no sort of the whole list. */
+        return approved_list_load_for(c->approved_file, c->approved_dir, c->allow_private, true, 1, client, diags,
+                                      ret);
 }
 
 /* ---- the decision ---- */
@@ -397,7 +399,7 @@ static int decide_logon(pam_handle_t *pamh, const struct module_args *args, cons
                 goto finish;
 
         if (decision_begin(&config, &input, d)) {
-                r = open_approved_list(&config, diags, &list, &list_origin);
+                r = open_approved_list(&config, d->client.addr, diags, &list, &list_origin);
                 if (r < 0)
                         goto finish;
                 decision_finish(d, list);

@@ -187,6 +187,11 @@ class Expiry(CtlTestCase):
                        f"192.0.2.128/25: still approved by 192.0.2.0/24 ({s.approved}:5)\n", "")
         self.assertEqual(s.read(), self.LIST +
                          "2001:db8:7::/48  expires=2099-03-01T18:00Z  # Kyoto branch (ticket #42)\n")
+        # SPEC §6 writes the options after the addresses: both orders work.
+        self.assertCtl(s.ctl("add", "192.0.2.7", "--expires", "2099-01-01", "--comment", "after"), 0,
+                       f"192.0.2.7: added (within 192.0.2.0/24, {s.approved}:5)\n", "")
+        self.assertCtl(s.ctl("remove", "192.0.2.7"), 0, "192.0.2.7: removed\n"
+                       f"192.0.2.7: still approved by 192.0.2.0/24 ({s.approved}:5)\n", "")
         self.assertEqual(s.ctl("reindex")[0], 0)
         self.assertEqual(s.ctl("list")[1].splitlines()[-1],
                          f"2001:db8:7::/48\t{s.approved}:6\texpires=2099-03-01T18:00Z\t# Kyoto branch (ticket #42)")

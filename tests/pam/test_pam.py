@@ -479,6 +479,40 @@ class Expiry(PamTestCase):
         self.check_expiry(with_index=True)
 
 
+class Edges(PamTestCase):
+    """The configuration edges of SPEC §1-2 (issue 10.4) as a logon sees them: each one is
+    a config-error entry and a refused logon (on_error=deny), not a silent skip."""
+
+    def decide_error(self, confdir, rhost=b"203.0.113.9"):
+        user = self.user()
+        cursor = journal_cursor()
+        res = run_cases([{"confdir": confdir, "service": "sshd", "user": user, "rhost": rhost}])[0][0]
+        got = self.entries_by_user(cursor, 1).get(user.decode(), [])
+        self.assertEqual(len(got), 1)
+        return res, got[0]
+
+    def test_dropin_that_is_not_a_regular_file(self):
+        os.mkfifo(os.path.join(self.site.dropins, "pipe.list"), 0o644)
+        conf = self.site.conf("block", action="block-and-log")
+        res, e = self.decide_error(self.site.pamdir("block", conf))
+        self.assertEqual((res, e["MESSAGE_ID"], e["LOGONACL_ERROR"]),
+                         ("PERM_DENIED", ID_CONFIG_ERROR, f"{self.site.dropins}/pipe.list: not a regular file"))
+
+    def test_ipv6_entry_over_ipv4_space(self):
+        write_file(self.site.approved, "::/0\n")
+        conf = self.site.conf("block", action="block-and-log", extra_general="allow_private = yes")
+        res, e = self.decide_error(self.site.pamdir("block", conf))
+        self.assertEqual((res, e["MESSAGE_ID"]), ("PERM_DENIED", ID_CONFIG_ERROR))
+        self.assertIn(f"{self.site.approved}:1: ::/0: overlaps ::ffff:0:0/96 (IPv4-mapped)", e["LOGONACL_ERROR"])
+
+    def test_upper_case_service(self):
+        conf = self.site.conf("upper", action="block-and-log")
+        write_file(conf, open(conf).read().replace("services = sshd cockpit", "services = SSHD cockpit"))
+        res, e = self.decide_error(self.site.pamdir("upper", conf))
+        self.assertEqual((res, e["MESSAGE_ID"]), ("PERM_DENIED", ID_CONFIG_ERROR))
+        self.assertIn('"SSHD": PAM service names are lower-case', e["LOGONACL_ERROR"])
+
+
 class Hostile(PamTestCase):
     """User names and remote hosts from attackers: the journal keeps the bytes, nothing is added."""
 

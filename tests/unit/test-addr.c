@@ -417,6 +417,52 @@ static void test_against_inet_pton(void **state) {
         }
 }
 
+/* ip_block_scan_ipv4 (the one-pass path of long lists) accepts exactly the
+ * canonical spellings of valid IPv4 blocks, which are the only ones the strict
+ * grammar has (no leading zeros; "/32" may be written or not), with the block
+ * ip_block_parse gives. */
+static void test_scan_ipv4(void **state) {
+        static const char alphabet[] = "0123456789./0125.:x \n";
+        uint64_t rng = 12345;
+        char text[32], canon[IP_BLOCK_TEXT_MAX], with32[IP_BLOCK_TEXT_MAX + 4];
+        size_t accepted = 0;
+
+        for (unsigned n = 0; n < 400000; n++) {
+                rng = rng * 6364136223846793005u + 1442695040888963407u;
+                size_t len = 1 + (size_t) ((rng >> 33) % 20);
+                for (size_t i = 0; i < len; i++) {
+                        rng = rng * 6364136223846793005u + 1442695040888963407u;
+                        text[i] = alphabet[(rng >> 33) % (sizeof alphabet - 1)];
+                }
+                if (n % 4 == 0) {       /* plenty of well-formed ones too */
+                        rng = rng * 6364136223846793005u + 1442695040888963407u;
+                        unsigned p = (unsigned) ((rng >> 40) % 34);
+                        uint32_t v = (uint32_t) (rng >> 8);
+                        if (p < 33)
+                                v &= p == 0 ? 0 : UINT32_MAX << (32 - p);
+                        len = (size_t) snprintf(text, sizeof text, "%u.%u.%u.%u/%u", v >> 24, (v >> 16) & 255,
+                                                (v >> 8) & 255, v & 255, p);
+                }
+                struct ip_block a, b;
+                char reason[ADDR_REASON_MAX];
+                size_t k = ip_block_scan_ipv4(text, len, &a);
+                if (k == 0)
+                        continue;
+                /* What it took is a whole entry, ip_block_parse agrees, and it is canonical. */
+                assert_int_equal(ip_block_parse(text, k, &b, reason), 0);
+                assert_true(addr128_cmp(a.first, b.first) == 0 && addr128_cmp(a.last, b.last) == 0 &&
+                            a.family == b.family && a.prefix == b.prefix);
+                ip_block_format(&a, canon);
+                snprintf(with32, sizeof with32, "%s/32", canon);
+                assert_true((strlen(canon) == k && memcmp(canon, text, k) == 0) ||
+                            (a.prefix == 32 && strlen(with32) == k && memcmp(with32, text, k) == 0));
+                /* It stopped where no address can go on. */
+                assert_true(k == len || !strchr("0123456789./", text[k]));
+                accepted++;
+        }
+        assert_true(accepted > 50000);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_valid),
@@ -426,6 +472,7 @@ int main(void) {
                 cmocka_unit_test(test_global),
                 cmocka_unit_test(test_addr_parse),
                 cmocka_unit_test(test_against_inet_pton),
+                cmocka_unit_test(test_scan_ipv4),
         };
         print_message("%zu valid, %zu invalid, %zu non-global, %zu global cases\n",
                       sizeof valid_cases / sizeof valid_cases[0], sizeof invalid_cases / sizeof invalid_cases[0],

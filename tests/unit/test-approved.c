@@ -550,6 +550,65 @@ static void test_expiry_chain(void **state) {
         diag_free(&d);
 }
 
+/* The module's path when the index is stale keeps only what covers the client:
+ * it answers as the whole list does, for every address, at every time. */
+static void test_load_for_agrees(void **state) {
+        mkdir(path_of("approved.d"), 0755);
+        write_text("approved",
+                   "203.0.113.0/24 expires=2030-01-01\n"
+                   "203.0.113.0/25\n"
+                   "203.0.113.0/25 expires=2020-01-01\n"
+                   "203.0.113.7 expires=2024-01-01\n"
+                   "2001:db8::/32\n"
+                   "2001:db8:5::/48 expires=2025-01-01 # x\n"
+                   "198.51.100.0/24\n");
+        write_text("approved.d/a.list", "203.0.113.7\n198.51.100.128/25 expires=2026-01-01\n");
+        static const char *const probes[] = { "203.0.113.7", "203.0.113.8", "203.0.113.200", "2001:db8:5::1",
+                                              "2001:db8:6::1", "198.51.100.200", "198.51.100.1", "192.0.2.1",
+                                              "::ffff:203.0.113.7" };
+        static const char *const times[] = { "2019-01-01", "2024-06-01", "2025-06-01", "2026-06-01", "2031-01-01" };
+        struct diag_list d = {};
+        struct approved_list *whole = NULL;
+        char main_file[PATH_MAX], dir[PATH_MAX];
+        snprintf(main_file, sizeof main_file, "%s", path_of("approved"));
+        snprintf(dir, sizeof dir, "%s", path_of("approved.d"));
+        assert_int_equal(approved_list_load(main_file, dir, false, false, 0, &d, &whole), 0);
+        for (size_t i = 0; i < ELEMENTSOF(probes); i++) {
+                addr128 a;
+                int family;
+                struct approved_list *one = NULL;
+                assert_int_equal(addr_parse(probes[i], strlen(probes[i]), &a, &family), 0);
+                assert_int_equal(approved_list_load_for(main_file, dir, false, false, 0, a, &d, &one), 0);
+                for (size_t t = 0; t < ELEMENTSOF(times); t++) {
+                        int64_t now;
+                        struct approved_entry_info x = {}, y = {}, xe, ye;
+                        assert_int_equal(expiry_parse(times[t], strlen(times[t]), &now), 0);
+                        bool mx = approved_list_match_at(whole, a, now, &x, &xe);
+                        bool my = approved_list_match_at(one, a, now, &y, &ye);
+                        assert_int_equal(mx, my);
+                        if (mx) {
+                                assert_string_equal(x.text, y.text);
+                                assert_string_equal(x.source, y.source);
+                                assert_int_equal(x.line, y.line);
+                        }
+                        assert_int_equal(xe.line, ye.line);
+                }
+                approved_list_free(one);
+        }
+        /* Errors are those of the whole list. */
+        write_text("approved.d/b.list", "192.0.2.0/24\n10.0.0.1\n");
+        struct approved_list *none = NULL;
+        addr128 a;
+        int family;
+        assert_int_equal(addr_parse("192.0.2.1", 9, &a, &family), 0);
+        diag_free(&d);
+        assert_int_equal(approved_list_load_for(main_file, dir, false, false, 0, a, &d, &none), -EINVAL);
+        assert_null(none);
+        assert_int_equal(d.n_lines, 2);
+        approved_list_free(whole);
+        diag_free(&d);
+}
+
 /* SPEC §2: a *.list in approved.d that is not a regular file is an error, not skipped. */
 static void test_dropin_not_regular(void **state) {
         mkdir(path_of("approved.d"), 0755);
@@ -621,6 +680,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_ipv4_space, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_expiry_text, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_expiry_chain, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_load_for_agrees, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_dropin_not_regular, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_check_perms, setup, teardown),
         };
