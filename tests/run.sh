@@ -19,7 +19,7 @@ trap logonacl_stop_journald EXIT
 if [ "$mode" = asan ]; then
         build=build-asan
         setup=(-Dwerror=true -Db_sanitize=address,undefined -Db_lundef=false)
-        test_args=(--no-suite package --no-suite alertd-slow --no-suite boot --no-suite e2e --no-suite cockpit)
+        test_args=(--no-suite package --no-suite alertd-slow --no-suite boot --no-suite e2e --no-suite reliability-slow --no-suite cockpit)
         export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:detect_odr_violation=0
         export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
         export PAM_WRAPPER_DISABLE_DEEPBIND=1

@@ -4,6 +4,9 @@
 # Corpora live in build-fuzz/corpus/TARGET (seeded from tests/fuzz/seeds/ and,
 # for the index, from a freshly written index); crashes land in
 # build-fuzz/crashes/ and make the script fail.
+# A campaign of hours, e.g. four hours per target, corpora kept between runs:
+#   tests/fuzz/run.sh 14400 fuzz-mail fuzz-journal-record
+# The last lines per target give the executions (stat::number_of_executed_units).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
