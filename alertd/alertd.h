@@ -41,6 +41,7 @@ struct alertd {
         uint64_t watchdog_usec;         /* 0: no watchdog */
         uint64_t last_watchdog_usec;
         uint64_t alerts_sent, alerts_suppressed, alerts_failed, entries_untrusted;
+        uint64_t config_failures;       /* alerts given up for a configuration error */
         struct ratelimit untrusted_log, not_sent_log, clock_log;
 };
 

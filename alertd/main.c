@@ -12,6 +12,7 @@
 #include <sys/signalfd.h>
 #include <systemd/sd-daemon.h>
 
+#include "alert_check.h"
 #include "alertd.h"
 #include "diag.h"
 #include "lock.h"
@@ -124,8 +125,11 @@ int alertd_load_config(struct alertd *d) {
         }
         diag_free(&diags);
 
-        struct diag_list warnings = {};
-        bool ok = true;
+        struct diag_list warnings = {}, errors = {};
+        bool ok = alert_check(&c, &errors, &warnings) >= 0;
+        for (size_t i = 0; i < errors.n_lines; i++)
+                fprintf(stderr, "%s\n", errors.lines[i]);
+        diag_free(&errors);
         r = config_alert_from(&c, &from);
         if (r < 0)
                 ok = false;
@@ -134,16 +138,26 @@ int alertd_load_config(struct alertd *d) {
                 fprintf(stderr, "%s: [alert] %s\n", d->config_path, reason);
                 ok = false;
         }
-        if (!ok || config_trusted_uids(&c, &uids, &n_uids, &warnings) < 0) {
+        if (!ok || config_trusted_uids(&c, &uids, &n_uids, NULL) < 0) {
                 if (r >= 0)
                         tz_free(&tz);
                 free(from);
                 config_free(&c);
+                diag_free(&warnings);
                 return -EINVAL;
         }
-        for (size_t i = 0; i < warnings.n_lines; i++)
-                fprintf(stderr, "logonacl-alertd: %s\n", warnings.lines[i]);
+        for (size_t i = 0; i < warnings.n_lines; i++) {
+                struct ownlog l;
+                ownlog_begin(&l, 4, NULL, "config-warning");
+                ownlog_send(&l, true, "warning: %s", warnings.lines[i]);
+        }
         diag_free(&warnings);
+        if (c.alert.email.n == 0 && !d->print) {
+                /* Valid (the installed default), but an administrator starting alertd expects mail. */
+                struct ownlog l;
+                ownlog_begin(&l, 4, NULL, "no-email");
+                ownlog_send(&l, d->verbose, "%s: [alert] email is empty: no alert mail will be sent", d->config_path);
+        }
 
         alertd_free_config(d);
         d->config = c;
@@ -394,8 +408,11 @@ int main(int argc, char **argv) {
                 if (d.dirty)
                         (void) alertd_save(&d);
                 notify_status(&d);
-                if (d.once)
+                if (d.once) {
+                        if (d.config_failures > 0)
+                                exit_code = 1;
                         break;
+                }
                 wait_for_journal(&d);
                 n = 1023;               /* look at signals first after a wake-up */
         }

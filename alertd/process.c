@@ -213,7 +213,7 @@ static enum delivery deliver(struct alertd *d, const char *message, size_t len, 
                 smtp_send(&d->config.alert, d->from, message, len, &opt, res);
                 if (res->outcome == SMTP_DELIVERED)
                         return DELIVERY_DONE;
-                if (res->outcome == SMTP_PERMANENT)
+                if (res->outcome == SMTP_PERMANENT || res->outcome == SMTP_CONFIG)
                         return DELIVERY_FAILED;
                 alertd_read_signals(d);
                 if (d->terminate)
@@ -272,8 +272,12 @@ static int send_alert(struct alertd *d, const struct entry_copy *c) {
                 add_alert_fields(d, &l, c, message_id);
                 ownlog_addf(&l, "LOGONACL_SMTP_CODE", "%ld", res.reply_code);
                 ownlog_addf(&l, "LOGONACL_SMTP_ERROR", "%s", res.error);
-                ownlog_send(&l, true, "alert %s failed: the SMTP server refused it (%ld: %s); its slot is used",
-                            message_id, res.reply_code, res.error);
+                if (res.outcome == SMTP_CONFIG) {
+                        d->config_failures++;   /* retrying cannot help: --once exits 1 */
+                        ownlog_send(&l, true, "alert %s failed: %s; its slot is used", message_id, res.error);
+                } else
+                        ownlog_send(&l, true, "alert %s failed: the SMTP server refused it (%ld: %s); its slot is used",
+                                    message_id, res.reply_code, res.error);
         }
         return alertd_save(d);
 }

@@ -31,10 +31,27 @@ void smtp_global_cleanup(void) {
 struct upload {
         const char *data;
         size_t len, off;
+        bool auth_required;             /* smtp_user is set */
+        bool auth_sent;                 /* an AUTH command went out */
+        bool refused;                   /* DATA aborted: no AUTH */
 };
+
+/* libcurl skips AUTH silently when the server offers none; watch for the command. */
+static int watch_commands(CURL *h, curl_infotype type, char *data, size_t size, void *userdata) {
+        struct upload *u = userdata;
+        (void) h;
+        if (type == CURLINFO_HEADER_OUT && size >= 5 && memcmp(data, "AUTH ", 5) == 0)
+                u->auth_sent = true;
+        return 0;
+}
 
 static size_t read_message(char *out, size_t size, size_t nmemb, void *userdata) {
         struct upload *u = userdata;
+        /* Told to log in but did not: not one byte of the message goes out. */
+        if (u->auth_required && !u->auth_sent) {
+                u->refused = true;
+                return CURL_READFUNC_ABORT;
+        }
         size_t room = size * nmemb, left = u->len - u->off;
         size_t n = left < room ? left : room;
         memcpy(out, u->data + u->off, n);
@@ -113,7 +130,7 @@ static void classify(CURLcode rc, long code, struct smtp_result *res) {
 void smtp_send(const struct alert_config *cfg, const char *from, const char *message, size_t len,
                const struct smtp_options *opt, struct smtp_result *res) {
         char errbuf[CURL_ERROR_SIZE] = "";
-        struct upload up = { message, len, 0 };
+        struct upload up = { .data = message, .len = len, .auth_required = cfg->smtp_user != NULL };
         struct curl_slist *rcpt = NULL;
         _cleanup_free_ char *url = url_with_ehlo(cfg->smtp_url ? cfg->smtp_url : "smtp://localhost:25");
         _cleanup_free_ char *password = NULL;
@@ -123,8 +140,10 @@ void smtp_send(const struct alert_config *cfg, const char *from, const char *mes
         *res = (struct smtp_result) { .outcome = SMTP_TRANSIENT };
         if (cfg->smtp_user && cfg->smtp_password_file) {
                 /* Read at each send so a rotated password needs no reload. */
-                if (smtp_read_password(cfg->smtp_password_file, &password, res->error, sizeof(res->error)) < 0)
+                if (smtp_read_password(cfg->smtp_password_file, &password, res->error, sizeof(res->error)) < 0) {
+                        res->outcome = SMTP_CONFIG;
                         return;
+                }
         }
         if (!url || asprintf(&mail_from, "<%s>", from) < 0) {
                 snprintf(res->error, sizeof(res->error), "out of memory");
@@ -180,6 +199,9 @@ void smtp_send(const struct alert_config *cfg, const char *from, const char *mes
         curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, (curl_off_t) len);
         curl_easy_setopt(h, CURLOPT_READFUNCTION, read_message);
         curl_easy_setopt(h, CURLOPT_READDATA, &up);
+        curl_easy_setopt(h, CURLOPT_DEBUGFUNCTION, watch_commands);
+        curl_easy_setopt(h, CURLOPT_DEBUGDATA, &up);
+        curl_easy_setopt(h, CURLOPT_VERBOSE, 1L);      /* for the debug function only: it prints nothing */
 
         CURLcode rc = curl_easy_perform(h);
         long code = 0;
@@ -187,6 +209,15 @@ void smtp_send(const struct alert_config *cfg, const char *from, const char *mes
         classify(rc, code, res);
         if (rc != CURLE_OK)
                 snprintf(res->error, sizeof(res->error), "%s", errbuf[0] ? errbuf : curl_easy_strerror(rc));
+        if (up.refused) {
+                res->outcome = SMTP_CONFIG;
+                snprintf(res->error, sizeof(res->error),
+                         "the server offered no AUTH, and smtp_user is set: not sent without logging in");
+        } else if (rc == CURLE_USE_SSL_FAILED) {
+                res->outcome = SMTP_CONFIG;
+                snprintf(res->error, sizeof(res->error),
+                         "the server offered no STARTTLS, and smtp_starttls = required: not sent in clear");
+        }
 
         if (password)
                 explicit_bzero(password, strlen(password));

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "alert_check.h"
 #include "approved.h"
 #include "approved_index.h"
 #include "ctl.h"
@@ -117,6 +118,12 @@ int ctl_check(const struct ctl *ctl, int argc, char **argv) {
          * default one): every error at once, not one round per fix. */
         check_config(ctl->config_path, &config, &diags);
         bool failed = diag_has_errors(&diags);
+        /* [alert]: the very checks logonacl-alertd makes at start. */
+        _cleanup_(diag_free) struct diag_list alert_warnings = {};
+        if (!failed && alert_check(&config, &diags, &alert_warnings) < 0)
+                failed = true;
+        for (size_t i = 0; i < alert_warnings.n_lines; i++)
+                fprintf(stderr, "logonaclctl: warning: %s\n", alert_warnings.lines[i]);
         if (config.approved_file && check_approved(&config, &diags, &list) < 0)
                 failed = true;
 
