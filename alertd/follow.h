@@ -94,5 +94,6 @@ uint64_t follower_timeout(struct follower *f);
 int follower_process(struct follower *f);
 
 #define FOLLOW_RELEASE_EVERY 4096
-/* How often a caught-up follower looks for entries journald has not announced yet. */
-#define FOLLOW_POLL_MS 20
+/* A caught-up follower waits for inotify (journald announces appends within
+ * 250 ms) and otherwise wakes at most this often. */
+#define FOLLOW_IDLE_WAKE_USEC 1000000ULL

@@ -168,23 +168,14 @@ int alertd_load_config(struct alertd *d) {
         return 0;
 }
 
-void alertd_read_signals(struct alertd *d) {
+/* Reads pending signals without blocking: marks terminate or reload (done between entries). */
+static void read_signals(struct alertd *d) {
         struct signalfd_siginfo si;
         while (read(d->signal_fd, &si, sizeof(si)) == (ssize_t) sizeof(si)) {
                 if (si.ssi_signo == SIGHUP)
                         d->reload = true;
                 else
                         d->terminate = true;
-        }
-}
-
-void alertd_watchdog(struct alertd *d) {
-        if (d->watchdog_usec == 0)
-                return;
-        uint64_t now = now_monotonic_usec();
-        if (now - d->last_watchdog_usec >= d->watchdog_usec / 2) {
-                sd_notify(0, "WATCHDOG=1");
-                d->last_watchdog_usec = now;
         }
 }
 
@@ -202,61 +193,60 @@ static void reload(struct alertd *d) {
         sd_notify(0, "READY=1");
 }
 
-bool alertd_sleep(struct alertd *d, uint64_t usec) {
+/* The wait hook of struct alertd (delivery backoff): signals and the watchdog, no reload. */
+static bool wait_for_signal(struct alertd *d, uint64_t usec) {
         uint64_t end = now_monotonic_usec() + usec;
         for (;;) {
-                alertd_read_signals(d);
-                if (d->reload)
-                        reload(d);
+                read_signals(d);
                 if (d->terminate)
                         return false;
-                alertd_watchdog(d);
+                watchdog_feed(&d->watchdog);
                 uint64_t now = now_monotonic_usec();
                 if (now >= end)
                         return true;
-                uint64_t wait = end - now;
-                if (d->watchdog_usec && wait > d->watchdog_usec / 2)
-                        wait = d->watchdog_usec / 2;
+                uint64_t wait = end - now, due = watchdog_due_in(&d->watchdog);
+                if (due < wait)
+                        wait = due;
                 struct pollfd p = { d->signal_fd, POLLIN, 0 };
                 (void) poll(&p, 1, (int) ((wait + 999) / 1000));
         }
 }
 
 static void notify_status(struct alertd *d) {
-        char status[256];
+        char status[256], when[32] = "";
+        if (d->state.window.open) {
+                time_t t = (time_t) (d->state.window.start_usec / 1000000);
+                struct tm tm;
+                if (gmtime_r(&t, &tm))
+                        strftime(when, sizeof(when), " since %Y-%m-%d %H:%M:%S UTC", &tm);
+        }
         snprintf(status, sizeof(status),
-                 "STATUS=following; window %s %u/%u; sent %" PRIu64 ", over threshold %" PRIu64 ", failed %" PRIu64
-                 ", untrusted %" PRIu64,
-                 d->state.window.open ? "open" : "closed", d->state.window.sent, d->config.alert.threshold,
+                 "STATUS=waiting for journal entries; window %s%s %u/%u; sent %" PRIu64 ", over threshold %" PRIu64
+                 ", failed %" PRIu64 ", untrusted %" PRIu64,
+                 d->state.window.open ? "open" : "closed", when, d->state.window.sent, d->config.alert.threshold,
                  d->alerts_sent, d->alerts_suppressed, d->alerts_failed, d->entries_untrusted);
         sd_notify(0, status);
 }
 
-/* Waits for the journal, a signal or the watchdog. */
+/* Waits for the journal, a signal or the watchdog: when nothing comes, at most
+ * one wake-up a second (SPEC §5: an idle host is not a 20 ms business). */
 static void wait_for_journal(struct alertd *d) {
         struct pollfd p[2] = {
                 { follower_fd(&d->follower), (short) follower_events(&d->follower), 0 },
                 { d->signal_fd, POLLIN, 0 },
         };
-        uint64_t t = follower_timeout(&d->follower);
-        int timeout_ms = -1;
+        uint64_t t = follower_timeout(&d->follower), wait = FOLLOW_IDLE_WAKE_USEC;
         if (t != UINT64_MAX) {
                 uint64_t now = now_monotonic_usec();
-                timeout_ms = t > now ? (int) ((t - now + 999) / 1000) : 0;
+                if (t < now + wait)
+                        wait = t > now ? t - now : 0;
         }
-        /* journald tells readers of new entries only when its post-change timer
-         * fires (250 ms in systemd 252), but the entries are in the shared
-         * mapping at once: look again every FOLLOW_POLL_MS, a few µs each. */
-        if (timeout_ms < 0 || timeout_ms > FOLLOW_POLL_MS)
-                timeout_ms = FOLLOW_POLL_MS;
-        if (d->watchdog_usec) {
-                int w = (int) (d->watchdog_usec / 2000);
-                if (w < timeout_ms)
-                        timeout_ms = w;
-        }
-        (void) poll(p, 2, timeout_ms);
+        uint64_t due = watchdog_due_in(&d->watchdog);
+        if (due < wait)
+                wait = due;
+        (void) poll(p, 2, (int) ((wait + 999) / 1000));
         (void) follower_process(&d->follower);
-        alertd_watchdog(d);
+        watchdog_feed(&d->watchdog);
 }
 
 static int setup_signals(struct alertd *d) {
@@ -315,22 +305,26 @@ static int start(struct alertd *d) {
                 return r;
         }
         d->dirty = true;        /* the state file exists once alertd has started */
-        if (d->state.pending) {
-                r = follower_goto(&d->follower, d->state.cursor);
-                if (r < 0)
-                        return r;
-                if (r > 0) {
-                        d->cursor_stale = false;
-                        r = alertd_resend_pending(d);
-                        if (r < 0)
-                                return r;
-                } else {
-                        report_lost_position(d, true);
-                        d->state.pending = false;
-                }
-        }
         report_lost_position(d, false);
         return 0;
+}
+
+/* A pending alert of the last run goes out first (after READY=1: a start must
+ * not wait for an SMTP server that is down). */
+static int resend_pending(struct alertd *d) {
+        if (!d->state.pending)
+                return 0;
+        int r = follower_goto(&d->follower, d->state.cursor);
+        if (r < 0)
+                return r;
+        if (r == 0) {
+                report_lost_position(d, true);
+                d->state.pending = false;
+                return 0;
+        }
+        d->cursor_stale = false;
+        sd_notifyf(0, "STATUS=resending the alert pending since the last run (%s)", d->state.cursor);
+        return alertd_resend_pending(d);
 }
 
 int main(int argc, char **argv) {
@@ -352,11 +346,8 @@ int main(int argc, char **argv) {
         }
         if (alertd_load_config(&d) < 0)
                 return 1;
-        if (sd_watchdog_enabled(0, &d.watchdog_usec) <= 0)
-                d.watchdog_usec = 0;
-        /* An SMTP transaction must end well within the watchdog interval. */
-        if (d.watchdog_usec && (uint64_t) d.smtp_timeout_ms * 1000 > d.watchdog_usec / 2)
-                d.smtp_timeout_ms = (long) (d.watchdog_usec / 2000);
+        watchdog_init(&d.watchdog);
+        d.wait = wait_for_signal;
 
         int exit_code = 0;
         pid_t holder;
@@ -378,15 +369,25 @@ int main(int argc, char **argv) {
                 goto finish;
         }
         sd_notify(0, "READY=1");
+        r = resend_pending(&d);
+        if (r < 0) {
+                fprintf(stderr, "logonacl-alertd: %s\n", strerror(-r));
+                exit_code = 1;
+                goto finish;
+        }
 
         for (uint64_t n = 0; !d.terminate; n++) {
+                /* Reloads happen here, between entries, never during one. */
                 if (n % 1024 == 0) {    /* a read(2) per entry would cost more than the entry */
-                        alertd_read_signals(&d);
+                        read_signals(&d);
                         if (d.reload)
                                 reload(&d);
                 }
-                if (d.terminate || d.state.pending)
+                if (d.terminate || d.state.pending) {
+                        if (d.gave_up > 0)
+                                exit_code = 1;  /* --once: not delivered after bounded retries */
                         break;          /* interrupted while retrying a pending alert */
+                }
                 r = follower_next(&d.follower);
                 report_lost_position(&d, false);
                 if (r < 0) {
@@ -401,7 +402,7 @@ int main(int argc, char **argv) {
                                 exit_code = 1;
                                 break;
                         }
-                        alertd_watchdog(&d);
+                        watchdog_feed(&d.watchdog);
                         continue;
                 }
                 /* Caught up. */
@@ -409,7 +410,7 @@ int main(int argc, char **argv) {
                         (void) alertd_save(&d);
                 notify_status(&d);
                 if (d.once) {
-                        if (d.config_failures > 0)
+                        if (d.config_failures > 0 || d.gave_up > 0)
                                 exit_code = 1;
                         break;
                 }

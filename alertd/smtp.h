@@ -23,11 +23,14 @@ struct smtp_result {
         enum smtp_outcome outcome;
         long reply_code;                /* last SMTP reply, 0 if none */
         char error[256];                /* curl's words for a failure */
+        char refused[512];              /* recipients the server refused while others were accepted ("" none) */
 };
 
 struct smtp_options {
         long timeout_ms;                /* whole transaction */
         long connect_timeout_ms;
+        void (*alive)(void *userdata);  /* called during the transaction (NULL: none) */
+        void *userdata;
 };
 
 #define SMTP_PASSWORD_MAX 1024
