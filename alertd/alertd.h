@@ -23,7 +23,7 @@ struct alertd {
         const char *state_path;
         const char *directory;
         const char *namespace;
-        bool once, from_start, print, verbose;
+        bool once, from_start, print, verbose, test_mail;
         long smtp_timeout_ms;
 
         /* configuration */
@@ -41,6 +41,7 @@ struct alertd {
         bool dirty;                     /* state differs from the saved file */
         bool cursor_stale;              /* state.cursor is not yet the current entry's */
         uint64_t last_save_usec;
+        uint64_t last_entry_usec;       /* monotonic: when an entry of ours was last read */
         struct watchdog watchdog;
         /* Waits up to usec (signals, watchdog); false: stop (SIGTERM).  A SIGHUP
          * only marks reload: main.c reloads between entries. */

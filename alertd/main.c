@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -33,7 +34,8 @@ static void help(void) {
                "  --namespace NS       read the journal namespace NS (systemd-journald@NS)\n"
                "  --once               process what is there, then exit\n"
                "  --from-start         without state, start at the journal's head, not its tail\n"
-               "  --print              write each mail to stdout instead of sending it\n"
+               "  --print              write each mail to stdout (an mbox) instead of sending it\n"
+               "  --test-mail          send one test mail through the configured server now, then exit\n"
                "  --smtp-timeout SEC   time limit of one SMTP transaction (default %ld)\n"
                "  --verbose            say what is done on stderr\n"
                "  --help, --version\n",
@@ -42,7 +44,7 @@ static void help(void) {
 
 static int parse_options(struct alertd *d, int argc, char **argv) {
         enum { OPT_CONFIG = 256, OPT_STATE, OPT_DIRECTORY, OPT_ONCE, OPT_FROM_START, OPT_PRINT, OPT_VERBOSE,
-               OPT_SMTP_TIMEOUT, OPT_HELP, OPT_VERSION, OPT_NAMESPACE };
+               OPT_SMTP_TIMEOUT, OPT_HELP, OPT_VERSION, OPT_NAMESPACE, OPT_TEST_MAIL };
         static const struct option options[] = {
                 { "config", required_argument, NULL, OPT_CONFIG },
                 { "state", required_argument, NULL, OPT_STATE },
@@ -51,6 +53,7 @@ static int parse_options(struct alertd *d, int argc, char **argv) {
                 { "once", no_argument, NULL, OPT_ONCE },
                 { "from-start", no_argument, NULL, OPT_FROM_START },
                 { "print", no_argument, NULL, OPT_PRINT },
+                { "test-mail", no_argument, NULL, OPT_TEST_MAIL },
                 { "verbose", no_argument, NULL, OPT_VERBOSE },
                 { "smtp-timeout", required_argument, NULL, OPT_SMTP_TIMEOUT },
                 { "help", no_argument, NULL, OPT_HELP },
@@ -67,6 +70,7 @@ static int parse_options(struct alertd *d, int argc, char **argv) {
                 case OPT_ONCE: d->once = true; break;
                 case OPT_FROM_START: d->from_start = true; break;
                 case OPT_PRINT: d->print = true; break;
+                case OPT_TEST_MAIL: d->test_mail = true; break;
                 case OPT_VERBOSE: d->verbose = true; break;
                 case OPT_SMTP_TIMEOUT: {
                         char *end;
@@ -236,6 +240,8 @@ static void wait_for_journal(struct alertd *d) {
                 { d->signal_fd, POLLIN, 0 },
         };
         uint64_t t = follower_timeout(&d->follower), wait = FOLLOW_IDLE_WAKE_USEC;
+        if (now_monotonic_usec() - d->last_entry_usec < FOLLOW_BURST_USEC)
+                wait = FOLLOW_BURST_POLL_USEC;
         if (t != UINT64_MAX) {
                 uint64_t now = now_monotonic_usec();
                 if (t < now + wait)
@@ -278,6 +284,65 @@ static void report_lost_position(struct alertd *d, bool pending) {
                     pending ? "; the pending alert of that entry is lost" : "");
 }
 
+/* --test-mail: one clearly marked mail through the configured server, one
+ * attempt, the outcome on stderr and in the exit code (issue 14.14). */
+static int send_test_mail(struct alertd *d) {
+        char host[256];
+        smtp_ehlo_name(host, sizeof(host));
+        if (d->config.alert.email.n == 0) {
+                fprintf(stderr, "logonacl-alertd: test mail not sent: [alert] email in %s is empty\n", d->config_path);
+                return 1;
+        }
+        const struct mail_params p = { .from = d->from, .to = &d->config.alert.email };
+        _cleanup_free_ char *message = NULL;
+        size_t len;
+        if (mail_compose_test(&p, host, now_realtime_usec(), &message, &len) < 0) {
+                fprintf(stderr, "logonacl-alertd: out of memory\n");
+                return 1;
+        }
+        const struct smtp_options opt = {
+                .timeout_ms = d->smtp_timeout_ms,
+                .connect_timeout_ms = d->smtp_timeout_ms < 10000 ? d->smtp_timeout_ms : 10000,
+        };
+        struct smtp_result res;
+        smtp_send(&d->config.alert, d->from, message, len, &opt, &res);
+        smtp_global_cleanup();
+        if (res.outcome != SMTP_DELIVERED) {
+                char code[32] = "";
+                if (res.reply_code)
+                        snprintf(code, sizeof(code), " (SMTP %ld)", res.reply_code);
+                fprintf(stderr, "logonacl-alertd: test mail not sent through %s: %s%s\n", d->config.alert.smtp_url,
+                        res.error, code);
+                return 1;
+        }
+        printf("test mail sent to");
+        for (size_t i = 0; i < d->config.alert.email.n; i++)
+                printf("%s %s", i ? "," : "", d->config.alert.email.items[i]);
+        printf(" through %s%s%s\n", d->config.alert.smtp_url, res.refused[0] ? "; refused: " : "", res.refused);
+        return 0;
+}
+
+/* libsystemd opens a namespace that does not exist as an empty journal, and
+ * alertd would wait for ever: a namespace exists when journald made its folder. */
+static int check_namespace(const char *ns) {
+        sd_id128_t machine;
+        char id[SD_ID128_STRING_MAX], path[PATH_MAX];
+        if (!ns)
+                return 0;
+        if (sd_id128_get_machine(&machine) < 0)
+                return 0;       /* cannot tell: let libsystemd decide */
+        sd_id128_to_string(machine, id);
+        for (size_t i = 0; i < 2; i++) {
+                snprintf(path, sizeof(path), "%s/%s.%s", i == 0 ? "/var/log/journal" : "/run/log/journal", id, ns);
+                if (access(path, F_OK) == 0)
+                        return 0;
+        }
+        fprintf(stderr,
+                "logonacl-alertd: the journal namespace \"%s\" does not exist (neither /var/log/journal/%s.%s nor "
+                "/run/log/journal/%s.%s): is systemd-journald@%s running?\n", ns, id, ns, id, ns, ns);
+        return -ENOENT;
+}
+
 static int start(struct alertd *d) {
         char reason[512];
         int r = state_load(d->state_path, &d->state, reason, sizeof(reason));
@@ -288,6 +353,9 @@ static int start(struct alertd *d) {
                                 "away to start afresh\n", reason);
                 return r;
         }
+        r = check_namespace(d->namespace);
+        if (r < 0)
+                return r;
         r = follower_open(&d->follower, d->directory, d->namespace);
         if (r < 0) {
                 fprintf(stderr, "logonacl-alertd: cannot open the journal%s%s: %s\n", d->directory ? " in " : "",
@@ -346,6 +414,11 @@ int main(int argc, char **argv) {
         }
         if (alertd_load_config(&d) < 0)
                 return 1;
+        if (d.test_mail) {
+                r = send_test_mail(&d);
+                alertd_free_config(&d);
+                return r;
+        }
         watchdog_init(&d.watchdog);
         d.wait = wait_for_signal;
 
@@ -376,6 +449,7 @@ int main(int argc, char **argv) {
                 goto finish;
         }
 
+        bool read_some = false;
         for (uint64_t n = 0; !d.terminate; n++) {
                 /* Reloads happen here, between entries, never during one. */
                 if (n % 1024 == 0) {    /* a read(2) per entry would cost more than the entry */
@@ -396,6 +470,7 @@ int main(int argc, char **argv) {
                         break;
                 }
                 if (r > 0) {
+                        read_some = true;
                         r = alertd_process_entry(&d);
                         if (r < 0) {
                                 fprintf(stderr, "logonacl-alertd: %s\n", strerror(-r));
@@ -406,6 +481,10 @@ int main(int argc, char **argv) {
                         continue;
                 }
                 /* Caught up. */
+                if (read_some) {
+                        d.last_entry_usec = now_monotonic_usec();
+                        read_some = false;
+                }
                 if (d.dirty)
                         (void) alertd_save(&d);
                 notify_status(&d);

@@ -331,10 +331,12 @@ static void log_not_sent(struct alertd *d, const struct entry_copy *c) {
         ownlog_begin(&l, 5, MESSAGE_ID_ALERT_NOT_SENT, "alert-not-sent");
         add_alert_fields(d, &l, c, message_id);
         ownlog_addf(&l, "LOGONACL_UNLOGGED", "%" PRIu64, missed);
+        char when[32];
+        format_utc(d->state.window.start_usec, when, sizeof(when));
         ownlog_send(&l, d->verbose,
-                    "alert not sent: over the threshold of %u in the window that opened %" PRIu64
-                    " (%" PRIu64 " over it so far%s)",
-                    d->config.alert.threshold, d->state.window.start_usec, d->state.window.suppressed,
+                    "alert not sent: over the threshold of %u in the window that opened %s (%" PRIu64
+                    " over it so far%s)",
+                    d->config.alert.threshold, when, d->state.window.suppressed,
                     missed ? "; some not logged one by one" : "");
 }
 
