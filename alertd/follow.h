@@ -94,5 +94,11 @@ uint64_t follower_timeout(struct follower *f);
 int follower_process(struct follower *f);
 
 #define FOLLOW_RELEASE_EVERY 4096
-/* How often a caught-up follower looks for entries journald has not announced yet. */
-#define FOLLOW_POLL_MS 20
+/* A caught-up follower waits for inotify and otherwise wakes this seldom, in
+ * case a change went unannounced.  journald 252 announces appends late (a
+ * 250 ms timer with 250 ms accuracy: 250..500 ms), but the entries are in the
+ * shared mapping at once: for FOLLOW_BURST_USEC after an entry of ours, when
+ * more tend to follow (an attack, a replay), it looks every FOLLOW_BURST_POLL_USEC. */
+#define FOLLOW_IDLE_WAKE_USEC 5000000ULL
+#define FOLLOW_BURST_USEC 2000000ULL
+#define FOLLOW_BURST_POLL_USEC 20000ULL

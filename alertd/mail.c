@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "addr.h"
 #include "buf.h"
@@ -323,4 +324,27 @@ int mail_compose(const struct alert_entry *e, const struct mail_params *p, char 
 
         *ret = buf_steal(&b, ret_len);
         return *ret ? 0 : -ENOMEM;
+}
+
+int mail_compose_test(const struct mail_params *p, const char *host, uint64_t now_usec, char **ret, size_t *ret_len) {
+        struct buf b = {};
+        buf_printf(&b, "From: %s\r\n", p->from);
+        append_to(&b, p->to);
+        buf_printf(&b, "Subject: [TEST] logonacl-alertd on %s: test mail, no access\r\n", host);
+        buf_puts(&b, "Date: ");
+        append_rfc5322_date(&b, now_usec);
+        buf_printf(&b, "\r\nMessage-ID: <logonacl-test.%" PRIx64 ".%ld@%s>\r\n", now_usec, (long) getpid(), host);
+        buf_puts(&b, "Auto-Submitted: auto-generated\r\n"
+                     "MIME-Version: 1.0\r\n"
+                     "Content-Type: text/plain; charset=US-ASCII\r\n"
+                     "Content-Transfer-Encoding: 7bit\r\n\r\n");
+        buf_printf(&b, "This is a test mail from logonacl-alertd on %s (logonacl-alertd --test-mail).\r\n"
+                       "No access happened. It shows that alert mail from this host reaches you,\r\n"
+                       "through the SMTP server the [alert] section names.\r\n", host);
+        if (b.oom) {
+                buf_free(&b);
+                return -ENOMEM;
+        }
+        *ret = buf_steal(&b, ret_len);
+        return 0;
 }

@@ -11,13 +11,14 @@
 #include "alertd.h"
 #include "events.h"
 #include "mail.h"
+#include "mbox.h"
 #include "smtp.h"
+#include "step.h"
 #include "utf8.h"
 
 #define FIELD_COPY_MAX 65536
-#define BACKOFF_FIRST_USEC 1000000ULL
-#define BACKOFF_MAX_USEC (300ULL * 1000000ULL)
 #define SAVE_INTERVAL_USEC 1000000ULL
+#define ONCE_ATTEMPTS 4                 /* --once: 1 + 2 + 4 s of backoff, then exit 1 */
 
 struct owned_value {
         char *data;
@@ -182,100 +183,141 @@ static void save_if_due(struct alertd *d) {
                 (void) alertd_save(d);
 }
 
-enum delivery {
-        DELIVERY_DONE,
-        DELIVERY_FAILED,        /* 5xx: given up, slot used */
-        DELIVERY_INTERRUPTED,   /* SIGTERM while retrying: stays pending */
+/* One alert on its way: what the delivery hooks need to say what they wait for. */
+struct alert_job {
+        struct alertd *d;
+        const struct entry_copy *c;
+        const char *message_id;
 };
 
-static enum delivery deliver(struct alertd *d, const char *message, size_t len, const struct entry_copy *c,
-                             const char *message_id, struct smtp_result *res) {
-        if (d->print) {
-                fwrite(message, 1, len, stdout);
-                fputs(".\r\n", stdout);         /* one mail ends like the DATA phase */
-                fflush(stdout);
-                *res = (struct smtp_result) { .outcome = SMTP_DELIVERED };
-                return DELIVERY_DONE;
-        }
-        const struct smtp_options opt = {
-                .timeout_ms = d->smtp_timeout_ms,
-                .connect_timeout_ms = d->smtp_timeout_ms < 10000 ? d->smtp_timeout_ms : 10000,
-        };
-        /* SIGTERM lets a transaction finish (bounded by the timeout): aborting one
-         * the server may already have queued would only make a duplicate. */
-        uint64_t backoff = BACKOFF_FIRST_USEC;
-        for (unsigned attempt = 1;; attempt++) {
-                /* A transaction may take the whole timeout: ping the watchdog right before it. */
-                if (d->watchdog_usec) {
-                        sd_notify(0, "WATCHDOG=1");
-                        d->last_watchdog_usec = now_monotonic_usec();
-                }
-                smtp_send(&d->config.alert, d->from, message, len, &opt, res);
-                if (res->outcome == SMTP_DELIVERED)
-                        return DELIVERY_DONE;
-                if (res->outcome == SMTP_PERMANENT)
-                        return DELIVERY_FAILED;
-                alertd_read_signals(d);
-                if (d->terminate)
-                        return DELIVERY_INTERRUPTED;
-                /* Journal order is kept: nothing after this entry goes out before it. */
-                if (attempt <= 3 || backoff == BACKOFF_MAX_USEC || d->verbose) {
-                        struct ownlog l;
-                        ownlog_begin(&l, 4, NULL, "alert-retry");
-                        add_alert_fields(d, &l, c, message_id);
-                        ownlog_addf(&l, "LOGONACL_SMTP_CODE", "%ld", res->reply_code);
-                        ownlog_addf(&l, "LOGONACL_SMTP_ERROR", "%s", res->error);
-                        ownlog_addf(&l, "LOGONACL_RETRY_IN_USEC", "%" PRIu64, backoff);
-                        ownlog_send(&l, d->verbose, "alert %s not delivered yet (SMTP %ld: %s); retry %u in %" PRIu64 " s",
-                                    message_id, res->reply_code, res->error, attempt, backoff / 1000000);
-                }
-                if (!alertd_sleep(d, backoff))
-                        return DELIVERY_INTERRUPTED;
-                backoff = backoff * 2 > BACKOFF_MAX_USEC ? BACKOFF_MAX_USEC : backoff * 2;
-        }
+static bool job_wait(void *userdata, uint64_t usec) {
+        struct alert_job *j = userdata;
+        return j->d->wait(j->d, usec);
 }
 
-/* Sends the alert for the entry in c; the slot is already taken and saved as pending. */
-static int send_alert(struct alertd *d, const struct entry_copy *c) {
-        struct alert_entry e = alert_entry_of(c);
-        struct mail_params p = {
-                .from = d->from,
-                .to = &d->config.alert.email,
-                .timezone_name = d->tz.name,
-                .utc_offset = tz_offset(&d->tz, (int64_t) (c->realtime_usec / 1000000)),
-                .journal_dropped = d->state.journal_dropped,
-                .clock_ahead_usec = c->clock_ahead_usec,
-        };
-        _cleanup_free_ char *message = NULL;
-        _cleanup_free_ char *message_id = mail_message_id(&e);
-        size_t len;
-        if (!message_id || mail_compose(&e, &p, &message, &len) < 0)
-                return -ENOMEM;
+static void job_alive(void *userdata) {
+        struct alert_job *j = userdata;
+        watchdog_feed(&j->d->watchdog);
+}
 
-        struct smtp_result res;
-        enum delivery outcome = deliver(d, message, len, c, message_id, &res);
-        if (outcome == DELIVERY_INTERRUPTED)
-                return 0;       /* stays pending; resent at the next start */
-
+static void job_retrying(void *userdata, unsigned attempt, uint64_t backoff, const struct smtp_result *res) {
+        struct alert_job *j = userdata;
+        struct alertd *d = j->d;
+        sd_notifyf(0, "STATUS=waiting to retry alert %s in %" PRIu64 " s (attempt %u: %s)", j->message_id,
+                   backoff / 1000000, attempt, res->error);
+        if (attempt > 3 && backoff != BACKOFF_MAX_USEC && !d->verbose)
+                return;
         struct ownlog l;
-        d->state.pending = false;
-        if (outcome == DELIVERY_DONE) {
+        ownlog_begin(&l, 4, NULL, "alert-retry");
+        add_alert_fields(d, &l, j->c, j->message_id);
+        ownlog_addf(&l, "LOGONACL_SMTP_CODE", "%ld", res->reply_code);
+        ownlog_addf(&l, "LOGONACL_SMTP_ERROR", "%s", res->error);
+        ownlog_addf(&l, "LOGONACL_RETRY_IN_USEC", "%" PRIu64, backoff);
+        ownlog_send(&l, d->verbose, "alert %s not delivered yet (SMTP %ld: %s); retry %u in %" PRIu64 " s",
+                    j->message_id, res->reply_code, res->error, attempt, backoff / 1000000);
+}
+
+static void log_refused_recipients(struct alertd *d, const struct entry_copy *c, const char *message_id,
+                                   const char *refused) {
+        struct ownlog l;
+        ownlog_begin(&l, 4, NULL, "recipient-refused");
+        add_alert_fields(d, &l, c, message_id);
+        ownlog_addf(&l, "LOGONACL_REFUSED_RECIPIENTS", "%s", refused);
+        ownlog_send(&l, true, "alert %s: the SMTP server refused %s; the other recipients got it", message_id,
+                    refused);
+}
+
+static void log_delivery(struct alertd *d, const struct entry_copy *c, const char *message_id, enum delivery outcome,
+                         const struct smtp_result *res) {
+        struct ownlog l;
+        char when[32];
+        format_utc(d->state.window.start_usec, when, sizeof(when));
+        switch (outcome) {
+        case DELIVERY_DONE:
                 d->state.journal_dropped = 0;
                 d->alerts_sent++;
                 ownlog_begin(&l, 5, MESSAGE_ID_ALERT_SENT, "alert-sent");
                 add_alert_fields(d, &l, c, message_id);
-                ownlog_send(&l, d->verbose, "alert %s sent (%u of %u in the window that opened %" PRIu64 ")",
-                            message_id, d->state.window.sent, d->config.alert.threshold, d->state.window.start_usec);
-        } else {
+                ownlog_send(&l, d->verbose, "alert %s sent (%u of %u in the window that opened %s)", message_id,
+                            d->state.window.sent, d->config.alert.threshold, when);
+                if (res->refused[0])
+                        log_refused_recipients(d, c, message_id, res->refused);
+                return;
+        case DELIVERY_FAILED:
                 d->alerts_failed++;
                 ownlog_begin(&l, 3, MESSAGE_ID_ALERT_FAILED, "alert-failed");
                 add_alert_fields(d, &l, c, message_id);
-                ownlog_addf(&l, "LOGONACL_SMTP_CODE", "%ld", res.reply_code);
-                ownlog_addf(&l, "LOGONACL_SMTP_ERROR", "%s", res.error);
-                ownlog_send(&l, true, "alert %s failed: the SMTP server refused it (%ld: %s); its slot is used",
-                            message_id, res.reply_code, res.error);
+                ownlog_addf(&l, "LOGONACL_SMTP_CODE", "%ld", res->reply_code);
+                ownlog_addf(&l, "LOGONACL_SMTP_ERROR", "%s", res->error);
+                if (res->outcome == SMTP_CONFIG) {
+                        d->config_failures++;   /* retrying cannot help: --once exits 1 */
+                        ownlog_send(&l, true, "alert %s failed: %s; its slot is used", message_id, res->error);
+                } else
+                        ownlog_send(&l, true, "alert %s failed: the SMTP server refused it (%ld: %s); its slot is used",
+                                    message_id, res->reply_code, res->error);
+                return;
+        case DELIVERY_GAVE_UP:
+                d->gave_up++;
+                ownlog_begin(&l, 3, NULL, "alert-gave-up");
+                add_alert_fields(d, &l, c, message_id);
+                ownlog_addf(&l, "LOGONACL_SMTP_ERROR", "%s", res->error);
+                ownlog_send(&l, true, "alert %s not delivered after %u attempts (%s): it stays pending for the next run",
+                            message_id, ONCE_ATTEMPTS, res->error);
+                return;
+        case DELIVERY_INTERRUPTED:
+                return;         /* stays pending; resent at the next start */
         }
-        return alertd_save(d);
+}
+
+/* Composes and delivers the alert of job->c (its slot is taken and saved as pending). */
+static enum delivery job_send(void *userdata) {
+        struct alert_job *j = userdata;
+        struct alertd *d = j->d;
+        struct alert_entry e = alert_entry_of(j->c);
+        struct mail_params p = {
+                .from = d->from,
+                .to = &d->config.alert.email,
+                .timezone_name = d->tz.name,
+                .utc_offset = tz_offset(&d->tz, (int64_t) (j->c->realtime_usec / 1000000)),
+                .journal_dropped = d->state.journal_dropped,
+                .clock_ahead_usec = j->c->clock_ahead_usec,
+        };
+        _cleanup_free_ char *message = NULL;
+        size_t len;
+        if (mail_compose(&e, &p, &message, &len) < 0)
+                return DELIVERY_INTERRUPTED;    /* out of memory: stays pending */
+
+        if (d->print) {
+                /* Not a delivery: no "alert sent" entry (SPEC §5 --print). */
+                if (mbox_write(stdout, d->from, j->c->realtime_usec, message, len) < 0)
+                        return DELIVERY_INTERRUPTED;
+                d->state.journal_dropped = 0;
+                return DELIVERY_DONE;
+        }
+        const struct delivery_request dl = {
+                .config = &d->config.alert,
+                .from = d->from,
+                .message = message,
+                .len = len,
+                .timeout_ms = d->smtp_timeout_ms,
+                .max_attempts = d->once ? ONCE_ATTEMPTS : 0,
+        };
+        const struct delivery_hooks hooks = {
+                .wait = job_wait,
+                .retrying = job_retrying,
+                .alive = job_alive,
+                .userdata = j,
+        };
+        struct smtp_result res;
+        sd_notifyf(0, "STATUS=sending alert %s", j->message_id);
+        enum delivery outcome = deliver(&dl, &hooks, &res);
+        log_delivery(d, j->c, j->message_id, outcome, &res);
+        return outcome;
+}
+
+static int job_save(void *userdata) {
+        struct alert_job *j = userdata;
+        return alertd_save(j->d);
 }
 
 static void log_not_sent(struct alertd *d, const struct entry_copy *c) {
@@ -289,10 +331,12 @@ static void log_not_sent(struct alertd *d, const struct entry_copy *c) {
         ownlog_begin(&l, 5, MESSAGE_ID_ALERT_NOT_SENT, "alert-not-sent");
         add_alert_fields(d, &l, c, message_id);
         ownlog_addf(&l, "LOGONACL_UNLOGGED", "%" PRIu64, missed);
+        char when[32];
+        format_utc(d->state.window.start_usec, when, sizeof(when));
         ownlog_send(&l, d->verbose,
-                    "alert not sent: over the threshold of %u in the window that opened %" PRIu64
-                    " (%" PRIu64 " over it so far%s)",
-                    d->config.alert.threshold, d->state.window.start_usec, d->state.window.suppressed,
+                    "alert not sent: over the threshold of %u in the window that opened %s (%" PRIu64
+                    " over it so far%s)",
+                    d->config.alert.threshold, when, d->state.window.suppressed,
                     missed ? "; some not logged one by one" : "");
 }
 
@@ -475,16 +519,16 @@ int alertd_process_entry(struct alertd *d) {
         d->state.last_counted_usec = c.counted_usec;
         if (c.clock_ahead_usec)
                 warn_clock_ahead(d, &c);
-        bool opened;
-        enum cap_decision decision = cap_apply(&d->state.window, c.counted_usec, d->config.alert.threshold, &opened);
-
-        if (decision == CAP_SEND) {
-                /* Reserve the slot first: a crash can then never push a window over the threshold. */
-                d->state.pending = true;
-                r = alertd_save(d);
-                if (r >= 0)
-                        r = send_alert(d, &c);
-        } else {
+        struct alert_entry e = alert_entry_of(&c);
+        _cleanup_free_ char *message_id = mail_message_id(&e);
+        struct alert_job job = { d, &c, message_id };
+        const struct step_ops ops = { job_save, job_send, &job };
+        enum step_outcome outcome;
+        if (!message_id)
+                r = -ENOMEM;
+        else
+                r = step_counted_access(&d->state, c.counted_usec, d->config.alert.threshold, &ops, &outcome);
+        if (r >= 0 && outcome == STEP_SUPPRESSED) {
                 d->alerts_suppressed++;
                 log_not_sent(d, &c);
                 save_if_due(d);
@@ -509,7 +553,12 @@ int alertd_resend_pending(struct alertd *d) {
                 return r;
         if (d->verbose)
                 fprintf(stderr, "logonacl-alertd: resending the pending alert of %s\n", d->state.cursor);
-        r = send_alert(d, &c);
+        struct alert_entry e = alert_entry_of(&c);
+        _cleanup_free_ char *message_id = mail_message_id(&e);
+        struct alert_job job = { d, &c, message_id };
+        const struct step_ops ops = { job_save, job_send, &job };
+        enum step_outcome outcome;
+        r = message_id ? step_resend_pending(&d->state, &ops, &outcome) : -ENOMEM;
         entry_copy_free(&c);
         return r;
 }
