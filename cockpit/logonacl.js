@@ -99,7 +99,8 @@ function text(v) {
         return "";
     if (Array.isArray(v))
         return v.map(b => (b >= 0x20 && b < 0x7f) ? String.fromCharCode(b) : "\\x" + b.toString(16).padStart(2, "0")).join("");
-    return String(v);
+    /* Control bytes shown, not acted on (a user name may carry any). */
+    return String(v).replace(/[\x00-\x1f\x7f]/g, c => "\\x" + c.charCodeAt(0).toString(16).padStart(2, "0"));
 }
 
 /* --- tabs --- */
