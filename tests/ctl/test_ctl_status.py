@@ -275,6 +275,35 @@ class JsonOutputTest(unittest.TestCase):
         with open(self.conf) as f:
             self.assertIn("[enduser]\naction = block-and-log\n", f.read())
 
+    def test_alert(self):
+        with open(self.conf, "a") as f:
+            f.write("[alert]\n#email = secops@example.com\nthreshold = 5   # the seed's default\n")
+        r = ctl(self.conf, "alert", "--json")
+        self.assertEqual((r.returncode, json.loads(r.stdout)), (0, {"email": [], "threshold": 5}), r.stderr)
+        with open(self.conf, "rb") as f:
+            before = f.read()
+        # The parser decides: a bad address undoes the threshold too; the file stays as it was.
+        r = ctl(self.conf, "alert", "--threshold", "20", "--email", "secops@example.com, oncall")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn('%s:' % self.conf, r.stderr)
+        self.assertIn('email: "oncall" is not a valid e-mail address', r.stderr)
+        r2 = ctl(self.conf, "alert", "--threshold", "7")
+        self.assertEqual(r2.returncode, 1)
+        self.assertIn('threshold: "7" is not one of 5, 20, 50, 100', r2.stderr)
+        r3 = ctl(self.conf, "alert", "--email", "a@example.com\nthreshold = 100")
+        self.assertEqual(r3.returncode, 1)
+        with open(self.conf, "rb") as f:
+            self.assertEqual(f.read(), before)
+
+        r = ctl(self.conf, "alert", "--threshold", "50", "--email", "secops@example.com, oncall@example.com")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stdout, "email = secops@example.com, oncall@example.com\nthreshold = 50\n")
+        with open(self.conf) as f:
+            text = f.read()
+        # Comments and layout kept: the value goes below the commented line, in place of the old one.
+        self.assertTrue(text.endswith("[alert]\n#email = secops@example.com\nemail = secops@example.com, "
+                                      "oncall@example.com\nthreshold = 50   # the seed's default\n"), text)
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
