@@ -370,7 +370,7 @@ class Packaging(CtlTestCase):
 
     def test_completion(self):
         self.assertEqual(self.complete(""), sorted("add remove list check reindex test log what-if suggest set "
-                                                   "status".split()))
+                                                   "status alert".split()))
         self.assertEqual(self.complete("--"), ["--config", "--help", "--version"])
         self.assertEqual(self.complete("add", "--"), ["--comment", "--expires", "--help"])
         self.assertEqual(self.complete("log", "--c"), ["--changes", "--channel"])
@@ -383,6 +383,7 @@ class Packaging(CtlTestCase):
                          ["--caller-address", "--directory", "--force", "--help", "--json"])
         self.assertEqual(self.complete("status", "--"), ["--directory", "--help", "--json", "--state"])
         self.assertEqual(self.complete("list", "--"), ["--help", "--json"])
+        self.assertEqual(self.complete("alert", "--threshold", ""), ["100", "20", "5", "50"])
         self.assertEqual(self.complete("what-if", "--action", ""), ["allow-and-log", "block-and-log", "none"])
         self.assertEqual(self.complete("test", "--stage", ""), ["account", "auth"])
         # remove offers the entries of the list the configuration names.
@@ -395,7 +396,7 @@ class Packaging(CtlTestCase):
 
     def test_completion_offers_only_real_options(self):
         """Every option offered for the commands of this branch is in that command's usage line."""
-        for command in ("add", "reindex", "test", "what-if", "suggest", "list", "set", "status"):
+        for command in ("add", "reindex", "test", "what-if", "suggest", "list", "set", "status", "alert"):
             _, usage, _ = run_ctl(command, "--help")
             for opt in self.complete(command, "--"):
                 if opt != "--help" and not (command == "what-if" and opt in ("--all", "--json")):
