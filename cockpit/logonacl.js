@@ -251,6 +251,11 @@ function renderAlerts() {
     if (s.alert) {
         row(_("Recipients"), s.alert.email.length ? s.alert.email.join(", ") : _("none: no alert mail"));
         row(_("Threshold"), cockpit.format(_("$0 alerts in 24 hours"), s.alert.threshold));
+        /* The form shows what the file says, unless the user is editing it. */
+        const email = document.getElementById("alert-email");
+        if (document.activeElement !== email)
+            email.value = s.alert.email.join(", ");
+        document.getElementById("alert-threshold").value = String(s.alert.threshold);
     }
     const a = s.alertd;
     row(_("Alert daemon"), a.running ? cockpit.format(_("running (PID $0)"), a.pid) : _("not running"));
@@ -274,6 +279,23 @@ function renderAlerts() {
             cockpit.format(_("$0: $1 allowed, $2 logged, $3 blocked"), label, d[ch].allowed, d[ch].logged, d[ch].blocked)).join("; "));
     }
     dl.replaceChildren(...rows);
+}
+
+/* logonaclctl alert: the parser of logonacl.conf decides what is valid; its
+ * file:line reason is shown under the form and the file stays as it was. */
+function saveAlert(ev) {
+    ev.preventDefault();
+    const args = ["alert", "--json", "--threshold", document.getElementById("alert-threshold").value,
+                  "--email", document.getElementById("alert-email").value.trim()];
+    document.getElementById("alert-error").hidden = true;
+    const g = begin("alert");
+    return ctl(args, true)
+            .then(() => loadStatus())
+            .catch(ex => {
+                document.getElementById("alert-error-text").textContent = errorText(ex);
+                document.getElementById("alert-error").hidden = false;
+            })
+            .finally(g.done);
 }
 
 /* --- approved addresses --- */
@@ -482,6 +504,7 @@ function init() {
         b.addEventListener("click", () => showTab(b.dataset.tab));
     document.getElementById("approved-add-form").addEventListener("submit", addEntry);
     document.getElementById("audit-form").addEventListener("submit", searchAudit);
+    document.getElementById("alert-form").addEventListener("submit", saveAlert);
     document.getElementById("lockout-force").addEventListener("click", () => {
         if (pendingSwitch)
             switchAction(pendingSwitch[0], pendingSwitch[1], true);

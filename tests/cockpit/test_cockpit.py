@@ -438,6 +438,31 @@ class CockpitPageTest(unittest.TestCase):
         b.wait("the status", lambda: "secops@example.com" in b.css("#alerts-status").text)
         self.assertIn("20 alerts in 24 hours", b.css("#alerts-status").text)
         self.assertIn("not running", b.css("#alerts-status").text)
+        self.assertEqual(b.css("#alert-email").get_attribute("value"), "secops@example.com")
+
+        # A bad address: the configuration parser's reason under the form, the file unchanged.
+        with open(ENV.conf, "rb") as f:
+            before = f.read()
+        email = b.css("#alert-email")
+        email.clear()
+        email.send_keys("secops@example.com, oncall")
+        b.css("#alert-threshold option[value='50']").click()
+        b.css("#alert-save").click()
+        b.wait("the save", lambda: b.css("body").get_attribute("data-alert") == "ready")
+        self.assertRegex(b.css("#alert-error").text, r'email: "oncall" is not a valid e-mail address')
+        with open(ENV.conf, "rb") as f:
+            self.assertEqual(f.read(), before)
+
+        email.clear()
+        email.send_keys("secops@example.com, oncall@example.com")
+        b.css("#alert-save").click()
+        b.wait("the save", lambda: b.css("body").get_attribute("data-alert") == "ready")
+        b.wait("the new status", lambda: "50 alerts in 24 hours" in b.css("#alerts-status").text)
+        self.assertFalse(b.css("#alert-error").is_displayed())
+        with open(ENV.conf) as f:
+            text = f.read()
+        self.assertIn("email = secops@example.com, oncall@example.com\n", text)
+        self.assertIn("threshold = 50\n", text)
         self.shot("alerts")
 
 
