@@ -229,6 +229,10 @@ static void notify_status(struct alertd *d) {
                  ", failed %" PRIu64 ", untrusted %" PRIu64,
                  d->state.window.open ? "open" : "closed", when, d->state.window.sent, d->config.alert.threshold,
                  d->alerts_sent, d->alerts_suppressed, d->alerts_failed, d->entries_untrusted);
+        /* Caught up every 20 ms in a burst: tell systemd what changed only. */
+        if (strcmp(status, d->last_status) == 0)
+                return;
+        snprintf(d->last_status, sizeof(d->last_status), "%s", status);
         sd_notify(0, status);
 }
 

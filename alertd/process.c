@@ -208,6 +208,7 @@ static void job_alive(void *userdata) {
 static void job_retrying(void *userdata, unsigned attempt, uint64_t backoff, const struct smtp_result *res) {
         struct alert_job *j = userdata;
         struct alertd *d = j->d;
+        d->last_status[0] = '\0';
         sd_notifyf(0, "STATUS=waiting to retry alert %s in %" PRIu64 " s (attempt %u: %s)", j->message_id,
                    backoff / 1000000, attempt, res->error);
         if (attempt > 3 && backoff != BACKOFF_MAX_USEC && !d->verbose)
@@ -316,6 +317,7 @@ static enum delivery job_send(void *userdata) {
                 .userdata = j,
         };
         struct smtp_result res;
+        d->last_status[0] = '\0';
         sd_notifyf(0, "STATUS=sending alert %s", j->message_id);
         enum delivery outcome = deliver(&dl, &hooks, &res);
         log_delivery(d, j->c, j->message_id, outcome, &res);
