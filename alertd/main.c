@@ -229,6 +229,10 @@ static void notify_status(struct alertd *d) {
                  ", failed %" PRIu64 ", untrusted %" PRIu64,
                  d->state.window.open ? "open" : "closed", when, d->state.window.sent, d->config.alert.threshold,
                  d->alerts_sent, d->alerts_suppressed, d->alerts_failed, d->entries_untrusted);
+        /* Caught up every 20 ms in a burst: tell systemd what changed only. */
+        if (strcmp(status, d->last_status) == 0)
+                return;
+        snprintf(d->last_status, sizeof(d->last_status), "%s", status);
         sd_notify(0, status);
 }
 
@@ -452,11 +456,10 @@ int main(int argc, char **argv) {
         bool read_some = false;
         for (uint64_t n = 0; !d.terminate; n++) {
                 /* Reloads happen here, between entries, never during one. */
-                if (n % 1024 == 0) {    /* a read(2) per entry would cost more than the entry */
+                if (n % 1024 == 0)      /* a read(2) per entry would cost more than the entry */
                         read_signals(&d);
-                        if (d.reload)
-                                reload(&d);
-                }
+                if (d.reload)           /* also one a delivery's wait saw */
+                        reload(&d);
                 if (d.terminate || d.state.pending) {
                         if (d.gave_up > 0)
                                 exit_code = 1;  /* --once: not delivered after bounded retries */

@@ -187,8 +187,13 @@ static void save_if_due(struct alertd *d) {
 struct alert_job {
         struct alertd *d;
         const struct entry_copy *c;
-        const char *message_id;
+        char *message_id;               /* made by job_send: most accesses of a replay are not sent */
 };
+
+static void alert_job_done(struct alert_job *j) {
+        free(j->message_id);
+        j->message_id = NULL;
+}
 
 static bool job_wait(void *userdata, uint64_t usec) {
         struct alert_job *j = userdata;
@@ -203,6 +208,7 @@ static void job_alive(void *userdata) {
 static void job_retrying(void *userdata, unsigned attempt, uint64_t backoff, const struct smtp_result *res) {
         struct alert_job *j = userdata;
         struct alertd *d = j->d;
+        d->last_status[0] = '\0';
         sd_notifyf(0, "STATUS=waiting to retry alert %s in %" PRIu64 " s (attempt %u: %s)", j->message_id,
                    backoff / 1000000, attempt, res->error);
         if (attempt > 3 && backoff != BACKOFF_MAX_USEC && !d->verbose)
@@ -274,6 +280,8 @@ static enum delivery job_send(void *userdata) {
         struct alert_job *j = userdata;
         struct alertd *d = j->d;
         struct alert_entry e = alert_entry_of(j->c);
+        if (!j->message_id && !(j->message_id = mail_message_id(&e)))
+                return DELIVERY_INTERRUPTED;    /* out of memory: stays pending */
         struct mail_params p = {
                 .from = d->from,
                 .to = &d->config.alert.email,
@@ -309,6 +317,7 @@ static enum delivery job_send(void *userdata) {
                 .userdata = j,
         };
         struct smtp_result res;
+        d->last_status[0] = '\0';
         sd_notifyf(0, "STATUS=sending alert %s", j->message_id);
         enum delivery outcome = deliver(&dl, &hooks, &res);
         log_delivery(d, j->c, j->message_id, outcome, &res);
@@ -519,15 +528,10 @@ int alertd_process_entry(struct alertd *d) {
         d->state.last_counted_usec = c.counted_usec;
         if (c.clock_ahead_usec)
                 warn_clock_ahead(d, &c);
-        struct alert_entry e = alert_entry_of(&c);
-        _cleanup_free_ char *message_id = mail_message_id(&e);
-        struct alert_job job = { d, &c, message_id };
+        _cleanup_(alert_job_done) struct alert_job job = { d, &c, NULL };
         const struct step_ops ops = { job_save, job_send, &job };
         enum step_outcome outcome;
-        if (!message_id)
-                r = -ENOMEM;
-        else
-                r = step_counted_access(&d->state, c.counted_usec, d->config.alert.threshold, &ops, &outcome);
+        r = step_counted_access(&d->state, c.counted_usec, d->config.alert.threshold, &ops, &outcome);
         if (r >= 0 && outcome == STEP_SUPPRESSED) {
                 d->alerts_suppressed++;
                 log_not_sent(d, &c);
@@ -553,12 +557,10 @@ int alertd_resend_pending(struct alertd *d) {
                 return r;
         if (d->verbose)
                 fprintf(stderr, "logonacl-alertd: resending the pending alert of %s\n", d->state.cursor);
-        struct alert_entry e = alert_entry_of(&c);
-        _cleanup_free_ char *message_id = mail_message_id(&e);
-        struct alert_job job = { d, &c, message_id };
+        _cleanup_(alert_job_done) struct alert_job job = { d, &c, NULL };
         const struct step_ops ops = { job_save, job_send, &job };
         enum step_outcome outcome;
-        r = message_id ? step_resend_pending(&d->state, &ops, &outcome) : -ENOMEM;
+        r = step_resend_pending(&d->state, &ops, &outcome);
         entry_copy_free(&c);
         return r;
 }

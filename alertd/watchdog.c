@@ -15,7 +15,7 @@ void watchdog_feed(struct watchdog *w) {
         if (w->interval_usec == 0)
                 return;
         uint64_t now = now_monotonic_usec();
-        if (now - w->last_usec >= w->interval_usec / 2) {
+        if (now - w->last_usec >= w->interval_usec / 4) {
                 sd_notify(0, "WATCHDOG=1");
                 w->last_usec = now;
         }
@@ -24,6 +24,6 @@ void watchdog_feed(struct watchdog *w) {
 uint64_t watchdog_due_in(const struct watchdog *w) {
         if (w->interval_usec == 0)
                 return UINT64_MAX;
-        uint64_t next = w->last_usec + w->interval_usec / 2, now = now_monotonic_usec();
+        uint64_t next = w->last_usec + w->interval_usec / 4, now = now_monotonic_usec();
         return next > now ? next - now : 0;
 }

@@ -180,12 +180,15 @@ class PipelineTest(unittest.TestCase):
             self.assertLess(time.monotonic(), deadline, "no first attempt")
             time.sleep(0.05)
         # Reload while the alert waits to be retried: it goes out as composed, header and envelope alike.
+        cursor = lt.journal_cursor()
         self.config(smtp.port, **{"from": "new@example.com"})
         p.send_signal(signal.SIGHUP)
         mails = smtp.wait_count(1, timeout=60)
         self.assertEqual(len(mails), 1)
         self.assertEqual((mails[0][1]["From"], mails[0][2]["mail_from"]), ("old@example.com", "old@example.com"))
-        # The next alert uses the new configuration.
+        # Once reloaded, the next alert uses the new configuration.
+        self.assertEqual(len(own_entries(cursor, "LOGONACL_ALERTD_EVENT=reloaded", "_PID=%d" % p.pid, count=1,
+                                         timeout=60)), 1)
         make_journal(self.jfile, [access(T0 + MIN, user="u1")])
         mails = smtp.wait_count(2, timeout=60)
         self.assertEqual((mails[1][1]["From"], mails[1][2]["mail_from"]), ("new@example.com", "new@example.com"))
