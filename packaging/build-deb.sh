@@ -19,6 +19,8 @@ done
 scratch=$(mktemp -d /tmp/logonacl-deb.XXXXXX)
 # LOGONACL_KEEP_SCRATCH=1 keeps the scratch folder (build log, unpacked tree) to look at.
 [ -n "${LOGONACL_KEEP_SCRATCH:-}" ] || trap 'rm -rf "$scratch"' EXIT
+# A TERM or INT (a test's timeout) ends the script through the EXIT trap too.
+trap 'exit 1' HUP INT TERM
 version=$(dpkg-parsechangelog -l "$top/packaging/debian/changelog" -S Version)
 src="$scratch/logonacl-$version"
 mkdir "$src"

@@ -21,6 +21,11 @@ PID1_SH = os.path.join(HERE, "pid1.sh")
 GETTYS = ["getty@.service", "serial-getty@.service", "console-getty.service", "container-getty@.service"]
 
 
+def mount_points():
+    with open("/proc/self/mountinfo") as f:
+        return [line.split()[4] for line in f]
+
+
 def cgroup_mounts():
     """Mount points of the host's cgroup hierarchies (v1 controllers, name=systemd, v2)."""
     out = []
@@ -52,13 +57,16 @@ class Booted:
         os.chmod(self.work, 0o755)
         self.root = os.path.join(self.work, "root")
         # No documentation, manuals or translations, and no fsync per file: the root
-        # file system lives for one test run.
+        # file system lives for one test run.  As root, mmdebstrap mounts /proc, /sys
+        # and /dev (rbind) under the target in the namespace it runs in: give it one of
+        # its own, so that a killed mmdebstrap cannot leave them in the host's.
         self.mmdebstrap = subprocess.Popen(
-            ["mmdebstrap", "--variant=minbase", "--include=" + ",".join(self.packages),
+            ["unshare", "--mount", "--propagation", "private",
+             "mmdebstrap", "--variant=minbase", "--include=" + ",".join(self.packages),
              "--dpkgopt=force-unsafe-io", "--dpkgopt=path-exclude=/usr/share/man/*",
              "--dpkgopt=path-exclude=/usr/share/doc/*", "--dpkgopt=path-exclude=/usr/share/locale/*",
              "--aptopt=Acquire::Languages \"none\"", "bookworm", self.root],
-            stdin=subprocess.DEVNULL, stdout=self.log, stderr=subprocess.STDOUT)
+            stdin=subprocess.DEVNULL, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
 
     def finish_build(self):
         if self.mmdebstrap.wait() != 0:
@@ -143,8 +151,16 @@ class Booted:
 
     def stop(self, timeout=60):
         if self.mmdebstrap is not None and self.mmdebstrap.poll() is None:
-            self.mmdebstrap.terminate()
-            self.mmdebstrap.wait(60)
+            # Its own session: apt and dpkg below it go too.
+            for sig in (signal.SIGTERM, signal.SIGKILL):
+                try:
+                    os.killpg(self.mmdebstrap.pid, sig)
+                    self.mmdebstrap.wait(30)
+                    break
+                except ProcessLookupError:
+                    break
+                except subprocess.TimeoutExpired:
+                    continue
         if self.proc is not None and self.proc.poll() is None:
             if self.pid1:
                 # SIGRTMIN+4: systemd's "poweroff"; its exit ends the PID namespace.
@@ -165,6 +181,10 @@ class Booted:
             _rmdir(d)
         self.cgroups = []
         if self.work:
+            # Never delete through a mount point (a host /dev or /sys bound under the root).
+            mounted = [m for m in mount_points() if m == self.work or m.startswith(self.work + "/")]
+            if mounted:
+                raise RuntimeError("%s still has mounts, left in place: %s" % (self.work, mounted))
             shutil.rmtree(self.work, ignore_errors=True)
             self.work = None
 

@@ -16,11 +16,8 @@ the test's own.  The host's /etc, /run and journal are never written.
 """
 
 import os
-import shutil
 import signal
-import socket
 import subprocess
-import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 IN_MOUNT_NS = os.path.join(HERE, "in-mount-ns.sh")

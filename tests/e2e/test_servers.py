@@ -21,11 +21,9 @@ Runs in the plain suite only; about a minute.  Exits 77 (skipped) when not root
 or a server is missing (tests/deps.sh installs them).
 """
 
-import json
 import os
 import pwd
 import re
-import shutil
 import signal
 import subprocess
 import sys
@@ -316,6 +314,10 @@ class RealServersTest(unittest.TestCase):
         self.show("log", "--activity", "blocked-and-logged")
 
 
+def interrupted(signum, frame):
+    raise KeyboardInterrupt
+
+
 def main():
     if os.environ.get("LOGONACL_SANITIZE", "none") != "none":
         print("SKIP: real servers run in the plain suite only")
@@ -333,7 +335,14 @@ def main():
         except KeyError:
             print("SKIP: user %s is missing" % u)
             return 77
-    r = unittest.main(exit=False, verbosity=2).result
+    # A SIGTERM (meson's timeout, ^C in a terminal) still takes everything down.
+    signal.signal(signal.SIGTERM, interrupted)
+    try:
+        r = unittest.main(exit=False, verbosity=2).result
+    except KeyboardInterrupt:
+        RealServersTest.doClassCleanups()
+        print("interrupted; cleaned up")
+        return 1
     return 0 if r.wasSuccessful() else 1
 
 
