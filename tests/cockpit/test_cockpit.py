@@ -153,6 +153,17 @@ class Env:
                     pass
             time.sleep(0.05)
         sh("userdel", "--remove", USER, check=False)
+        # shadow's backups (/etc/passwd- ...) still name the user (and its password hash): refresh
+        # them from the files as they are now, which no longer do.
+        for f in ("passwd", "group", "shadow", "gshadow", "subuid", "subgid"):
+            primary, backup = "/etc/" + f, "/etc/" + f + "-"
+            try:
+                with open(backup) as b:
+                    stale = any(line.split(":")[0] == USER for line in b)
+                if stale:
+                    shutil.copyfile(primary, backup)
+            except OSError:
+                pass
 
     def mount(self, *args):
         sh("mount", *args)
