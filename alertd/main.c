@@ -373,7 +373,11 @@ static int start(struct alertd *d) {
                             d->from_start || have_state, &where);
         state_free_sources(&d->state);
         if (r < 0) {
-                fprintf(stderr, "logonacl-alertd: cannot position the journal reader: %s\n", strerror(-r));
+                if (r == -EINVAL)
+                        fprintf(stderr, "logonacl-alertd: %s: a saved position names no boot (b=): not a cursor of "
+                                        "this program; move the file away to start afresh\n", d->state_path);
+                else
+                        fprintf(stderr, "logonacl-alertd: cannot position the journal reader: %s\n", strerror(-r));
                 return r;
         }
         d->dirty = true;        /* the state file exists once alertd has started */
