@@ -42,6 +42,7 @@ struct alertd {
         bool cursor_stale;              /* state.cursor is not yet the current entry's */
         uint64_t last_save_usec;
         uint64_t last_entry_usec;       /* monotonic: when an entry of ours was last read */
+        bool boots_ignored_told;        /* the too-many-boots error was logged */
         char last_status[256];          /* the idle STATUS= last sent ("" after another one) */
         struct watchdog watchdog;
         /* Waits up to usec (signals, watchdog); false: stop (SIGTERM).  A SIGHUP

@@ -9,6 +9,10 @@
 #include "events.h"
 #include "follow.h"
 #include "macro.h"
+#include "state.h"
+
+/* Every position kept must fit in the state file. */
+_Static_assert(FOLLOW_SOURCES_MAX <= STATE_SOURCES_MAX, "more sources than a state file holds");
 
 #define PROCESS_EVERY 1024
 #define NO_SOURCE SIZE_MAX
@@ -180,6 +184,10 @@ static int discover(struct follower *f) {
                 if (sd_id128_from_string(id, &boot) < 0)
                         continue;
                 struct follow_source *s = source_of(f, boot);
+                if (!s && f->n_sources >= FOLLOW_SOURCES_MAX) {
+                        f->boots_ignored++;
+                        continue;
+                }
                 if (!s && !(s = source_add(f, boot)))
                         return -ENOMEM;
                 s->present = true;
@@ -480,6 +488,12 @@ int follower_positions(struct follower *f, const char ***ret, size_t *ret_n) {
         *ret = a;
         *ret_n = n;
         return 0;
+}
+
+uint64_t follower_take_ignored(struct follower *f) {
+        uint64_t n = f->boots_ignored;
+        f->boots_ignored = 0;
+        return n;
 }
 
 char *follower_take_lost(struct follower *f) {

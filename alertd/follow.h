@@ -44,7 +44,13 @@ struct follower {
         uint64_t since_process;         /* entries read since the last sd_journal_process() */
         uint64_t since_release;         /* entries read since the last release of mapped pages */
         char *lost_cursor;              /* a saved position no longer in the files (to report) */
+        uint64_t boots_ignored;         /* boots past FOLLOW_SOURCES_MAX, not read (to report) */
 };
+
+/* Sources kept at most (a state file holds as many): a host that uploads
+ * entries of ever new boot IDs must not make alertd's memory and state file
+ * grow without end.  Boots past it are not read, and alertd says so. */
+#define FOLLOW_SOURCES_MAX 16384
 
 enum resume_result {
         RESUME_AT_CURSOR,               /* positions restored */
@@ -83,6 +89,8 @@ int follower_identity(struct follower *f, char message_id[33], char uid[16]);
 int follower_last_cursor(struct follower *f, const char **ret);
 /* The sources' positions to save: *ret is an array of borrowed cursors (free the array only). */
 int follower_positions(struct follower *f, const char ***ret, size_t *ret_n);
+/* How many boots were found past FOLLOW_SOURCES_MAX since the last call. */
+uint64_t follower_take_ignored(struct follower *f);
 /* A saved position found missing since the last call (a new string, or NULL). */
 char *follower_take_lost(struct follower *f);
 

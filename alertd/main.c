@@ -277,6 +277,15 @@ static int setup_signals(struct alertd *d) {
 
 /* A saved position that the journal no longer holds (vacuumed): say so once. */
 static void report_lost_position(struct alertd *d, bool pending) {
+        uint64_t ignored = follower_take_ignored(&d->follower);
+        if (ignored > 0 && !d->boots_ignored_told) {
+                struct ownlog l;
+                d->boots_ignored_told = true;
+                ownlog_begin(&l, 3, NULL, "too-many-boots");
+                ownlog_addf(&l, "LOGONACL_BOOTS_IGNORED", "%" PRIu64, ignored);
+                ownlog_send(&l, true, "the journal files hold more than %d boots: the entries of %" PRIu64
+                            " more are not read (vacuum old journal files)", FOLLOW_SOURCES_MAX, ignored);
+        }
         _cleanup_free_ char *cursor = follower_take_lost(&d->follower);
         if (!cursor && !pending)
                 return;
@@ -373,7 +382,11 @@ static int start(struct alertd *d) {
                             d->from_start || have_state, &where);
         state_free_sources(&d->state);
         if (r < 0) {
-                fprintf(stderr, "logonacl-alertd: cannot position the journal reader: %s\n", strerror(-r));
+                if (r == -EINVAL)
+                        fprintf(stderr, "logonacl-alertd: %s: a saved position names no boot (b=): not a cursor of "
+                                        "this program; move the file away to start afresh\n", d->state_path);
+                else
+                        fprintf(stderr, "logonacl-alertd: cannot position the journal reader: %s\n", strerror(-r));
                 return r;
         }
         d->dirty = true;        /* the state file exists once alertd has started */

@@ -34,6 +34,7 @@ import tempfile
 import time
 import unittest
 
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 HERE = os.path.dirname(os.path.abspath(__file__))
 SOURCE_DIR = os.environ.get("LOGONACL_SOURCE_DIR") or os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, HERE)
