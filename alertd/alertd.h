@@ -2,7 +2,9 @@
 #pragma once
 
 /* The daemon's state while it runs, shared by main.c (options, signals, the
- * loop) and process.c (what one journal entry does). */
+ * loop) and process.c (what one journal entry does).  The pipeline flows one
+ * way: main.c -> process.c -> step.c / deliver.c -> smtp.c; process.c waits
+ * only through the wait hook main.c sets, which never reloads anything. */
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -13,6 +15,7 @@
 #include "ownlog.h"
 #include "state.h"
 #include "tz.h"
+#include "watchdog.h"
 
 struct alertd {
         /* options */
@@ -20,7 +23,7 @@ struct alertd {
         const char *state_path;
         const char *directory;
         const char *namespace;
-        bool once, from_start, print, verbose;
+        bool once, from_start, print, verbose, test_mail;
         long smtp_timeout_ms;
 
         /* configuration */
@@ -38,10 +41,17 @@ struct alertd {
         bool dirty;                     /* state differs from the saved file */
         bool cursor_stale;              /* state.cursor is not yet the current entry's */
         uint64_t last_save_usec;
-        uint64_t watchdog_usec;         /* 0: no watchdog */
-        uint64_t last_watchdog_usec;
+        uint64_t last_entry_usec;       /* monotonic: when an entry of ours was last read */
+        bool boots_ignored_told;        /* the too-many-boots error was logged */
+        char last_status[256];          /* the idle STATUS= last sent ("" after another one) */
+        struct watchdog watchdog;
+        /* Waits up to usec (signals, watchdog); false: stop (SIGTERM).  A SIGHUP
+         * only marks reload: main.c reloads between entries. */
+        bool (*wait)(struct alertd *d, uint64_t usec);
         uint64_t alerts_sent, alerts_suppressed, alerts_failed, entries_untrusted;
-        struct ratelimit untrusted_log, not_sent_log;
+        uint64_t config_failures;       /* alerts given up for a configuration error */
+        uint64_t gave_up;               /* --once: alerts left pending after bounded retries */
+        struct ratelimit untrusted_log, not_sent_log, clock_log;
 };
 
 /* Loads (or reloads) the configuration; on failure the old one stays. */
@@ -57,8 +67,4 @@ int alertd_sync_cursor(struct alertd *d);
 int alertd_resend_pending(struct alertd *d);
 /* Saves the state now (errors are logged); 0 or negative errno. */
 int alertd_save(struct alertd *d);
-/* Reads pending signals without blocking; sets terminate/reload. */
-void alertd_read_signals(struct alertd *d);
-/* Waits up to usec for a signal (and pings the watchdog); false when terminating. */
-bool alertd_sleep(struct alertd *d, uint64_t usec);
-void alertd_watchdog(struct alertd *d);
+

@@ -22,6 +22,15 @@ enum cap_decision {
         CAP_SUPPRESS,
 };
 
+#define CLOCK_AHEAD_TOLERANCE_USEC (5ULL * 60ULL * 1000000ULL)
+
+/* The time an access counts at (SPEC §5): its own, unless it is later than
+ * now + 5 minutes (a host whose clock runs ahead); then the time the access
+ * counted before it counted at (last_counted_usec), or now when there was none.
+ * So no host opens a window in the future and holds it over everyone's
+ * accesses.  *ret_ahead_usec: how far ahead the host's clock is (0: not). */
+uint64_t cap_counted_time(uint64_t entry_usec, uint64_t now_usec, uint64_t last_counted_usec, uint64_t *ret_ahead_usec);
+
 /* Applies one unapproved access at entry_usec: opens a new window when none is
  * open or entry_usec >= start + 24 h (an older entry counts in the open window),
  * then takes a slot if fewer than threshold are used.  *ret_opened tells whether

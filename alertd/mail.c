@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "addr.h"
 #include "buf.h"
@@ -267,6 +268,13 @@ static void append_body_text(struct buf *t, const struct alert_entry *e, const s
                 append_time(t, e->realtime_usec, 0);
                 buf_puts(t, " (UTC +0)\n");
         }
+        if (p->clock_ahead_usec > 0) {
+                uint64_t s = p->clock_ahead_usec / 1000000;
+                buf_printf(t, "\nWarning: the clock of this host is ahead of logonacl-alertd's by %" PRIu64
+                           " days %02u:%02u:%02u; the time above is the host's, and the access counted against "
+                           "the alert limit at the time of the access read before it.\n",
+                           s / 86400, (unsigned) (s % 86400 / 3600), (unsigned) (s % 3600 / 60), (unsigned) (s % 60));
+        }
         if (p->journal_dropped > 0)
                 buf_printf(t, "\nWarning: journald dropped %" PRIu64 " message(s) from processes that write "
                            "logonacl entries; accesses may have gone unseen.\n", p->journal_dropped);
@@ -316,4 +324,27 @@ int mail_compose(const struct alert_entry *e, const struct mail_params *p, char 
 
         *ret = buf_steal(&b, ret_len);
         return *ret ? 0 : -ENOMEM;
+}
+
+int mail_compose_test(const struct mail_params *p, const char *host, uint64_t now_usec, char **ret, size_t *ret_len) {
+        struct buf b = {};
+        buf_printf(&b, "From: %s\r\n", p->from);
+        append_to(&b, p->to);
+        buf_printf(&b, "Subject: [TEST] logonacl-alertd on %s: test mail, no access\r\n", host);
+        buf_puts(&b, "Date: ");
+        append_rfc5322_date(&b, now_usec);
+        buf_printf(&b, "\r\nMessage-ID: <logonacl-test.%" PRIx64 ".%ld@%s>\r\n", now_usec, (long) getpid(), host);
+        buf_puts(&b, "Auto-Submitted: auto-generated\r\n"
+                     "MIME-Version: 1.0\r\n"
+                     "Content-Type: text/plain; charset=US-ASCII\r\n"
+                     "Content-Transfer-Encoding: 7bit\r\n\r\n");
+        buf_printf(&b, "This is a test mail from logonacl-alertd on %s (logonacl-alertd --test-mail).\r\n"
+                       "No access happened. It shows that alert mail from this host reaches you,\r\n"
+                       "through the SMTP server the [alert] section names.\r\n", host);
+        if (b.oom) {
+                buf_free(&b);
+                return -ENOMEM;
+        }
+        *ret = buf_steal(&b, ret_len);
+        return 0;
 }

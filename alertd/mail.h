@@ -39,6 +39,7 @@ struct mail_params {
         const char *timezone_name;      /* "UTC", "Asia/Tokyo" */
         int32_t utc_offset;             /* seconds east of UTC at the entry time */
         uint64_t journal_dropped;       /* messages journald dropped since the last mail */
+        uint64_t clock_ahead_usec;      /* the host's clock is this far ahead of alertd's (0: not) */
 };
 
 #define MAIL_FIELD_MAX 2048             /* longer journal values are cut (and say so) */
@@ -48,5 +49,8 @@ struct mail_params {
 char *mail_message_id(const struct alert_entry *e);
 /* "(UTC +9)", "(UTC +5:30)", "(UTC -3)", "(UTC +0)" into buf. */
 void mail_format_utc_offset(int32_t offset, char *buf, size_t size);
+/* The --test-mail message: clearly marked as a test in Subject and body,
+ * from host (host-name characters only), dated now.  0 or -ENOMEM. */
+int mail_compose_test(const struct mail_params *p, const char *host, uint64_t now_usec, char **ret, size_t *ret_len);
 /* Composes the message; 0 or -ENOMEM. */
 int mail_compose(const struct alert_entry *e, const struct mail_params *p, char **ret, size_t *ret_len);

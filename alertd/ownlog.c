@@ -86,6 +86,12 @@ uint64_t now_monotonic_usec(void) {
         return (uint64_t) ts.tv_sec * 1000000ULL + (uint64_t) ts.tv_nsec / 1000ULL;
 }
 
+uint64_t now_realtime_usec(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        return (uint64_t) ts.tv_sec * 1000000ULL + (uint64_t) ts.tv_nsec / 1000ULL;
+}
+
 bool ratelimit_below(struct ratelimit *rl, uint64_t now_usec, uint64_t *ret_missed) {
         *ret_missed = 0;
         if (rl->begin == 0 || now_usec - rl->begin >= rl->interval_usec) {

@@ -44,3 +44,4 @@ struct ratelimit {
 /* True when this event may be logged; *ret_missed gets (and resets) how many were not. */
 bool ratelimit_below(struct ratelimit *rl, uint64_t now_usec, uint64_t *ret_missed);
 uint64_t now_monotonic_usec(void);
+uint64_t now_realtime_usec(void);

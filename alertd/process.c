@@ -11,12 +11,14 @@
 #include "alertd.h"
 #include "events.h"
 #include "mail.h"
+#include "mbox.h"
 #include "smtp.h"
+#include "step.h"
+#include "utf8.h"
 
 #define FIELD_COPY_MAX 65536
-#define BACKOFF_FIRST_USEC 1000000ULL
-#define BACKOFF_MAX_USEC (300ULL * 1000000ULL)
 #define SAVE_INTERVAL_USEC 1000000ULL
+#define ONCE_ATTEMPTS 4                 /* --once: 1 + 2 + 4 s of backoff, then exit 1 */
 
 struct owned_value {
         char *data;
@@ -28,6 +30,8 @@ struct entry_copy {
         struct owned_value user, client_ip, rhost, service, hostname, channel, sso;
         char boot_id[SD_ID128_STRING_MAX];
         uint64_t realtime_usec, monotonic_usec;
+        uint64_t counted_usec;          /* the time it counted at (SPEC §5: a clock far ahead) */
+        uint64_t clock_ahead_usec;      /* 0: the host's clock is not ahead */
         enum event_kind kind;
 };
 
@@ -153,7 +157,16 @@ int alertd_save(struct alertd *d) {
         int r = alertd_sync_cursor(d);
         if (r < 0)
                 fprintf(stderr, "logonacl-alertd: cannot read the journal cursor: %s\n", strerror(-r));
-        r = state_save(d->state_path, &d->state, reason, sizeof(reason));
+        /* Each boot's position goes with the window (SPEC §5: every entry considered once). */
+        _cleanup_free_ const char **sources = NULL;
+        size_t n_sources = 0;
+        r = follower_positions(&d->follower, &sources, &n_sources);
+        if (r < 0)
+                return r;
+        struct alertd_state s = d->state;
+        s.sources = (char **) sources;
+        s.n_sources = n_sources;
+        r = state_save(d->state_path, &s, reason, sizeof(reason));
         if (r < 0) {
                 struct ownlog l;
                 ownlog_begin(&l, 3, NULL, "state-save-failed");
@@ -170,99 +183,150 @@ static void save_if_due(struct alertd *d) {
                 (void) alertd_save(d);
 }
 
-enum delivery {
-        DELIVERY_DONE,
-        DELIVERY_FAILED,        /* 5xx: given up, slot used */
-        DELIVERY_INTERRUPTED,   /* SIGTERM while retrying: stays pending */
+/* One alert on its way: what the delivery hooks need to say what they wait for. */
+struct alert_job {
+        struct alertd *d;
+        const struct entry_copy *c;
+        char *message_id;               /* made by job_send: most accesses of a replay are not sent */
 };
 
-static enum delivery deliver(struct alertd *d, const char *message, size_t len, const struct entry_copy *c,
-                             const char *message_id, struct smtp_result *res) {
-        if (d->print) {
-                fwrite(message, 1, len, stdout);
-                fputs(".\r\n", stdout);         /* one mail ends like the DATA phase */
-                fflush(stdout);
-                *res = (struct smtp_result) { .outcome = SMTP_DELIVERED };
-                return DELIVERY_DONE;
-        }
-        const struct smtp_options opt = {
-                .timeout_ms = d->smtp_timeout_ms,
-                .connect_timeout_ms = d->smtp_timeout_ms < 10000 ? d->smtp_timeout_ms : 10000,
-        };
-        /* SIGTERM lets a transaction finish (bounded by the timeout): aborting one
-         * the server may already have queued would only make a duplicate. */
-        uint64_t backoff = BACKOFF_FIRST_USEC;
-        for (unsigned attempt = 1;; attempt++) {
-                /* A transaction may take the whole timeout: ping the watchdog right before it. */
-                if (d->watchdog_usec) {
-                        sd_notify(0, "WATCHDOG=1");
-                        d->last_watchdog_usec = now_monotonic_usec();
-                }
-                smtp_send(&d->config.alert, d->from, message, len, &opt, res);
-                if (res->outcome == SMTP_DELIVERED)
-                        return DELIVERY_DONE;
-                if (res->outcome == SMTP_PERMANENT)
-                        return DELIVERY_FAILED;
-                alertd_read_signals(d);
-                if (d->terminate)
-                        return DELIVERY_INTERRUPTED;
-                /* Journal order is kept: nothing after this entry goes out before it. */
-                if (attempt <= 3 || backoff == BACKOFF_MAX_USEC || d->verbose) {
-                        struct ownlog l;
-                        ownlog_begin(&l, 4, NULL, "alert-retry");
-                        add_alert_fields(d, &l, c, message_id);
-                        ownlog_addf(&l, "LOGONACL_SMTP_CODE", "%ld", res->reply_code);
-                        ownlog_addf(&l, "LOGONACL_SMTP_ERROR", "%s", res->error);
-                        ownlog_addf(&l, "LOGONACL_RETRY_IN_USEC", "%" PRIu64, backoff);
-                        ownlog_send(&l, d->verbose, "alert %s not delivered yet (SMTP %ld: %s); retry %u in %" PRIu64 " s",
-                                    message_id, res->reply_code, res->error, attempt, backoff / 1000000);
-                }
-                if (!alertd_sleep(d, backoff))
-                        return DELIVERY_INTERRUPTED;
-                backoff = backoff * 2 > BACKOFF_MAX_USEC ? BACKOFF_MAX_USEC : backoff * 2;
-        }
+static void alert_job_done(struct alert_job *j) {
+        free(j->message_id);
+        j->message_id = NULL;
 }
 
-/* Sends the alert for the entry in c; the slot is already taken and saved as pending. */
-static int send_alert(struct alertd *d, const struct entry_copy *c) {
-        struct alert_entry e = alert_entry_of(c);
-        struct mail_params p = {
-                .from = d->from,
-                .to = &d->config.alert.email,
-                .timezone_name = d->tz.name,
-                .utc_offset = tz_offset(&d->tz, (int64_t) (c->realtime_usec / 1000000)),
-                .journal_dropped = d->state.journal_dropped,
-        };
-        _cleanup_free_ char *message = NULL;
-        _cleanup_free_ char *message_id = mail_message_id(&e);
-        size_t len;
-        if (!message_id || mail_compose(&e, &p, &message, &len) < 0)
-                return -ENOMEM;
+static bool job_wait(void *userdata, uint64_t usec) {
+        struct alert_job *j = userdata;
+        return j->d->wait(j->d, usec);
+}
 
-        struct smtp_result res;
-        enum delivery outcome = deliver(d, message, len, c, message_id, &res);
-        if (outcome == DELIVERY_INTERRUPTED)
-                return 0;       /* stays pending; resent at the next start */
+static void job_alive(void *userdata) {
+        struct alert_job *j = userdata;
+        watchdog_feed(&j->d->watchdog);
+}
 
+static void job_retrying(void *userdata, unsigned attempt, uint64_t backoff, const struct smtp_result *res) {
+        struct alert_job *j = userdata;
+        struct alertd *d = j->d;
+        d->last_status[0] = '\0';
+        sd_notifyf(0, "STATUS=waiting to retry alert %s in %" PRIu64 " s (attempt %u: %s)", j->message_id,
+                   backoff / 1000000, attempt, res->error);
+        if (attempt > 3 && backoff != BACKOFF_MAX_USEC && !d->verbose)
+                return;
         struct ownlog l;
-        d->state.pending = false;
-        if (outcome == DELIVERY_DONE) {
+        ownlog_begin(&l, 4, NULL, "alert-retry");
+        add_alert_fields(d, &l, j->c, j->message_id);
+        ownlog_addf(&l, "LOGONACL_SMTP_CODE", "%ld", res->reply_code);
+        ownlog_addf(&l, "LOGONACL_SMTP_ERROR", "%s", res->error);
+        ownlog_addf(&l, "LOGONACL_RETRY_IN_USEC", "%" PRIu64, backoff);
+        ownlog_send(&l, d->verbose, "alert %s not delivered yet (SMTP %ld: %s); retry %u in %" PRIu64 " s",
+                    j->message_id, res->reply_code, res->error, attempt, backoff / 1000000);
+}
+
+static void log_refused_recipients(struct alertd *d, const struct entry_copy *c, const char *message_id,
+                                   const char *refused) {
+        struct ownlog l;
+        ownlog_begin(&l, 4, NULL, "recipient-refused");
+        add_alert_fields(d, &l, c, message_id);
+        ownlog_addf(&l, "LOGONACL_REFUSED_RECIPIENTS", "%s", refused);
+        ownlog_send(&l, true, "alert %s: the SMTP server refused %s; the other recipients got it", message_id,
+                    refused);
+}
+
+static void log_delivery(struct alertd *d, const struct entry_copy *c, const char *message_id, enum delivery outcome,
+                         const struct smtp_result *res) {
+        struct ownlog l;
+        char when[32];
+        format_utc(d->state.window.start_usec, when, sizeof(when));
+        switch (outcome) {
+        case DELIVERY_DONE:
                 d->state.journal_dropped = 0;
                 d->alerts_sent++;
                 ownlog_begin(&l, 5, MESSAGE_ID_ALERT_SENT, "alert-sent");
                 add_alert_fields(d, &l, c, message_id);
-                ownlog_send(&l, d->verbose, "alert %s sent (%u of %u in the window that opened %" PRIu64 ")",
-                            message_id, d->state.window.sent, d->config.alert.threshold, d->state.window.start_usec);
-        } else {
+                ownlog_send(&l, d->verbose, "alert %s sent (%u of %u in the window that opened %s)", message_id,
+                            d->state.window.sent, d->config.alert.threshold, when);
+                if (res->refused[0])
+                        log_refused_recipients(d, c, message_id, res->refused);
+                return;
+        case DELIVERY_FAILED:
                 d->alerts_failed++;
                 ownlog_begin(&l, 3, MESSAGE_ID_ALERT_FAILED, "alert-failed");
                 add_alert_fields(d, &l, c, message_id);
-                ownlog_addf(&l, "LOGONACL_SMTP_CODE", "%ld", res.reply_code);
-                ownlog_addf(&l, "LOGONACL_SMTP_ERROR", "%s", res.error);
-                ownlog_send(&l, true, "alert %s failed: the SMTP server refused it (%ld: %s); its slot is used",
-                            message_id, res.reply_code, res.error);
+                ownlog_addf(&l, "LOGONACL_SMTP_CODE", "%ld", res->reply_code);
+                ownlog_addf(&l, "LOGONACL_SMTP_ERROR", "%s", res->error);
+                if (res->outcome == SMTP_CONFIG) {
+                        d->config_failures++;   /* retrying cannot help: --once exits 1 */
+                        ownlog_send(&l, true, "alert %s failed: %s; its slot is used", message_id, res->error);
+                } else
+                        ownlog_send(&l, true, "alert %s failed: the SMTP server refused it (%ld: %s); its slot is used",
+                                    message_id, res->reply_code, res->error);
+                return;
+        case DELIVERY_GAVE_UP:
+                d->gave_up++;
+                ownlog_begin(&l, 3, NULL, "alert-gave-up");
+                add_alert_fields(d, &l, c, message_id);
+                ownlog_addf(&l, "LOGONACL_SMTP_ERROR", "%s", res->error);
+                ownlog_send(&l, true, "alert %s not delivered after %u attempts (%s): it stays pending for the next run",
+                            message_id, ONCE_ATTEMPTS, res->error);
+                return;
+        case DELIVERY_INTERRUPTED:
+                return;         /* stays pending; resent at the next start */
         }
-        return alertd_save(d);
+}
+
+/* Composes and delivers the alert of job->c (its slot is taken and saved as pending). */
+static enum delivery job_send(void *userdata) {
+        struct alert_job *j = userdata;
+        struct alertd *d = j->d;
+        struct alert_entry e = alert_entry_of(j->c);
+        if (!j->message_id && !(j->message_id = mail_message_id(&e)))
+                return DELIVERY_INTERRUPTED;    /* out of memory: stays pending */
+        struct mail_params p = {
+                .from = d->from,
+                .to = &d->config.alert.email,
+                .timezone_name = d->tz.name,
+                .utc_offset = tz_offset(&d->tz, (int64_t) (j->c->realtime_usec / 1000000)),
+                .journal_dropped = d->state.journal_dropped,
+                .clock_ahead_usec = j->c->clock_ahead_usec,
+        };
+        _cleanup_free_ char *message = NULL;
+        size_t len;
+        if (mail_compose(&e, &p, &message, &len) < 0)
+                return DELIVERY_INTERRUPTED;    /* out of memory: stays pending */
+
+        if (d->print) {
+                /* Not a delivery: no "alert sent" entry (SPEC §5 --print). */
+                if (mbox_write(stdout, d->from, j->c->realtime_usec, message, len) < 0)
+                        return DELIVERY_INTERRUPTED;
+                d->state.journal_dropped = 0;
+                return DELIVERY_DONE;
+        }
+        const struct delivery_request dl = {
+                .config = &d->config.alert,
+                .from = d->from,
+                .message = message,
+                .len = len,
+                .timeout_ms = d->smtp_timeout_ms,
+                .max_attempts = d->once ? ONCE_ATTEMPTS : 0,
+        };
+        const struct delivery_hooks hooks = {
+                .wait = job_wait,
+                .retrying = job_retrying,
+                .alive = job_alive,
+                .userdata = j,
+        };
+        struct smtp_result res;
+        d->last_status[0] = '\0';
+        sd_notifyf(0, "STATUS=sending alert %s", j->message_id);
+        enum delivery outcome = deliver(&dl, &hooks, &res);
+        log_delivery(d, j->c, j->message_id, outcome, &res);
+        return outcome;
+}
+
+static int job_save(void *userdata) {
+        struct alert_job *j = userdata;
+        return alertd_save(j->d);
 }
 
 static void log_not_sent(struct alertd *d, const struct entry_copy *c) {
@@ -276,11 +340,51 @@ static void log_not_sent(struct alertd *d, const struct entry_copy *c) {
         ownlog_begin(&l, 5, MESSAGE_ID_ALERT_NOT_SENT, "alert-not-sent");
         add_alert_fields(d, &l, c, message_id);
         ownlog_addf(&l, "LOGONACL_UNLOGGED", "%" PRIu64, missed);
+        char when[32];
+        format_utc(d->state.window.start_usec, when, sizeof(when));
         ownlog_send(&l, d->verbose,
-                    "alert not sent: over the threshold of %u in the window that opened %" PRIu64
-                    " (%" PRIu64 " over it so far%s)",
-                    d->config.alert.threshold, d->state.window.start_usec, d->state.window.suppressed,
+                    "alert not sent: over the threshold of %u in the window that opened %s (%" PRIu64
+                    " over it so far%s)",
+                    d->config.alert.threshold, when, d->state.window.suppressed,
                     missed ? "; some not logged one by one" : "");
+}
+
+/* A journal value made safe for a MESSAGE and stderr: no line breaks, no control bytes, cut at size. */
+static void escape_into(const struct owned_value *v, char *out, size_t size) {
+        size_t n = 0;
+        out[0] = '\0';
+        for (size_t i = 0; v->data && i < v->len;) {
+                char piece[UTF8_PIECE_MAX];
+                size_t consumed, piece_len = escape_next((const unsigned char *) v->data + i, v->len - i, "\\", piece,
+                                                         &consumed);
+                if (n + piece_len + 1 > size)
+                        break;
+                memcpy(out + n, piece, piece_len + 1);
+                n += piece_len;
+                i += consumed;
+        }
+}
+
+static void warn_clock_ahead(struct alertd *d, const struct entry_copy *c) {
+        uint64_t missed;
+        if (!ratelimit_below(&d->clock_log, now_monotonic_usec(), &missed))
+                return;
+        char entry_time[32], counted[32], host[256];
+        escape_into(&c->hostname, host, sizeof(host));
+        format_utc(c->realtime_usec, entry_time, sizeof(entry_time));
+        format_utc(c->counted_usec, counted, sizeof(counted));
+        struct ownlog l;
+        (void) alertd_sync_cursor(d);
+        ownlog_begin(&l, 4, NULL, "clock-ahead");
+        ownlog_addf(&l, "LOGONACL_ENTRY_CURSOR", "%s", d->state.cursor);
+        ownlog_add(&l, "LOGONACL_HOSTNAME", c->hostname.data ? c->hostname.data : "", c->hostname.len);
+        ownlog_addf(&l, "LOGONACL_CLOCK_AHEAD_SEC", "%" PRIu64, c->clock_ahead_usec / 1000000);
+        ownlog_addf(&l, "LOGONACL_ENTRY_REALTIME", "%" PRIu64, c->realtime_usec);
+        ownlog_addf(&l, "LOGONACL_COUNTED_REALTIME", "%" PRIu64, c->counted_usec);
+        ownlog_addf(&l, "LOGONACL_UNLOGGED", "%" PRIu64, missed);
+        ownlog_send(&l, d->verbose,
+                    "the clock of host %s is %" PRIu64 " s ahead of this one: its access dated %s counts as at %s",
+                    host, c->clock_ahead_usec / 1000000, entry_time, counted);
 }
 
 static bool uid_is_trusted(struct alertd *d, const char *v, size_t len) {
@@ -372,16 +476,15 @@ int alertd_remember_position(struct alertd *d) {
 int alertd_sync_cursor(struct alertd *d) {
         if (!d->cursor_stale)
                 return 0;
-        char *cursor = NULL;
-        int r = follower_cursor(&d->follower, &cursor);
+        const char *cursor;
+        int r = follower_last_cursor(&d->follower, &cursor);
         if (r < 0)
                 return r;
-        if (strlen(cursor) > STATE_CURSOR_MAX) {
-                free(cursor);
+        if (!cursor)
+                return 0;
+        if (strlen(cursor) > STATE_CURSOR_MAX)
                 return -E2BIG;
-        }
         strcpy(d->state.cursor, cursor);
-        free(cursor);
         d->cursor_stale = false;
         return 0;
 }
@@ -416,24 +519,20 @@ int alertd_process_entry(struct alertd *d) {
                 return 0;
         }
 
-        uint64_t when;
-        r = sd_journal_get_realtime_usec(d->follower.journal, &when);
-        if (r < 0)
-                return r;
-        bool opened;
-        enum cap_decision decision = cap_apply(&d->state.window, when, d->config.alert.threshold, &opened);
-
         struct entry_copy c;
         r = read_entry(d, kind, &c);
         if (r < 0)
                 return r;
-        if (decision == CAP_SEND) {
-                /* Reserve the slot first: a crash can then never push a window over the threshold. */
-                d->state.pending = true;
-                r = alertd_save(d);
-                if (r >= 0)
-                        r = send_alert(d, &c);
-        } else {
+        c.counted_usec = cap_counted_time(c.realtime_usec, now_realtime_usec(), d->state.last_counted_usec,
+                                          &c.clock_ahead_usec);
+        d->state.last_counted_usec = c.counted_usec;
+        if (c.clock_ahead_usec)
+                warn_clock_ahead(d, &c);
+        _cleanup_(alert_job_done) struct alert_job job = { d, &c, NULL };
+        const struct step_ops ops = { job_save, job_send, &job };
+        enum step_outcome outcome;
+        r = step_counted_access(&d->state, c.counted_usec, d->config.alert.threshold, &ops, &outcome);
+        if (r >= 0 && outcome == STEP_SUPPRESSED) {
                 d->alerts_suppressed++;
                 log_not_sent(d, &c);
                 save_if_due(d);
@@ -458,7 +557,10 @@ int alertd_resend_pending(struct alertd *d) {
                 return r;
         if (d->verbose)
                 fprintf(stderr, "logonacl-alertd: resending the pending alert of %s\n", d->state.cursor);
-        r = send_alert(d, &c);
+        _cleanup_(alert_job_done) struct alert_job job = { d, &c, NULL };
+        const struct step_ops ops = { job_save, job_send, &job };
+        enum step_outcome outcome;
+        r = step_resend_pending(&d->state, &ops, &outcome);
         entry_copy_free(&c);
         return r;
 }

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 
 #include "buf.h"
@@ -31,10 +32,56 @@ void smtp_global_cleanup(void) {
 struct upload {
         const char *data;
         size_t len, off;
+        bool auth_required;             /* smtp_user is set */
+        bool auth_sent;                 /* an AUTH command went out */
+        bool refused;                   /* DATA aborted: no AUTH */
+        char rcpt[320];                 /* the RCPT TO command last sent */
+        struct smtp_result *res;
+        const struct smtp_options *opt;
 };
+
+static void note_refused(struct upload *u, const char *reply, size_t size) {
+        /* A 4xx/5xx right after RCPT TO: that recipient is refused (libcurl goes on with the others). */
+        if (!u->rcpt[0] || size < 3 || (reply[0] != '4' && reply[0] != '5'))
+                return;
+        char *r = u->res->refused;
+        size_t used = strlen(r), addr_len = strcspn(u->rcpt, ">");
+        if (used + addr_len + 3 < sizeof(u->res->refused))
+                snprintf(r + used, sizeof(u->res->refused) - used, "%s%.*s", used ? ", " : "", (int) addr_len,
+                         u->rcpt);
+}
+
+/* libcurl skips AUTH silently when the server offers none; watch for the command. */
+static int watch_commands(CURL *h, curl_infotype type, char *data, size_t size, void *userdata) {
+        struct upload *u = userdata;
+        (void) h;
+        if (type == CURLINFO_HEADER_OUT) {
+                if (size >= 5 && memcmp(data, "AUTH ", 5) == 0)
+                        u->auth_sent = true;
+                u->rcpt[0] = '\0';
+                if (size > 9 && memcmp(data, "RCPT TO:<", 9) == 0)
+                        snprintf(u->rcpt, sizeof(u->rcpt), "%.*s", (int) (size - 9 < 300 ? size - 9 : 300), data + 9);
+        } else if (type == CURLINFO_HEADER_IN)
+                note_refused(u, data, size);
+        return 0;
+}
+
+/* libcurl calls it about once a second, and more often while bytes move. */
+static int progress(void *userdata, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow) {
+        struct upload *u = userdata;
+        (void) dltotal, (void) dlnow, (void) ultotal, (void) ulnow;
+        if (u->opt->alive)
+                u->opt->alive(u->opt->userdata);
+        return 0;
+}
 
 static size_t read_message(char *out, size_t size, size_t nmemb, void *userdata) {
         struct upload *u = userdata;
+        /* Told to log in but did not: not one byte of the message goes out. */
+        if (u->auth_required && !u->auth_sent) {
+                u->refused = true;
+                return CURL_READFUNC_ABORT;
+        }
         size_t room = size * nmemb, left = u->len - u->off;
         size_t n = left < room ? left : room;
         memcpy(out, u->data + u->off, n);
@@ -113,7 +160,8 @@ static void classify(CURLcode rc, long code, struct smtp_result *res) {
 void smtp_send(const struct alert_config *cfg, const char *from, const char *message, size_t len,
                const struct smtp_options *opt, struct smtp_result *res) {
         char errbuf[CURL_ERROR_SIZE] = "";
-        struct upload up = { message, len, 0 };
+        struct upload up = { .data = message, .len = len, .auth_required = cfg->smtp_user != NULL, .res = res,
+                             .opt = opt };
         struct curl_slist *rcpt = NULL;
         _cleanup_free_ char *url = url_with_ehlo(cfg->smtp_url ? cfg->smtp_url : "smtp://localhost:25");
         _cleanup_free_ char *password = NULL;
@@ -123,8 +171,10 @@ void smtp_send(const struct alert_config *cfg, const char *from, const char *mes
         *res = (struct smtp_result) { .outcome = SMTP_TRANSIENT };
         if (cfg->smtp_user && cfg->smtp_password_file) {
                 /* Read at each send so a rotated password needs no reload. */
-                if (smtp_read_password(cfg->smtp_password_file, &password, res->error, sizeof(res->error)) < 0)
+                if (smtp_read_password(cfg->smtp_password_file, &password, res->error, sizeof(res->error)) < 0) {
+                        res->outcome = SMTP_CONFIG;
                         return;
+                }
         }
         if (!url || asprintf(&mail_from, "<%s>", from) < 0) {
                 snprintf(res->error, sizeof(res->error), "out of memory");
@@ -180,6 +230,12 @@ void smtp_send(const struct alert_config *cfg, const char *from, const char *mes
         curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, (curl_off_t) len);
         curl_easy_setopt(h, CURLOPT_READFUNCTION, read_message);
         curl_easy_setopt(h, CURLOPT_READDATA, &up);
+        curl_easy_setopt(h, CURLOPT_DEBUGFUNCTION, watch_commands);
+        curl_easy_setopt(h, CURLOPT_DEBUGDATA, &up);
+        curl_easy_setopt(h, CURLOPT_VERBOSE, 1L);      /* for the debug function only: it prints nothing */
+        curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, progress);
+        curl_easy_setopt(h, CURLOPT_XFERINFODATA, &up);
+        curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
 
         CURLcode rc = curl_easy_perform(h);
         long code = 0;
@@ -187,9 +243,25 @@ void smtp_send(const struct alert_config *cfg, const char *from, const char *mes
         classify(rc, code, res);
         if (rc != CURLE_OK)
                 snprintf(res->error, sizeof(res->error), "%s", errbuf[0] ? errbuf : curl_easy_strerror(rc));
+        if (up.refused) {
+                res->outcome = SMTP_CONFIG;
+                snprintf(res->error, sizeof(res->error),
+                         "the server offered no AUTH, and smtp_user is set: not sent without logging in");
+        } else if (rc == CURLE_USE_SSL_FAILED) {
+                res->outcome = SMTP_CONFIG;
+                snprintf(res->error, sizeof(res->error),
+                         "the server offered no STARTTLS, and smtp_starttls = required: not sent in clear");
+        }
 
         if (password)
                 explicit_bzero(password, strlen(password));
+        if (rc != CURLE_OK) {
+                /* Cleanup would say QUIT and wait for a reply a stalled server never
+                 * sends: the transaction is over at its deadline, so is the connection. */
+                curl_socket_t fd;
+                if (curl_easy_getinfo(h, CURLINFO_ACTIVESOCKET, &fd) == CURLE_OK && fd != CURL_SOCKET_BAD)
+                        (void) shutdown(fd, SHUT_RDWR);
+        }
         curl_easy_cleanup(h);
         curl_slist_free_all(rcpt);
 }

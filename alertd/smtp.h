@@ -3,7 +3,8 @@
 
 /* Delivers one message through libcurl's SMTP client (SPEC §5) and classifies
  * the outcome by the last SMTP reply: 5xx permanent, 4xx or none (connect
- * failure, timeout) transient. */
+ * failure, timeout) transient.  It never sends a message without the TLS and
+ * AUTH the configuration asks for. */
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -13,18 +14,23 @@
 enum smtp_outcome {
         SMTP_DELIVERED,
         SMTP_TRANSIENT,
-        SMTP_PERMANENT,
+        SMTP_PERMANENT,                 /* 5xx */
+        SMTP_CONFIG,                    /* configuration or server set-up: retrying cannot help (a missing
+                                         * password file, STARTTLS or AUTH not offered) */
 };
 
 struct smtp_result {
         enum smtp_outcome outcome;
         long reply_code;                /* last SMTP reply, 0 if none */
         char error[256];                /* curl's words for a failure */
+        char refused[512];              /* recipients the server refused while others were accepted ("" none) */
 };
 
 struct smtp_options {
         long timeout_ms;                /* whole transaction */
         long connect_timeout_ms;
+        void (*alive)(void *userdata);  /* called during the transaction (NULL: none) */
+        void *userdata;
 };
 
 #define SMTP_PASSWORD_MAX 1024

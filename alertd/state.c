@@ -22,6 +22,8 @@ enum state_key {
         KEY_WINDOW_SUPPRESSED,
         KEY_PENDING,
         KEY_JOURNAL_DROPPED,
+        KEY_LAST_COUNTED,               /* optional (not in version 1) */
+        KEY_SOURCE,                     /* repeated: one a boot */
         _KEY_MAX,
 };
 
@@ -35,13 +37,23 @@ static const char *const key_names[_KEY_MAX] = {
         [KEY_WINDOW_SUPPRESSED] = "window_suppressed",
         [KEY_PENDING] = "pending",
         [KEY_JOURNAL_DROPPED] = "journal_dropped",
+        [KEY_LAST_COUNTED] = "last_counted",
+        [KEY_SOURCE] = "source",
 };
+
+void state_free_sources(struct alertd_state *s) {
+        for (size_t i = 0; i < s->n_sources; i++)
+                free(s->sources[i]);
+        free(s->sources);
+        s->sources = NULL;
+        s->n_sources = 0;
+}
 
 char *state_format(const struct alertd_state *s) {
         struct buf b = {};
         buf_printf(&b,
                    "# logonacl-alertd state: journal position and alert window (do not edit while it runs)\n"
-                   "version=1\n"
+                   "version=2\n"
                    "cursor=%s\n"
                    "realtime=%" PRIu64 "\n"
                    "window_open=%s\n"
@@ -49,9 +61,13 @@ char *state_format(const struct alertd_state *s) {
                    "window_sent=%u\n"
                    "window_suppressed=%" PRIu64 "\n"
                    "pending=%s\n"
-                   "journal_dropped=%" PRIu64 "\n",
+                   "journal_dropped=%" PRIu64 "\n"
+                   "last_counted=%" PRIu64 "\n",
                    s->cursor, s->realtime_usec, s->window.open ? "yes" : "no", s->window.start_usec, s->window.sent,
-                   s->window.suppressed, s->pending ? "yes" : "no", s->journal_dropped);
+                   s->window.suppressed, s->pending ? "yes" : "no", s->journal_dropped,
+                   s->last_counted_usec);
+        for (size_t i = 0; i < s->n_sources; i++)
+                buf_printf(&b, "source=%s\n", s->sources[i]);
         return buf_steal(&b, NULL);
 }
 
@@ -95,7 +111,10 @@ static int parse_value(enum state_key k, const char *v, struct alertd_state *s) 
 
         switch (k) {
         case KEY_VERSION:
-                return strcmp(v, "1") == 0 ? 0 : -EPROTONOSUPPORT;
+                if (strcmp(v, "1") != 0 && strcmp(v, "2") != 0)
+                        return -EPROTONOSUPPORT;
+                s->version = (unsigned) (v[0] - '0');
+                return 0;
         case KEY_CURSOR:
                 return parse_cursor(v, s->cursor);
         case KEY_REALTIME:
@@ -116,14 +135,29 @@ static int parse_value(enum state_key k, const char *v, struct alertd_state *s) 
                 return parse_bool(v, &s->pending);
         case KEY_JOURNAL_DROPPED:
                 return parse_u64(v, &s->journal_dropped);
+        case KEY_LAST_COUNTED:
+                return parse_u64(v, &s->last_counted_usec);
+        case KEY_SOURCE: {
+                char c[STATE_CURSOR_MAX + 1];
+                if (v[0] == '\0' || s->n_sources >= STATE_SOURCES_MAX || parse_cursor(v, c) < 0)
+                        return -EINVAL;
+                char **a = realloc(s->sources, (s->n_sources + 1) * sizeof(char *));
+                if (!a)
+                        return -ENOMEM;
+                s->sources = a;
+                if (!(a[s->n_sources] = strdup(c)))
+                        return -ENOMEM;
+                s->n_sources++;
+                return 0;
+        }
         default:
                 return -EINVAL;
         }
 }
 
-int state_parse(const char *text, size_t len, const char *where, struct alertd_state *ret, char *reason,
-                size_t reason_size) {
-        struct alertd_state s = {};
+/* Parses into *s, which owns what it holds even on failure. */
+static int state_parse_into(const char *text, size_t len, const char *where, struct alertd_state *sp,
+                            char *reason, size_t reason_size) {
         bool seen[_KEY_MAX] = {};
         unsigned line = 0;
 
@@ -163,12 +197,12 @@ int state_parse(const char *text, size_t len, const char *where, struct alertd_s
                         snprintf(reason, reason_size, "%s:%u: unknown key \"%.64s\"", where, line, buf);
                         return -EBADMSG;
                 }
-                if (seen[k]) {
+                if (seen[k] && k != KEY_SOURCE) {
                         snprintf(reason, reason_size, "%s:%u: %s given twice", where, line, key_names[k]);
                         return -EBADMSG;
                 }
                 seen[k] = true;
-                int r = parse_value(k, eq + 1, &s);
+                int r = parse_value(k, eq + 1, sp);
                 if (r < 0) {
                         snprintf(reason, reason_size, "%s:%u: %s", where, line,
                                  r == -EPROTONOSUPPORT ? "unsupported version" : "invalid value");
@@ -176,13 +210,28 @@ int state_parse(const char *text, size_t len, const char *where, struct alertd_s
                 }
         }
         for (int i = 0; i < _KEY_MAX; i++)
-                if (!seen[i]) {
+                if (!seen[i] && i != KEY_SOURCE && i != KEY_LAST_COUNTED) {
                         snprintf(reason, reason_size, "%s: %s is missing", where, key_names[i]);
                         return -EBADMSG;
                 }
-        if (s.pending && s.cursor[0] == '\0') {
+        if (sp->pending && sp->cursor[0] == '\0') {
                 snprintf(reason, reason_size, "%s: a pending alert needs a cursor", where);
                 return -EBADMSG;
+        }
+        if (sp->n_sources > 0 && sp->version < 2) {
+                snprintf(reason, reason_size, "%s: source lines need version 2", where);
+                return -EBADMSG;
+        }
+        return 0;
+}
+
+int state_parse(const char *text, size_t len, const char *where, struct alertd_state *ret, char *reason,
+                size_t reason_size) {
+        struct alertd_state s = {};
+        int r = state_parse_into(text, len, where, &s, reason, reason_size);
+        if (r < 0) {
+                state_free_sources(&s);
+                return r;
         }
         *ret = s;
         return 0;
@@ -207,14 +256,25 @@ int state_load(const char *path, struct alertd_state *ret, char *reason, size_t 
                          (long long) st.st_size);
                 return -EBADMSG;
         }
-        char text[STATE_FILE_MAX + 1];
-        ssize_t n = read(fd, text, sizeof(text));
-        if (n < 0) {
-                int e = errno;
-                snprintf(reason, reason_size, "%s: %s", path, strerror(e));
-                return -e;
+        _cleanup_free_ char *text = malloc((size_t) st.st_size + 1);
+        if (!text)
+                return -ENOMEM;
+        size_t n = 0;
+        for (;;) {
+                ssize_t k = read(fd, text + n, (size_t) st.st_size + 1 - n);
+                if (k < 0) {
+                        int e = errno;
+                        snprintf(reason, reason_size, "%s: %s", path, strerror(e));
+                        return -e;
+                }
+                if (k == 0 || (n += (size_t) k) == (size_t) st.st_size + 1)
+                        break;
         }
-        return state_parse(text, (size_t) n, path, ret, reason, reason_size);
+        if (n > (size_t) st.st_size) {
+                snprintf(reason, reason_size, "%s: grew while read", path);
+                return -EBADMSG;
+        }
+        return state_parse(text, n, path, ret, reason, reason_size);
 }
 
 int state_save(const char *path, const struct alertd_state *s, char *reason, size_t reason_size) {

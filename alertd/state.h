@@ -5,8 +5,10 @@
  * together, so they never disagree.  Text, one "key=value" a line:
  *
  *   # logonacl-alertd state
- *   version=1
+ *   version=2
  *   cursor=s=...;i=...            (last processed entry; empty: none yet)
+ *   source=s=...;b=...            (one a line: the last processed entry of each
+ *                                  boot, each boot read in its own order)
  *   realtime=1698809206000000     (its __REALTIME_TIMESTAMP)
  *   window_open=yes
  *   window_start=1698809206000000
@@ -14,8 +16,12 @@
  *   window_suppressed=0
  *   pending=no                    (yes: the alert for the cursor's entry is not yet accepted)
  *   journal_dropped=0             (journald drops not yet told in a mail)
+ *   last_counted=1698809206000000 (the time the last counted access counted at;
+ *                                  stands in for a clock far ahead; optional)
  *
- * Written atomically: temp file, fsync, rename, fsync of the folder. */
+ * Written atomically: temp file, fsync, rename, fsync of the folder.
+ * Version 1 (no source lines) still loads: the follower derives the sources'
+ * positions from the one cursor. */
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -24,7 +30,8 @@
 #include "cap.h"
 
 #define STATE_CURSOR_MAX 512
-#define STATE_FILE_MAX 8192
+#define STATE_FILE_MAX (4 * 1024 * 1024)
+#define STATE_SOURCES_MAX 16384        /* boots in the files (a fleet's, over the journal's lifetime) */
 
 struct alertd_state {
         char cursor[STATE_CURSOR_MAX + 1];
@@ -32,7 +39,13 @@ struct alertd_state {
         struct alert_window window;
         bool pending;
         uint64_t journal_dropped;
+        uint64_t last_counted_usec;     /* 0: none yet */
+        char **sources;                 /* cursors, one per boot; owned */
+        size_t n_sources;
+        unsigned version;               /* of the file loaded (1 or 2) */
 };
+
+void state_free_sources(struct alertd_state *s);
 
 /* Loads path.  0 on success; -ENOENT when there is no state yet (*ret zeroed);
  * another negative errno with "path:line: reason" in reason for an unreadable

@@ -676,6 +676,24 @@ static void unknown_key(struct parser *p, unsigned line, const char *key) {
         parser_error(p, line, "unknown key %s in section [%s]", SHOWN(key), section_names[p->section]);
 }
 
+static void note_alert_line(struct alert_config *a, const char *key, unsigned line) {
+        static const struct {
+                const char *key;
+                size_t offset;
+        } keys[] = {
+                { "email", offsetof(struct alert_config, line.email) },
+                { "smtp_url", offsetof(struct alert_config, line.smtp_url) },
+                { "smtp_starttls", offsetof(struct alert_config, line.smtp_starttls) },
+                { "smtp_user", offsetof(struct alert_config, line.smtp_user) },
+                { "smtp_password_file", offsetof(struct alert_config, line.smtp_password_file) },
+                { "smtp_ca_file", offsetof(struct alert_config, line.smtp_ca_file) },
+                { "trusted_users", offsetof(struct alert_config, line.trusted_users) },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(keys); i++)
+                if (strcmp(key, keys[i].key) == 0)
+                        *(unsigned *) ((uint8_t *) a + keys[i].offset) = line;
+}
+
 static void parse_key_line(struct parser *p, unsigned line, char *text) {
         char *eq = strchr(text, '=');
         if (!eq) {
@@ -709,6 +727,8 @@ static void parse_key_line(struct parser *p, unsigned line, char *text) {
                 return;
         }
         p->item_line[i] = line;
+        if (p->section == SECTION_ALERT)
+                note_alert_line(&p->config->alert, key, line);
 
         char reason[CONFIG_REASON_MAX] = "";
         int r = config_table[i].parse(value, (uint8_t *) p->config + config_table[i].offset, reason);

@@ -66,6 +66,10 @@ struct alert_config {
         char *smtp_ca_file;                     /* NULL: system CAs */
         char *timezone;                         /* IANA name */
         struct string_list trusted_users;
+        /* The line that set each key (0: default), for alert_check's file:line. */
+        struct {
+                unsigned email, smtp_url, smtp_starttls, smtp_user, smtp_password_file, smtp_ca_file, trusted_users;
+        } line;
 };
 
 struct config {

@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "alert_check.h"
 #include "approved.h"
 #include "approved_index.h"
 #include "ctl.h"
@@ -221,6 +222,12 @@ int ctl_check(const struct ctl *ctl, int argc, char **argv) {
          * default one): every error at once, not one round per fix. */
         check_config(&state, ctl->config_path, &config);
         bool failed = diag_has_errors(&state.diags);
+        /* [alert]: the very checks logonacl-alertd makes at start. */
+        _cleanup_(diag_free) struct diag_list alert_warnings = {};
+        if (!failed && alert_check(&config, &state.diags, &alert_warnings) < 0)
+                failed = true;
+        for (size_t i = 0; i < alert_warnings.n_lines; i++)
+                fprintf(stderr, "logonaclctl: warning: %s\n", alert_warnings.lines[i]);
         if (config.approved_file && check_approved(&state, &config, &list) < 0)
                 failed = true;
 

@@ -44,6 +44,8 @@ int ctl_log(const struct ctl *ctl, int argc, char **argv);
 int ctl_what_if(const struct ctl *ctl, int argc, char **argv);
 int ctl_suggest(const struct ctl *ctl, int argc, char **argv);
 int ctl_set(const struct ctl *ctl, int argc, char **argv);
+int ctl_status(const struct ctl *ctl, int argc, char **argv);
+int ctl_alert(const struct ctl *ctl, int argc, char **argv);
 
 /* Prints "logonaclctl: <message>" and the command's usage line to stderr;
  * returns EXIT_USAGE so a command can `return ctl_usage_error(...)`. */

@@ -5,7 +5,9 @@
  *     ENTRY<TAB>FILE:LINE[<TAB>expires=DATE[ (expired)]][<TAB># COMMENT]
  *
  * The list says where each entry is; the comment is read back from that line
- * of its file (the loaded list keeps no comments: a logon never needs them). */
+ * of its file (the loaded list keeps no comments: a logon never needs them).
+ * --json: one object a line (entry, file, line, main, expires, expired,
+ * comment), for the Cockpit page; the comment is JSON ASCII (escape.h). */
 
 #include <getopt.h>
 #include <stdio.h>
@@ -78,12 +80,64 @@ static void print_entry(const struct approved_entry_info *info, struct line_read
         putchar('\n');
 }
 
+static void print_entry_json(const struct approved_entry_info *info, const struct config *c,
+                             struct line_reader *reader, int64_t now) {
+        char reason[ADDR_REASON_MAX];
+        struct approved_line parts = {};
+        size_t len;
+
+        printf("{\"entry\":\"%s\",\"file\":", info->text);
+        json_write_value(stdout, info->source, strlen(info->source));
+        /* Only the main file is edited by add and remove; drop-ins belong to whoever made them. */
+        printf(",\"line\":%u,\"main\":%s,\"expires\":", info->line,
+               strcmp(info->source, c->approved_file) == 0 ? "true" : "false");
+        if (info->expires) {
+                char date[EXPIRY_TEXT_MAX];
+                expiry_format(info->expires, date);
+                printf("\"%s\",\"expired\":%s", date, info->expires <= now ? "true" : "false");
+        } else
+                fputs("null,\"expired\":false", stdout);
+        fputs(",\"comment\":", stdout);
+        const char *line = line_reader_get(reader, info->source, info->line, &len);
+        if (line && approved_line_split(line, len, &parts, reason) >= 0 && parts.comment_len > 0)
+                json_write_value(stdout, parts.comment, parts.comment_len);
+        else
+                fputs("null", stdout);
+        fputs("}\n", stdout);
+}
+
+/* -1 to go on, or the exit code. */
+static int parse_list_options(int argc, char **argv, bool *json) {
+        static const struct option options[] = {
+                { "json", no_argument, NULL, 'j' },
+                { "help", no_argument, NULL, 'h' },
+                {}
+        };
+        int opt;
+
+        opterr = 0;
+        while ((opt = getopt_long(argc, argv, "+:h", options, NULL)) >= 0)
+                switch (opt) {
+                case 'j':
+                        *json = true;
+                        break;
+                case 'h':
+                        return ctl_command_help(argv[0]);
+                default:
+                        return ctl_option_error(argv[0], opt, argv);
+                }
+        if (optind < argc)
+                return ctl_usage_error(argv[0], "unexpected argument '%s'", argv[optind]);
+        return -1;
+}
+
 int ctl_list(const struct ctl *ctl, int argc, char **argv) {
         _cleanup_(config_free) struct config config = {};
         struct approved_list *list = NULL;
         struct line_reader reader = {};
 
-        int r = ctl_parse_help_only(argc, argv, NULL);
+        bool json = false;
+        int r = parse_list_options(argc, argv, &json);
         if (r >= 0)
                 return r;
 
@@ -93,7 +147,10 @@ int ctl_list(const struct ctl *ctl, int argc, char **argv) {
         int64_t now = (int64_t) time(NULL);
         struct approved_entry_info info;
         for (size_t i = 0; approved_list_entry(list, i, &info); i++)
-                print_entry(&info, &reader, now);
+                if (json)
+                        print_entry_json(&info, &config, &reader, now);
+                else
+                        print_entry(&info, &reader, now);
         line_reader_close(&reader);
         free(reader.line);
         approved_list_free(list);

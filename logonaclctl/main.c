@@ -15,7 +15,7 @@ static const struct ctl_command commands[] = {
           "approve addresses or CIDR blocks (edits the main approved file)" },
         { "remove",  ctl_remove,  "remove ADDR...",
           "remove entries from the main approved file" },
-        { "list",    ctl_list,    "list",
+        { "list",    ctl_list,    "list [--json]",
           "print every approved entry with the file and line it comes from" },
         { "check",   ctl_check,   "check",
           "validate the configuration, the approved files and their permissions" },
@@ -36,8 +36,14 @@ static const struct ctl_command commands[] = {
           "suggest [--channel C] [--since T] [--until T] [--directory DIR]",
           "client addresses of past logons that are not approved yet" },
         { "set",     ctl_set,
-          "set CHANNEL none|allow-and-log|block-and-log [--force] [--directory DIR]",
+          "set CHANNEL none|allow-and-log|block-and-log [--force] [--json] [--caller-address ADDR] [--directory DIR]",
           "change a channel's action in the configuration; block-and-log only past the lockout guard" },
+        { "alert",   ctl_alert,
+          "alert [--email LIST] [--threshold 5|20|50|100] [--json]",
+          "print the alert recipients and threshold, or change them in the configuration" },
+        { "status",  ctl_status,
+          "status [--json] [--state PATH] [--directory DIR]",
+          "whether it all works: configuration, list, alertd (window, pending, last delivery error), last 24 h" },
 };
 
 static const struct ctl_command *ctl_command_find(const char *name) {

@@ -4,7 +4,10 @@
  * The switch to block-and-log passes the lockout guard first (SPEC §6): it is
  * refused, with exit 3 and the what-if table, when someone who logged on in
  * that channel in the last 30 days — after authentication — or, for admin, the
- * caller's own address would be blocked.  --force overrides and says what. */
+ * caller's own address would be blocked.  --force overrides and says what.
+ * --json (for the Cockpit page): the guard's rows as what-if --json prints
+ * them, {"self": ADDR} when the caller's own address would be blocked, and
+ * one {"result": ...} object at the end; the messages stay on stderr. */
 
 #include <errno.h>
 #include <getopt.h>
@@ -31,6 +34,8 @@ struct set_args {
         enum channel channel;
         enum action action;
         bool force;
+        bool json;
+        const char *caller;     /* --caller-address: where the administrator works from (a web console) */
         const char *directory;  /* journal files (a collector); NULL: this machine's journal */
 };
 
@@ -39,6 +44,8 @@ static int parse_options(int argc, char **argv, struct set_args *a) {
         static const struct option options[] = {
                 { "force",     no_argument,       NULL, 'f' },
                 { "directory", required_argument, NULL, 'D' },
+                { "json",      no_argument,       NULL, 'j' },
+                { "caller-address", required_argument, NULL, 'C' },
                 { "help",      no_argument,       NULL, 'h' },
                 {}
         };
@@ -55,6 +62,14 @@ static int parse_options(int argc, char **argv, struct set_args *a) {
                         if (!*optarg)
                                 return ctl_usage_error(argv[0], "--directory needs a folder");
                         a->directory = optarg;
+                        break;
+                case 'j':
+                        a->json = true;
+                        break;
+                case 'C':
+                        if (!*optarg)
+                                return ctl_usage_error(argv[0], "--caller-address needs an address");
+                        a->caller = optarg;
                         break;
                 case 'h':
                         return ctl_command_help(argv[0]);
@@ -75,7 +90,12 @@ static int parse_options(int argc, char **argv, struct set_args *a) {
 
 /* The caller's client address: SSH_CONNECTION ("client port server port"), or,
  * as sudo drops that variable, the remote host utmp records for the terminal. */
-static bool caller_address(char *buf, size_t size, const char **how) {
+static bool caller_address(const struct set_args *a, char *buf, size_t size, const char **how) {
+        if (a->caller) {
+                snprintf(buf, size, "%s", a->caller);
+                *how = "--caller-address";
+                return true;
+        }
         const char *ssh = getenv("SSH_CONNECTION");
         if (ssh && *ssh) {
                 size_t len = strcspn(ssh, " ");
@@ -144,7 +164,7 @@ static int lockout_guard(const struct config *c, const struct set_args *a) {
         }
         if (l.no_journal)
                 fprintf(stderr, "logonaclctl: --force: switching anyway, although no journal could be read\n");
-        if (a->channel == CHANNEL_ADMIN && caller_address(address, sizeof address, &how))
+        if (a->channel == CHANNEL_ADMIN && caller_address(a, address, sizeof address, &how))
                 self_blocked = caller_blocked(c, a->channel, a->action, list, address);
 
         bool others = tally_size(l.clients) > 0;
@@ -152,8 +172,13 @@ static int lockout_guard(const struct config *c, const struct set_args *a) {
                 exit_code = EXIT_OK;
                 goto finish;
         }
-        if (others && lockout_print_table(&l, false) < 0)
+        if (others && (a->json ? lockout_print_json(&l) : lockout_print_table(&l, false)) < 0)
                 goto finish;
+        if (self_blocked && a->json) {
+                fputs("{\"self\":", stdout);
+                json_write_value(stdout, address, strlen(address));
+                printf(",\"from\":\"%s\"}\n", how);
+        }
         lockout_summary(&l, summary, sizeof summary);
         if (self_blocked)
                 shown = escape_terminal_string(address, strlen(address));
@@ -174,10 +199,20 @@ finish:
         return exit_code;
 }
 
+/* The last line of --json: what happened, as the exit code says it. */
+static void print_result_json(const struct set_args *a, int exit_code, enum action was) {
+        const char *result = exit_code == EXIT_LOCKOUT ? "refused" : exit_code != EXIT_OK ? "error"
+                             : was == a->action ? "unchanged" : "changed";
+        printf("{\"result\":\"%s\",\"channel\":\"%s\",\"action\":\"%s\",\"was\":\"%s\",\"forced\":%s}\n", result,
+               channel_to_string(a->channel), action_to_string(a->action),
+               was == ACTION_INVALID ? "" : action_to_string(was), a->force ? "true" : "false");
+}
+
 int ctl_set(const struct ctl *ctl, int argc, char **argv) {
         _cleanup_(config_free) struct config config = {};
         struct approved_edit e;
         struct set_args a;
+        enum action was = ACTION_INVALID;
         int r = parse_options(argc, argv, &a);
 
         if (r >= 0)
@@ -195,9 +230,11 @@ int ctl_set(const struct ctl *ctl, int argc, char **argv) {
         }
 
         const char *channel = channel_to_string(a.channel), *action = action_to_string(a.action);
-        enum action was = config.channel[a.channel].action;
+        was = config.channel[a.channel].action;
+        /* With --json, stdout holds JSON only; the sentences go to stderr. */
+        FILE *out = a.json ? stderr : stdout;
         if (was == a.action) {
-                printf("[%s] action is %s already: nothing changed\n", channel, action);
+                fprintf(out, "[%s] action is %s already: nothing changed\n", channel, action);
                 r = EXIT_OK;
                 goto finish;
         }
@@ -209,7 +246,8 @@ int ctl_set(const struct ctl *ctl, int argc, char **argv) {
 
         r = set_edit_action(&e, channel, action) < 0 ? EXIT_INVALID : EXIT_OK;
         if (r == EXIT_OK) {
-                printf("[%s] action = %s (was %s): %s\n", channel, action, action_to_string(was), ctl->config_path);
+                fprintf(out, "[%s] action = %s (was %s): %s\n", channel, action, action_to_string(was),
+                        ctl->config_path);
                 _cleanup_free_ char *change = NULL;
                 if (asprintf(&change, "set %s %s%s", channel, action, a.force ? " --force" : "") >= 0)
                         ctl_record_change(change, ctl->config_path);
@@ -217,5 +255,7 @@ int ctl_set(const struct ctl *ctl, int argc, char **argv) {
 
 finish:
         approved_edit_end(&e);
+        if (a.json)
+                print_result_json(&a, r, was);
         return r;
 }

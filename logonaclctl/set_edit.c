@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Finding the action line of a section with the grammar of common/config.c
+/* Finding a key's line in a section (the action, or an [alert] key) with the grammar of common/config.c
  * (blank-trimmed lines, "[name]" headers, "key = value", '#' comments at the
  * start of a line or value or after a blank) and splicing the new value in. */
 
@@ -45,12 +45,12 @@ static void section_of(const char *p, const char *end, char *buf, size_t size) {
 }
 
 struct action_place {
-        const char *value, *value_end;  /* an "action =" line of the section: its value */
+        const char *value, *value_end;  /* a "KEY =" line of the section: its value */
         const char *insert_at;          /* else: where a new line goes (after this line) */
         bool section_found;
 };
 
-static void find_action(const char *data, size_t size, const char *section, struct action_place *ret) {
+static void find_key(const char *data, size_t size, const char *section, const char *key, struct action_place *ret) {
         const char *end = data + size, *line = data;
         bool inside = false;
 
@@ -70,10 +70,10 @@ static void find_action(const char *data, size_t size, const char *section, stru
                                 ret->insert_at = next;
                         }
                 } else if (inside && p < eol && *p == '#') {
-                        if (key_is(skip_blanks(p + 1, eol), eol, "action"))
+                        if (key_is(skip_blanks(p + 1, eol), eol, key))
                                 ret->insert_at = next;  /* the shipped "#action = none" */
                 } else if (inside) {
-                        const char *v = key_is(p, eol, "action");
+                        const char *v = key_is(p, eol, key);
                         if (v) {
                                 v = skip_blanks(v, eol);
                                 const char *ve = v;
@@ -91,7 +91,7 @@ static void find_action(const char *data, size_t size, const char *section, stru
 }
 
 /* Reads the file back as the module will: the section's action must be the new one. */
-static int check_result(const char *path, const char *section, const char *action) {
+static int check_result(const char *path, const char *section, const char *action, void *userdata) {
         _cleanup_(config_free) struct config c = {};
         _cleanup_(diag_free) struct diag_list diags = {};
 
@@ -108,22 +108,25 @@ static int check_result(const char *path, const char *section, const char *actio
         return 0;
 }
 
-int set_edit_action(struct approved_edit *e, const char *section, const char *action) {
+int set_edit_key(struct approved_edit *e, const char *section, const char *key, const char *value,
+                 set_edit_verify_fn verify, void *userdata) {
+        _cleanup_free_ char *line = NULL;
         struct action_place at;
-        char header[80], line[80];
+        char header[80];
         struct text_part parts[4];
         size_t n = 0;
         int r;
 
-        find_action(e->data, e->size, section, &at);
+        if (asprintf(&line, "%s = %s\n", key, value) < 0)
+                return -ENOMEM;
+        find_key(e->data, e->size, section, key, &at);
         snprintf(header, sizeof header, "%s[%s]\n", e->size > 0 && e->data[e->size - 1] != '\n' ? "\n" : "", section);
-        snprintf(line, sizeof line, "action = %s\n", action);
         if (at.value) {
                 /* "action =" with no value: keep one blank after the '='. */
                 bool pad = at.value > e->data && at.value[-1] == '=';
                 parts[n++] = (struct text_part) { e->data, (size_t) (at.value - e->data) };
                 parts[n++] = (struct text_part) { pad ? " " : "", pad ? 1 : 0 };
-                parts[n++] = (struct text_part) { action, strlen(action) };
+                parts[n++] = (struct text_part) { value, strlen(value) };
                 parts[n++] = (struct text_part) { at.value_end, (size_t) (e->data + e->size - at.value_end) };
         } else if (at.section_found) {
                 /* The section's last line may lack its newline. */
@@ -141,11 +144,15 @@ int set_edit_action(struct approved_edit *e, const char *section, const char *ac
         r = approved_edit_replace(e, parts, n);
         if (r < 0)
                 return r;
-        r = check_result(e->path, section, action);
+        r = verify(e->path, section, value, userdata);
         if (r < 0) {
                 struct text_part old = { e->data, e->size };
                 if (approved_edit_replace(e, &old, 1) >= 0)
                         fprintf(stderr, "logonaclctl: %s: the old file is back\n", e->path);
         }
         return r;
+}
+
+int set_edit_action(struct approved_edit *e, const char *section, const char *action) {
+        return set_edit_key(e, section, "action", action, check_result, NULL);
 }

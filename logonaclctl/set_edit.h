@@ -13,3 +13,10 @@
  * that it now reads as intended; prints the reason and returns a negative
  * errno on failure (the old bytes are then put back). */
 int set_edit_action(struct approved_edit *e, const char *section, const char *action);
+
+/* The same for any key of a section (logonaclctl alert: [alert] email and
+ * threshold); verify reads the new file back (0, or a negative errno with the
+ * reason printed: the old bytes are then put back). */
+typedef int (*set_edit_verify_fn)(const char *path, const char *section, const char *value, void *userdata);
+int set_edit_key(struct approved_edit *e, const char *section, const char *key, const char *value,
+                 set_edit_verify_fn verify, void *userdata);

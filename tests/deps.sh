@@ -22,6 +22,10 @@ LOGONACL_PACKAGES=(
         # and their clients
         openssh-server sshpass dovecot-imapd apache2 apache2-utils libapache2-mod-authnz-pam
         nginx-light libnginx-mod-http-auth-pam curl
+        # the Cockpit page in a real browser (tests/cockpit): cockpit-ws without systemd,
+        # the shell (PatternFly, Tools menu), headless chromium driven by selenium; sudo for
+        # the test user's administrative access
+        cockpit-ws cockpit-bridge cockpit-system chromium chromium-driver python3-selenium sudo
 )
 
 logonacl_install_deps() {

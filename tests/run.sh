@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs logonacl's whole test suite on a Debian 12 machine, as root:
 #   tests/run.sh            build with -Werror into build-test/ and run every suite
-#   tests/run.sh --asan     the same under ASan+UBSan in build-asan/ (package, boot and e2e suites left out)
+#   tests/run.sh --asan     the same under ASan+UBSan in build-asan/ (package, boot, e2e and cockpit suites left out)
 # Installs what is missing, starts a journald when none runs, ends with the line
 # "N passed, N failed".
 set -euo pipefail
@@ -19,7 +19,7 @@ trap logonacl_stop_journald EXIT
 if [ "$mode" = asan ]; then
         build=build-asan
         setup=(-Dwerror=true -Db_sanitize=address,undefined -Db_lundef=false)
-        test_args=(--no-suite package --no-suite reliability-slow --no-suite alertd-slow --no-suite boot --no-suite e2e)
+        test_args=(--no-suite package --no-suite alertd-slow --no-suite boot --no-suite e2e --no-suite reliability-slow --no-suite cockpit)
         export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:detect_odr_violation=0
         export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
         export PAM_WRAPPER_DISABLE_DEEPBIND=1

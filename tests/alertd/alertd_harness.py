@@ -224,9 +224,18 @@ def start_alertd(config, state, *args, directory=None):
 
 
 def split_printed(out):
-    """--print output -> list of parsed messages."""
-    parts = out.split(b"\r\n.\r\n")
-    return [email.message_from_bytes(p + b"\r\n", policy=email.policy.default) for p in parts if p.strip()]
+    """--print output (an mbox, SPEC §5) -> list of parsed messages; checks the mbox form."""
+    import re
+    if not out:
+        return []
+    assert out.startswith(b"From "), out[:80]
+    assert b"\r" not in out, "CR in --print output"
+    msgs = []
+    for part in re.split(rb"(?:^|\n)From [^\n]*\n", out)[1:]:
+        # mboxrd: one '>' less on ">*From " lines.
+        part = re.sub(rb"(?m)^>(>*From )", rb"\1", part)
+        msgs.append(email.message_from_bytes(part, policy=email.policy.default))
+    return msgs
 
 
 def own_entries(cursor, *matches, count=None, timeout=5.0):

@@ -63,6 +63,18 @@ static void test_older_entries_count_in_open_window(void **state) {
 }
 
 /* SPEC §5's worked example, threshold 5: mails 1-5, 9-13 and 15. */
+static void test_counted_time_clamps_clocks_far_ahead(void **state) {
+        const uint64_t now = 1700000000000000ULL, min = 60000000ULL;
+        uint64_t ahead;
+        /* In the past or up to 5 minutes ahead: its own time. */
+        assert_true(cap_counted_time(now - 10 * min, now, 0, &ahead) == now - 10 * min && ahead == 0);
+        assert_true(cap_counted_time(now + 5 * min, now, 0, &ahead) == now + 5 * min && ahead == 0);
+        /* Further ahead: the time the access before it counted at, or now. */
+        assert_true(cap_counted_time(now + 5 * min + 1, now, now - min, &ahead) == now - min);
+        assert_true(ahead == 5 * min + 1);
+        assert_true(cap_counted_time(UINT64_MAX, now, 0, &ahead) == now && ahead == UINT64_MAX - now);
+}
+
 static void test_seed_example(void **state) {
         static const char *const jst[] = {
                 "2023-11-01 12:26:46", "2023-11-01 12:35:19", "2023-11-01 14:03:56", "2023-11-02 04:23:10",
@@ -87,6 +99,7 @@ int main(void) {
                 cmocka_unit_test(test_rollover_exactly_24h),
                 cmocka_unit_test(test_older_entries_count_in_open_window),
                 cmocka_unit_test(test_seed_example),
+                cmocka_unit_test(test_counted_time_clamps_clocks_far_ahead),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -37,6 +37,9 @@ static void test_parse_good(void **state) {
         assert_int_equal(s.window.suppressed, 7);
         assert_true(s.pending);
         assert_int_equal(s.journal_dropped, 2);
+        /* Version 1 (before positions per boot) still loads: no sources. */
+        assert_int_equal(s.version, 1);
+        assert_int_equal(s.n_sources, 0);
 }
 
 static void test_round_trip_on_disk(void **state) {
@@ -45,12 +48,20 @@ static void test_round_trip_on_disk(void **state) {
         char path[128];
         snprintf(path, sizeof(path), "%s/alertd.state", dir);
         char reason[256];
+        char *sources[] = { "s=abc;i=1;b=0123", "s=def;i=9;b=4567" };
         struct alertd_state s = { .realtime_usec = 42, .window = { true, 1000, 5, 99 }, .pending = false,
-                                  .journal_dropped = 0 };
+                                  .journal_dropped = 0, .sources = sources, .n_sources = 2, .version = 2 };
         strcpy(s.cursor, "s=abc;i=1");
         assert_int_equal(state_save(path, &s, reason, sizeof(reason)), 0);
         struct alertd_state t;
         assert_int_equal(state_load(path, &t, reason, sizeof(reason)), 0);
+        /* One position per boot comes back, in order. */
+        assert_int_equal(t.n_sources, 2);
+        assert_string_equal(t.sources[0], sources[0]);
+        assert_string_equal(t.sources[1], sources[1]);
+        state_free_sources(&t);
+        s.sources = NULL;
+        s.n_sources = 0;
         assert_memory_equal(&s, &t, sizeof(s));
         /* No temp file left behind; the file is private. */
         char tmp[160];
@@ -92,8 +103,12 @@ static void test_corrupt(void **state) {
         expect_bad(t, strlen(t), "alertd.state:4: invalid value");
         t = replace_line("pending=", "pending=maybe\n");
         expect_bad(t, strlen(t), "alertd.state:9: invalid value");
-        t = replace_line("version=", "version=2\n");
+        t = replace_line("version=", "version=3\n");
         expect_bad(t, strlen(t), "alertd.state:2: unsupported version");
+        t = replace_line("journal_dropped=", "journal_dropped=2\nsource=s=1;b=2\n");
+        expect_bad(t, strlen(t), "source lines need version 2");
+        t = replace_line("journal_dropped=", "journal_dropped=2\nsource=\n");
+        expect_bad(t, strlen(t), "alertd.state:11: invalid value");
         t = replace_line("cursor=", "cursor=has space\n");
         expect_bad(t, strlen(t), "alertd.state:3: invalid value");
         t = replace_line("cursor=", "cursor=\n");       /* pending without a cursor */
@@ -125,7 +140,8 @@ static void test_corrupt(void **state) {
                         buf[rand() % (int) sizeof(buf)] = (char) rand();
                 struct alertd_state s;
                 char reason[256];
-                (void) state_parse(buf, len, "fuzz", &s, reason, sizeof(reason));
+                if (state_parse(buf, len, "fuzz", &s, reason, sizeof(reason)) == 0)
+                        state_free_sources(&s);
         }
 }
 
@@ -139,7 +155,7 @@ static void test_load_refuses_odd_files(void **state) {
         char path[128];
         snprintf(path, sizeof(path), "%s/big", dir);
         FILE *f = fopen(path, "w");
-        for (int i = 0; i < 10000; i++)
+        for (int i = 0; i < (STATE_FILE_MAX / 10) + 1; i++)
                 fputs("# padding\n", f);
         fclose(f);
         assert_true(state_load(path, &s, reason, sizeof(reason)) < 0);

@@ -181,8 +181,10 @@ class ResumeTest(unittest.TestCase):
             self.assertEqual(p.wait(10), 0)
             sock.close()
         self.assertIn("READY=1", got)
-        self.assertIn("STATUS=following; window open 5/5; sent 5, over threshold 2, failed 0, untrusted 0", got)
-        idle = got[got.index("STATUS=following; window open 5/5; sent 5, over threshold 2, failed 0, untrusted 0"):]
+        idle_status = ("STATUS=waiting for journal entries; window open since 2023-11-01 00:00:00 UTC 5/5; "
+                       "sent 5, over threshold 2, failed 0, untrusted 0")
+        self.assertIn(idle_status, got)
+        idle = got[got.index(idle_status):]
         self.assertGreaterEqual(sum("WATCHDOG=1" in g for g in idle), 3)   # every 200 ms while idle
 
     def test_sigkill_during_replay_loses_nothing(self):

@@ -820,7 +820,7 @@ class Usage(CtlTestCase):
         self.assertUsage(["--config"], "option '--config' needs a value", "COMMAND [ARGS...]")
         self.assertUsage(c + ["add"], "no address given", "add [--comment TEXT] [--expires DATE] ADDR...")
         self.assertUsage(c + ["remove"], "no address given", "remove ADDR...")
-        self.assertUsage(c + ["list", "extra"], "unexpected argument 'extra'", "list")
+        self.assertUsage(c + ["list", "extra"], "unexpected argument 'extra'", "list [--json]")
         self.assertUsage(c + ["check", "-x"], "unknown option '-x'", "check")
         test_usage = "test --service S [--rhost R] [--user U] [--stage account|auth] [--channel C]"
         self.assertUsage(c + ["test"], "--service is required", test_usage)

@@ -377,7 +377,7 @@ class Packaging(CtlTestCase):
 
     def test_completion(self):
         self.assertEqual(self.complete(""), sorted("add remove list check reindex test log what-if suggest set "
-                                                   "status".split()))
+                                                   "status alert".split()))
         self.assertEqual(self.complete("--"), ["--config", "--help", "--version"])
         self.assertEqual(self.complete("add", "--"), ["--comment", "--expires", "--help"])
         self.assertEqual(self.complete("log", "--c"), ["--changes", "--channel"])
@@ -386,8 +386,11 @@ class Packaging(CtlTestCase):
                                                             "--until", "--json", "--directory", "--help"]))
         self.assertEqual(self.complete("set", ""), ["admin", "api", "enduser"])
         self.assertEqual(self.complete("set", "admin", "b"), ["block-and-log"])
-        self.assertEqual(self.complete("set", "admin", "block-and-log", "--"), ["--force", "--help"])
-        self.assertEqual(self.complete("status", "--"), ["--help", "--json"])
+        self.assertEqual(self.complete("set", "admin", "block-and-log", "--"),
+                         ["--caller-address", "--directory", "--force", "--help", "--json"])
+        self.assertEqual(self.complete("status", "--"), ["--directory", "--help", "--json", "--state"])
+        self.assertEqual(self.complete("list", "--"), ["--help", "--json"])
+        self.assertEqual(self.complete("alert", "--threshold", ""), ["100", "20", "5", "50"])
         self.assertEqual(self.complete("what-if", "--action", ""), ["allow-and-log", "block-and-log", "none"])
         self.assertEqual(self.complete("test", "--stage", ""), ["account", "auth"])
         # remove offers the entries of the list the configuration names.
@@ -400,7 +403,7 @@ class Packaging(CtlTestCase):
 
     def test_completion_offers_only_real_options(self):
         """Every option offered for the commands of this branch is in that command's usage line."""
-        for command in ("add", "reindex", "test", "what-if", "suggest"):
+        for command in ("add", "reindex", "test", "what-if", "suggest", "list", "set", "status", "alert"):
             _, usage, _ = run_ctl(command, "--help")
             for opt in self.complete(command, "--"):
                 if opt != "--help" and not (command == "what-if" and opt in ("--all", "--json")):

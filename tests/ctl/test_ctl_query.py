@@ -168,7 +168,7 @@ class Set(CtlTestCase):
     def test_usage(self):
         s = self.conf_site()
         usage = "Usage: logonaclctl [--config PATH] set CHANNEL none|allow-and-log|block-and-log [--force] " \
-                "[--directory DIR]\n"
+                "[--json] [--caller-address ADDR] [--directory DIR]\n"
         for args, message in ((["set"], "CHANNEL and ACTION are required"),
                               (["set", "admin"], "CHANNEL and ACTION are required"),
                               (["set", "root", "none"], "CHANNEL must be admin, enduser or api"),

@@ -6,6 +6,7 @@
                  [--hold] [--reply-delay S]
                  [--auth-user U --auth-password P]
                  [--script ok,421,450,451,550,stall,...] [--stall-seconds S]
+                 [--no-auth] [--refuse-rcpt ADDRESS]...
 
 Each accepted message is written to DIR/NNNN.eml (the DATA bytes as received,
 CRLF kept) and DIR/NNNN.json (envelope: mail_from, rcpt_tos, tls, auth_user,
@@ -73,6 +74,18 @@ class Handler:
     def _log_attempt(self, reply):
         with open(os.path.join(self.args.maildir, "attempts.log"), "a") as f:
             f.write("%d %s %.6f\n" % (self.attempts, reply, time.monotonic()))
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        session.host_name = hostname
+        if self.args.no_auth:       # a server (or a man in the middle) that offers no AUTH
+            responses = [r for r in responses if not r.startswith("250-AUTH")]
+        return responses
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.args.refuse_rcpt:
+            return "550 5.1.1 <%s>: recipient refused" % address
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
         if self.args.reply_delay:
@@ -143,6 +156,8 @@ def main():
     p.add_argument("--auth-password")
     p.add_argument("--script")
     p.add_argument("--stall-seconds", type=float, default=30.0)
+    p.add_argument("--no-auth", action="store_true", help="offer no AUTH in the EHLO reply")
+    p.add_argument("--refuse-rcpt", action="append", default=[], help="answer 550 to RCPT TO this address")
     args = p.parse_args()
     os.makedirs(args.maildir, exist_ok=True)
 
