@@ -15,6 +15,7 @@
 
 #include "alert_check.h"
 #include "alertd.h"
+#include "atomic_file.h"
 #include "diag.h"
 #include "lock.h"
 #include "logonacl-build.h"
@@ -453,6 +454,9 @@ int main(int argc, char **argv) {
                 alertd_free_config(&d);
                 return 1;
         }
+        /* A state write cut short by a crash left its temporary file; under the lock
+         * no live writer can own one. */
+        (void) atomic_file_remove_stale(d.state_path);
         r = start(&d);
         if (r < 0) {
                 exit_code = 1;

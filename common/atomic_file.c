@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: MIT */
+#include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -88,4 +91,32 @@ void atomic_file_abort(struct atomic_file *f) {
         free(f->temp_path);
         free(f->path);
         *f = (struct atomic_file) ATOMIC_FILE_INIT;
+}
+
+/* mkostemp's six characters after "<base>.". */
+static bool is_temp_name(const char *name, const char *base) {
+        size_t n = strlen(base);
+        if (strncmp(name, base, n) != 0 || name[n] != '.' || strlen(name + n + 1) != 6)
+                return false;
+        for (const char *c = name + n + 1; *c; c++)
+                if (!isalnum((unsigned char) *c))
+                        return false;
+        return true;
+}
+
+int atomic_file_remove_stale(const char *path) {
+        _cleanup_free_ char *copy_dir = strdup(path), *copy_base = strdup(path);
+        if (!copy_dir || !copy_base)
+                return -ENOMEM;
+        const char *base = basename(copy_base);
+        DIR *d = opendir(dirname(copy_dir));
+        if (!d)
+                return -errno;
+
+        int removed = 0;
+        for (struct dirent *de; (de = readdir(d)); )
+                if ((de->d_type == DT_REG || de->d_type == DT_UNKNOWN) && is_temp_name(de->d_name, base) && unlinkat(dirfd(d), de->d_name, 0) == 0)
+                        removed++;
+        closedir(d);
+        return removed;
 }

@@ -27,3 +27,9 @@ int atomic_file_write(struct atomic_file *f, const void *data, size_t len);
 int atomic_file_commit(struct atomic_file *f);
 /* Removes the temporary file and releases f; harmless after commit. */
 void atomic_file_abort(struct atomic_file *f);
+
+/* Removes the "<path>.XXXXXX" files of writers killed between begin and commit,
+ * which nothing else would ever remove.  Only while holding the writers' lock:
+ * a live writer's temporary file has the same name.  The number removed, or a
+ * negative errno. */
+int atomic_file_remove_stale(const char *path);

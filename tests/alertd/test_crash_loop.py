@@ -168,6 +168,7 @@ class CrashLoop:
         seen_ids = set()
         done = {k: 0 for k in KINDS}
         inside_write = runs = 0
+        left_temps = set()
         self.kill_marks = {}     # mails at the server when a kill happened -> kill point
         try:
             while True:
@@ -227,14 +228,17 @@ class CrashLoop:
                     done[kind] += 1
                     self.kill_marks[len(smtp.messages())] = kind
                     for name in os.listdir(state_dir):
-                        if temp_re.match(name):
+                        if temp_re.match(name) and name not in left_temps:
                             inside_write += 1       # killed between mkostemp and rename
-                            os.unlink(os.path.join(state_dir, name))
+                            left_temps.add(name)    # the next alertd removes it (under its lock)
                     self.log("run %d: killed (%s) after %d new mails, %d saves" % (runs, kind, new, saves))
                     continue        # a stop still held for the dead client ends when the server sees it gone
                 if rc != 0:
                     raise AssertionError("alertd exited %d by itself: %s" % (rc, open(os.path.join(folder, "alertd.err")).read()[-2000:]))
                 break
+            stale = sorted(n for n in os.listdir(state_dir) if temp_re.match(n))
+            if stale:
+                raise AssertionError("temporary state files of killed writes left behind: %s" % stale)
             return smtp.messages(), state_text(os.path.join(state_dir, "alertd.state")), done, inside_write, runs
         finally:
             ino.close()

@@ -91,11 +91,48 @@ static void test_missing_folder_is_an_error(void **state) {
         assert_null(f.temp_path);
 }
 
+static void touch(const char *name) {
+        char path[256];
+        snprintf(path, sizeof path, "%s/%s", folder, name);
+        FILE *f = fopen(path, "we");
+        assert_non_null(f);
+        fclose(f);
+}
+
+static void test_remove_stale_takes_only_killed_writers_files(void **state) {
+        static const char *const kept[] = {
+                "alertd.state",
+                "alertd.state.lock",            /* the lock: 4 characters */
+                "alertd.state.ab12C",           /* 5 characters: not mkostemp's */
+                "alertd.statex.ab12CD",         /* another file's */
+                "other.ab12CD",
+        };
+        char path[256];
+        struct atomic_file f;
+
+        snprintf(path, sizeof path, "%s/alertd.state", folder);
+        assert_int_equal(atomic_file_begin(&f, path, 0600, (uid_t) -1, (gid_t) -1), 0);
+        for (size_t i = 0; i < sizeof kept / sizeof kept[0]; i++)
+                touch(kept[i]);
+
+        /* The writer "was killed" before its rename: its temporary file stays. */
+        assert_int_equal(atomic_file_remove_stale(path), 1);
+        assert_int_equal(access(f.temp_path, F_OK), -1);
+        assert_int_equal(entries_in_folder(), sizeof kept / sizeof kept[0]);
+        atomic_file_abort(&f);
+
+        for (size_t i = 0; i < sizeof kept / sizeof kept[0]; i++) {
+                snprintf(path, sizeof path, "%s/%s", folder, kept[i]);
+                assert_int_equal(unlink(path), 0);
+        }
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_commit_replaces_with_mode_and_leaves_no_temp),
                 cmocka_unit_test(test_abort_keeps_old_file_and_removes_temp),
                 cmocka_unit_test(test_missing_folder_is_an_error),
+                cmocka_unit_test(test_remove_stale_takes_only_killed_writers_files),
         };
         if (!mkdtemp(folder))
                 return 1;
