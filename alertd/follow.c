@@ -134,9 +134,10 @@ static int cursor_boot(const char *cursor, sd_id128_t *ret) {
         return sd_id128_from_string(id, ret);
 }
 
-static int cursor_realtime(const char *cursor, uint64_t *ret) {
+/* A hexadecimal word of a cursor: "t=" realtime, "m=" monotonic. */
+static int cursor_hex(const char *cursor, const char *key, uint64_t *ret) {
         size_t len;
-        const char *v = cursor_word(cursor, "t=", &len);
+        const char *v = cursor_word(cursor, key, &len);
         char buf[17], *end;
         if (!v || len == 0 || len > 16)
                 return -EINVAL;
@@ -304,6 +305,27 @@ static int source_peek(struct follower *f, size_t i) {
         return f->n_sources > 1 ? sd_journal_get_realtime_usec(f->journal, &s->next_usec) : 0;
 }
 
+/* A restarted systemd-journal-upload (252) sends its last entry again, so a
+ * collector's file can hold one entry twice in a row: same boot, monotonic and
+ * realtime, which journald never gives two entries of one boot.  Compares the
+ * entry under the reader with the source's last one (from the saved cursor
+ * after a restart) and remembers it. */
+static bool entry_is_resent(struct follower *f, struct follow_source *s) {
+        uint64_t monotonic, realtime;
+        sd_id128_t boot;
+        if (sd_journal_get_monotonic_usec(f->journal, &monotonic, &boot) < 0 ||
+            sd_journal_get_realtime_usec(f->journal, &realtime) < 0)
+                return false;
+        if (s->last_monotonic_usec == 0 && s->cursor && !s->cursor_stale &&
+            (cursor_hex(s->cursor, "m=", &s->last_monotonic_usec) < 0 ||
+             cursor_hex(s->cursor, "t=", &s->last_realtime_usec) < 0))
+                s->last_monotonic_usec = s->last_realtime_usec = 0;
+        bool resent = monotonic == s->last_monotonic_usec && realtime == s->last_realtime_usec;
+        s->last_monotonic_usec = monotonic;
+        s->last_realtime_usec = realtime;
+        return resent;
+}
+
 static bool reader_on_waiting(struct follower *f, size_t i) {
         return f->current == i && f->sources[i].status == SOURCE_WAITING && f->waiting_here;
 }
@@ -357,7 +379,10 @@ int follower_next(struct follower *f) {
                 }
                 f->waiting_here = false;
                 f->sources[best].status = SOURCE_UNKNOWN;
+                bool resent = entry_is_resent(f, &f->sources[best]);
                 f->sources[best].cursor_stale = true;
+                if (resent)
+                        continue;       /* considered already: read past it */
                 f->last = best;
                 return 1;
         }
@@ -406,7 +431,7 @@ int follower_resume(struct follower *f, char *const *sources, size_t n_sources, 
                  * which for the other boots is what their clocks put before it. */
                 sd_id128_t boot;
                 uint64_t t;
-                if (cursor_boot(cursor, &boot) < 0 || cursor_realtime(cursor, &t) < 0)
+                if (cursor_boot(cursor, &boot) < 0 || cursor_hex(cursor, "t=", &t) < 0)
                         return -EINVAL;
                 struct follow_source *s = source_of(f, boot);
                 if (!s && !(s = source_add(f, boot)))

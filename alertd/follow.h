@@ -27,6 +27,8 @@ struct follow_source {
         uint64_t next_usec;             /* SOURCE_WAITING: realtime of its next entry */
         bool present;                   /* found in the files at the last look */
         bool lost;                      /* its saved entry is no longer in the files */
+        uint64_t last_monotonic_usec;   /* of the entry last read (0: not known yet) */
+        uint64_t last_realtime_usec;
 };
 
 struct follower {
