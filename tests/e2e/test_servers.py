@@ -143,8 +143,8 @@ class RealServersTest(unittest.TestCase):
         sys.stderr.write("[%5.1f s] %s\n" % (time.monotonic() - cls.t0, name))
 
     @classmethod
-    def write_conf(cls, action):
-        lt.write_file(cls.conf, (
+    def conf_text(cls, action):
+        return ((
             "[general]\napproved_file = %s\napproved_dir = %s/approved.d\n"
             "[admin]\naction = %s\nservices = sshd\n"
             "[enduser]\naction = %s\nservices = dovecot\n"
@@ -152,6 +152,10 @@ class RealServersTest(unittest.TestCase):
             "[alert]\nemail = secops@example.com\nthreshold = 50\nsmtp_url = smtp://127.0.0.1:%d\n"
             "smtp_starttls = no\ntrusted_users = root www-data\n"
             % (cls.approved, os.path.dirname(cls.approved), action, action, action, cls.smtp.port)))
+
+    @classmethod
+    def write_conf(cls, action):
+        lt.write_file(cls.conf, cls.conf_text(action))
 
     # -- the clients -------------------------------------------------------------
 
@@ -199,12 +203,16 @@ class RealServersTest(unittest.TestCase):
         return e[-1]["__CURSOR"] if e else None
 
     def ctl(self, *args):
-        return run([self.ctl_exe, "--config", self.conf] + list(args), check=False)
+        # No SSH_CONNECTION: set's lockout guard would take it for the caller's address.
+        env = {k: v for k, v in os.environ.items() if k != "SSH_CONNECTION"}
+        return run([self.ctl_exe, "--config", self.conf] + list(args), check=False, env=env)
 
-    def run_phase(self, action, expect_in):
-        """Every access from every source under action; checks the answers and the
-        journal entries (one per access, by field), returns the entries."""
-        self.write_conf(action)
+    def run_phase(self, action, expect_in, configure=True):
+        """Every access from every source under action (written to the configuration
+        unless configure is false); checks the answers and the journal entries (one
+        per access, by field), returns the entries."""
+        if configure:
+            self.write_conf(action)
         cursor = self.cursor()
         done = []
         for kind, service, channel in ACCESSES:
@@ -278,8 +286,26 @@ class RealServersTest(unittest.TestCase):
             self.assertNotIn(APPROVED + " ", r.stdout)
             self.show("what-if", "--channel", ch, "--action", "block-and-log", r=r)
 
+        self.step("block-and-log: logonaclctl set")
+        # The guide's step 6: set, its lockout guard in the way (198.51.100.1 logged on
+        # after authentication in each channel), then --force.
+        for ch in ("admin", "enduser", "api"):
+            r = self.ctl("set", ch, "block-and-log", "--directory", self.journal_files)
+            self.assertEqual(r.returncode, 3, r.stdout + r.stderr)
+            self.assertIn(UNAPPROVED, r.stdout)
+            self.assertNotIn(APPROVED + " ", r.stdout)
+            self.show("set", ch, "block-and-log", r=r)
+            r = self.ctl("set", ch, "block-and-log", "--force", "--directory", self.journal_files)
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+            self.show("set", ch, "block-and-log", "--force", r=r)
+        # Only the three action lines changed.
+        with open(self.conf) as f:
+            self.assertEqual(f.read(), self.conf_text("block-and-log"))
+        r = self.ctl("check")
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+
         self.step("block-and-log")
-        done = self.run_phase("block-and-log", lambda src: src != UNAPPROVED)
+        done = self.run_phase("block-and-log", lambda src: src != UNAPPROVED, configure=False)
         self.dump_refusals(done)
         self.check_mails(len(ACCESSES) * len(SOURCES), done, "Block and log")
         # How each server refused the unapproved client.
