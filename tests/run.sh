@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs logonacl's whole test suite on a Debian 12 machine, as root:
 #   tests/run.sh            build with -Werror into build-test/ and run every suite
-#   tests/run.sh --asan     the same under ASan+UBSan in build-asan/ (package, boot, e2e and cockpit suites left out)
+#   tests/run.sh --asan     the same under ASan+UBSan in build-asan/ (package, boot, e2e, cockpit,
+#                           alertd-slow and reliability-slow left out)
 # Installs what is missing, starts a journald when none runs, ends with the line
 # "N passed, N failed".
 set -euo pipefail
