@@ -351,18 +351,7 @@ static void log_not_sent(struct alertd *d, const struct entry_copy *c) {
 
 /* A journal value made safe for a MESSAGE and stderr: no line breaks, no control bytes, cut at size. */
 static void escape_into(const struct owned_value *v, char *out, size_t size) {
-        size_t n = 0;
-        out[0] = '\0';
-        for (size_t i = 0; v->data && i < v->len;) {
-                char piece[UTF8_PIECE_MAX];
-                size_t consumed, piece_len = escape_next((const unsigned char *) v->data + i, v->len - i, "\\", piece,
-                                                         &consumed);
-                if (n + piece_len + 1 > size)
-                        break;
-                memcpy(out + n, piece, piece_len + 1);
-                n += piece_len;
-                i += consumed;
-        }
+        escape_to_buffer(out, size, v->data ?: "", v->data ? v->len : 0, "\\");
 }
 
 static void warn_clock_ahead(struct alertd *d, const struct entry_copy *c) {

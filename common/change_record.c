@@ -50,20 +50,8 @@ static void who(char buf[USER_MAX]) {
 /* MESSAGE is one line an administrator reads: what the environment or a file
  * name chose is escaped (the fields keep the raw bytes). */
 static void append_escaped(char *out, size_t size, const char *text) {
-        size_t o = strlen(out), left = strlen(text);
-        const unsigned char *s = (const unsigned char *) text;
-
-        while (left > 0) {
-                char piece[UTF8_PIECE_MAX];
-                size_t consumed, n = escape_next(s, left, "\\", piece, &consumed);
-                if (o + n + 1 > size)
-                        break;
-                memcpy(out + o, piece, n);
-                o += n;
-                s += consumed;
-                left -= consumed;
-        }
-        out[o] = 0;
+        size_t o = strlen(out);
+        escape_to_buffer(out + o, size - o, text, strlen(text), "\\");
 }
 
 #define FIELD(n, v) ((struct journal_field) { .name = (n), .value = (v), .len = strlen(v) })

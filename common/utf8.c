@@ -76,3 +76,31 @@ size_t escape_next(const unsigned char *s, size_t left, const char *backslashed,
         *consumed = 1;
         return (size_t) snprintf(piece, UTF8_PIECE_MAX, "\\x%02x", s[0]);
 }
+
+size_t escape_to_buffer(char *out, size_t size, const void *data, size_t len, const char *backslashed) {
+        const unsigned char *s = data;
+        size_t o = 0;
+
+        if (size < 4) {                 /* no room even for "..." */
+                if (size > 0)
+                        out[0] = 0;
+                return 0;
+        }
+        const size_t room = size - 4;   /* keeps space for "..." and the NUL */
+
+        while (len > 0) {
+                char piece[UTF8_PIECE_MAX];
+                size_t consumed, piece_len = escape_next(s, len, backslashed, piece, &consumed);
+                if (o + piece_len > room) {
+                        memcpy(out + o, "...", 3);
+                        o += 3;
+                        break;
+                }
+                memcpy(out + o, piece, piece_len);
+                o += piece_len;
+                s += consumed;
+                len -= consumed;
+        }
+        out[o] = 0;
+        return o;
+}

@@ -36,3 +36,8 @@ bool unichar_unsafe(uint32_t code_point);
  * one byte, so an unsafe or broken sequence shows every byte it holds. */
 size_t escape_next(const unsigned char *s, size_t left, const char *backslashed, char piece[UTF8_PIECE_MAX],
                    size_t *consumed);
+
+/* Writes len bytes of data to out (size bytes) as one safe line, each
+ * character as escape_next() gives it; when the rest would not fit, out ends
+ * with "..." instead (size < 4: empty).  Returns the length written. */
+size_t escape_to_buffer(char *out, size_t size, const void *data, size_t len, const char *backslashed);

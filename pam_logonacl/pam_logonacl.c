@@ -113,25 +113,7 @@ static void parse_args(int argc, const char **argv, struct module_args *args, st
  * well-formed UTF-8 as is, '\\' and '"' backslashed, every other byte as \xNN.
  * Output that would not fit ends with "..." instead. */
 static void escape_for_message(const char *text, char out[ESCAPED_MAX]) {
-        const unsigned char *s = (const unsigned char *) (text ?: "");
-        size_t left = strlen((const char *) s), o = 0;
-        const size_t room = ESCAPED_MAX - 4; /* keeps space for "..." and NUL */
-
-        while (left > 0) {
-                char piece[UTF8_PIECE_MAX];
-                size_t consumed, piece_len = escape_next(s, left, "\\\"", piece, &consumed);
-
-                if (o + piece_len > room) {
-                        memcpy(out + o, "...", 3);
-                        o += 3;
-                        break;
-                }
-                memcpy(out + o, piece, piece_len);
-                o += piece_len;
-                s += consumed;
-                left -= consumed;
-        }
-        out[o] = 0;
+        escape_to_buffer(out, ESCAPED_MAX, text ?: "", text ? strlen(text) : 0, "\\\"");
 }
 
 /* ---- PAM items and conversation ---- */

@@ -189,6 +189,18 @@ static void test_escape_step(void **state) {
         assert_string_equal(escape_all("\xe2\x82\xac", 2, "\\"), "\\xe2|\\x82");
 }
 
+static void test_escape_to_buffer(void **state) {
+        char out[16];
+
+        assert_int_equal(escape_to_buffer(out, sizeof out, "a\"b\n\xc3\xa9", 6, "\\\""), 10);
+        assert_string_equal(out, "a\\\"b\\x0a\xc3\xa9");
+        /* 12 characters of room: the rest becomes "..." */
+        assert_int_equal(escape_to_buffer(out, sizeof out, "0123456789abcdef", 16, NULL), 15);
+        assert_string_equal(out, "0123456789ab...");
+        assert_int_equal(escape_to_buffer(out, 3, "abc", 3, NULL), 0);
+        assert_string_equal(out, "");
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_valid_sequences),
@@ -198,6 +210,7 @@ int main(void) {
                 cmocka_unit_test(test_truncated_and_stray),
                 cmocka_unit_test(test_unsafe_set),
                 cmocka_unit_test(test_escape_step),
+                cmocka_unit_test(test_escape_to_buffer),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
