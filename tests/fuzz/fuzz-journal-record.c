@@ -180,6 +180,8 @@ static const char *const logon_field_names[_LOGON_FIELD_MAX] = {
         [LOGON_STAGE] = "LOGONACL_STAGE",       [LOGON_INLINE] = "LOGONACL_INLINE",
         [LOGON_SSO] = "LOGONACL_SSO",           [LOGON_MESSAGE] = "MESSAGE",
         [LOGON_ERROR] = "LOGONACL_ERROR",       [LOGON_ON_ERROR] = "LOGONACL_ON_ERROR",
+        [LOGON_CHANGE] = "LOGONACL_CHANGE",     [LOGON_FILE] = "LOGONACL_FILE",
+        [LOGON_BY_UID] = "LOGONACL_BY_UID",     [LOGON_BY_USER] = "LOGONACL_BY_USER",
 };
 
 static bool entry_trusted(const struct entry *e) {
@@ -277,6 +279,8 @@ static void check_follower(void) {
                 if (uid[0] && !has_item(e, "_UID=", uid))
                         abort();
                 for (size_t k = 0; k < _LOGON_FIELD_MAX; k++) {
+                        if (!logon_field_names[k])
+                                abort();        /* a field the reader gained and this table lacks */
                         const char *v;
                         size_t len;
                         const struct item *it = find_item(e, logon_field_names[k]);
