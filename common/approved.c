@@ -488,8 +488,8 @@ static int parse_fd(struct builder *b, int fd, const char *path, uint64_t size_h
 
                 size_t used;
                 r = handle_lines(b, &st, buf, have, source, &used);
-                if (r < 0)
-                        return r;
+                if (r < 0 || builder_full(b))
+                        return r;       /* at the error limit: the rest is not read (a 900 MiB list, every logon) */
                 have -= used;
                 memmove(buf, buf + used, have);
 
@@ -527,6 +527,9 @@ static int load_file(struct builder *b, const char *path, bool check_perms) {
                 return report_file(b, -errno, "%s: cannot stat: %s", path, strerror(errno));
         if (!S_ISREG(st.st_mode))
                 return report_file(b, -EINVAL, "%s: not a regular file", path);
+        /* Checked again on the open file: the path may have changed since the walk. */
+        if (check_perms && (st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH))))
+                return report_file(b, -EPERM, "%s: must be owned by root and not writable by group or others", path);
         if ((uint64_t) st.st_size > APPROVED_FILE_MAX)
                 return report_file(b, -EFBIG, "%s: larger than %zu bytes", path, APPROVED_FILE_MAX);
         approved_stamp_from_stat(&b->source_stamps[source], &st);

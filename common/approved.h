@@ -91,3 +91,6 @@ int approved_list_parse_buffer(const char *data, size_t size, const char *source
  * dir.  Errors: negative errno and reason. */
 int approved_dropins(const char *dir, bool check_perms, char ***ret, size_t *ret_n, char reason[1024]);
 void approved_list_free(struct approved_list *l);
+static inline void approved_list_freep(struct approved_list **l) {
+        approved_list_free(*l);
+}

@@ -271,13 +271,19 @@ static int open_index(const char *path, int *ret_fd, uint64_t *ret_size) {
         if (r < 0)
                 return r;
 
-        int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW);
+        /* O_NONBLOCK: a FIFO put in place of the index must not hang a logon. */
+        int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW | O_NONBLOCK);
         if (fd < 0)
                 return -errno;
         struct stat st;
         if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (uint64_t) st.st_size > SIZE_MAX / 2) {
                 close(fd);
                 return -EBADMSG;
+        }
+        /* Checked again on the open file: the path may have changed since the walk. */
+        if (st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH))) {
+                close(fd);
+                return -EPERM;
         }
         *ret_fd = fd;
         *ret_size = (uint64_t) st.st_size;

@@ -212,7 +212,7 @@ static void print_warnings(const struct ctl *ctl, const struct config *c, const 
 int ctl_check(const struct ctl *ctl, int argc, char **argv) {
         _cleanup_(config_free) struct config config = {};
         _cleanup_(check_state_free) struct check_state state = {};
-        struct approved_list *list = NULL;
+        _cleanup_(approved_list_freep) struct approved_list *list = NULL;
 
         int r = ctl_parse_help_only(argc, argv, NULL);
         if (r >= 0)
@@ -235,12 +235,9 @@ int ctl_check(const struct ctl *ctl, int argc, char **argv) {
         if (failed || !list) {
                 fprintf(stderr, "logonaclctl: check failed: %zu %s\n", state.diags.n_errors,
                         state.diags.n_errors == 1 ? "error" : "errors");
-                if (list)
-                        approved_list_free(list);
                 return EXIT_INVALID;
         }
         print_warnings(ctl, &config, list);
         print_summary(&config, list);
-        approved_list_free(list);
         return EXIT_OK;
 }

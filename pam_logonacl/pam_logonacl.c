@@ -369,7 +369,7 @@ static int open_approved_list(const struct config *c, addr128 client, struct dia
 static int decide_logon(pam_handle_t *pamh, const struct module_args *args, const struct logon_items *items,
                         struct decision *d, struct entry_sources *sources, struct diag_list *diags) {
         struct config config;
-        struct approved_list *list = NULL;
+        _cleanup_(approved_list_freep) struct approved_list *list = NULL;
         const char *list_origin = "not needed";
         const struct decision_input input = {
                 .service = items->service,
@@ -405,8 +405,6 @@ finish:
                 diag_add(diags, args->conf_path, "%s", strerror(-r));
                 diag_count_error(diags);
         }
-        if (list)
-                approved_list_free(list);
         config_free(&config);
         return r;
 }

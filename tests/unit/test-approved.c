@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <ftw.h>
 #include <setjmp.h>
@@ -665,6 +666,38 @@ static void test_check_perms(void **state) {
         approved_list_free(l);
 }
 
+/* Bytes this process has read with read() so far (/proc/self/io rchar). */
+static uint64_t bytes_read(void) {
+        char line[128];
+        uint64_t v = 0;
+        FILE *f = fopen("/proc/self/io", "re");
+        assert_non_null(f);
+        while (fgets(line, sizeof line, f))
+                if (sscanf(line, "rchar: %" SCNu64, &v) == 1)
+                        break;
+        fclose(f);
+        return v;
+}
+
+/* At the error limit the loader stops reading: a 900 MiB list whose first line
+ * is bad must not be read to its end at every logon.  Measured by progress (the
+ * bytes read), not by the clock. */
+static void test_stops_at_error_limit(void **state) {
+        const uint64_t size = (uint64_t) 900 << 20;
+        write_text("approved", "not-an-address\n");
+        assert_int_equal(truncate(path_of("approved"), (off_t) size), 0);   /* sparse: the rest reads as zeros */
+
+        struct diag_list d = {};
+        _cleanup_(approved_list_freep) struct approved_list *l = NULL;
+        uint64_t before = bytes_read();
+        assert_int_equal(approved_list_load(path_of("approved"), NULL, false, false, 1, &d, &l), -EINVAL);
+        uint64_t used = bytes_read() - before;
+        assert_null(l);
+        assert_int_equal(d.n_errors, 1);
+        assert_true(used < (uint64_t) 8 << 20);         /* one chunk of 1 MiB, and /proc reads */
+        diag_free(&d);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(test_basic_file, setup, teardown),
@@ -683,6 +716,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_load_for_agrees, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_dropin_not_regular, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_check_perms, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_stops_at_error_limit, setup, teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
