@@ -4,7 +4,6 @@
  * each labelled with the most specific entry covering it.  CIDR blocks are
  * either nested or disjoint, so a stack of open blocks is all the sweep needs. */
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -16,8 +15,8 @@
 
 #include "approved.h"
 #include "approved_layout.h"
+#include "approved_sources.h"
 #include "expiry.h"
-#include "safe_path.h"
 
 #define APPROVED_LINE_MAX 4096                          /* longer lines are an error */
 #define APPROVED_FILE_MAX ((size_t) 1 << 30)            /* 1 GiB of text */
@@ -130,18 +129,6 @@ static void builder_free(struct builder *b) {
                 free(b->sources[i]);
         free(b->sources);
         free(b->source_stamps);
-}
-
-void approved_stamp_from_stat(struct approved_stamp *s, const struct stat *st) {
-        *s = (struct approved_stamp) {
-                .dev = (uint64_t) st->st_dev,
-                .ino = (uint64_t) st->st_ino,
-                .size = (uint64_t) st->st_size,
-                .mtime_ns = (int64_t) st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec,
-                .ctime_ns = (int64_t) st->st_ctim.tv_sec * 1000000000 + st->st_ctim.tv_nsec,
-                .mode = (uint32_t) st->st_mode,
-                .uid = (uint32_t) st->st_uid,
-        };
 }
 
 static bool builder_full(const struct builder *b) {
@@ -505,21 +492,16 @@ static int parse_fd(struct builder *b, int fd, const char *path, uint64_t size_h
         }
 }
 
-static int load_file(struct builder *b, const char *path, bool check_perms) {
-        if (check_perms) {
-                char reason[SAFE_PATH_REASON_MAX];
-                int r = safe_path_check_file(path, reason);
-                if (r < 0)
-                        return report_file(b, r, "%s", reason);
-        }
-
+/* One file of the sources: opened as the config reader opens its file, and
+ * stamped from the open descriptor (what is read is what the index records). */
+static int load_file(struct builder *b, const struct approved_source *src, bool checked) {
+        const char *path = src->path;
         int source = builder_add_source(b, path);
         if (source < 0)
                 return source;
 
         /* O_NONBLOCK: a FIFO named x.list must not hang a logon or check. */
-        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK |
-                                      (check_perms ? O_NOFOLLOW : 0));
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | (checked ? O_NOFOLLOW : 0));
         if (fd < 0)
                 return report_file(b, -errno, "%s: cannot open: %s", path, strerror(errno));
         struct stat st;
@@ -528,108 +510,13 @@ static int load_file(struct builder *b, const char *path, bool check_perms) {
         if (!S_ISREG(st.st_mode))
                 return report_file(b, -EINVAL, "%s: not a regular file", path);
         /* Checked again on the open file: the path may have changed since the walk. */
-        if (check_perms && (st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH))))
+        if (checked && (st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH))))
                 return report_file(b, -EPERM, "%s: must be owned by root and not writable by group or others", path);
         if ((uint64_t) st.st_size > APPROVED_FILE_MAX)
                 return report_file(b, -EFBIG, "%s: larger than %zu bytes", path, APPROVED_FILE_MAX);
         approved_stamp_from_stat(&b->source_stamps[source], &st);
 
         return parse_fd(b, fd, path, (uint64_t) st.st_size, (uint32_t) source);
-}
-
-static int cmp_strings(const void *a, const void *b) {
-        return strcmp(*(char * const *) a, *(char * const *) b);
-}
-
-static bool is_list_name(const char *name) {
-        size_t n = strlen(name);
-        return name[0] != '.' && n > 5 && strcmp(name + n - 5, ".list") == 0;
-}
-
-static void free_names(char **names, size_t n) {
-        for (size_t i = 0; i < n; i++)
-                free(names[i]);
-        free(names);
-}
-
-int approved_dropins(const char *dir, bool check_perms, char ***ret, size_t *ret_n, char reason[1024]) {
-        struct approved_stamp unused;
-        return approved_dropins_stamped(dir, check_perms, ret, ret_n, reason, &unused);
-}
-
-/* The *.list entries of dir, sorted by strcmp; a missing dir has none. */
-int approved_dropins_stamped(const char *dir, bool check_perms, char ***ret, size_t *ret_n, char reason[1024],
-                             struct approved_stamp *dir_stamp) {
-        *ret = NULL;
-        *ret_n = 0;
-        *dir_stamp = (struct approved_stamp) {};
-        if (!dir || !*dir)
-                return 0;
-
-        DIR *d = opendir(dir);
-        if (!d) {
-                if (errno == ENOENT)
-                        return 0;
-                int r = -errno;
-                snprintf(reason, 1024, "%s: cannot open folder: %s", dir, strerror(errno));
-                return r;
-        }
-        struct stat st;
-        if (fstat(dirfd(d), &st) < 0) {
-                int r = -errno;
-                snprintf(reason, 1024, "%s: cannot stat folder: %s", dir, strerror(errno));
-                closedir(d);
-                return r;
-        }
-        approved_stamp_from_stat(dir_stamp, &st);
-        if (check_perms) {
-                char why[SAFE_PATH_REASON_MAX];
-                int r = safe_path_check_dir(dir, why);
-                if (r < 0) {
-                        closedir(d);
-                        snprintf(reason, 1024, "%s", why);
-                        return r;
-                }
-        }
-
-        char **names = NULL;
-        size_t n = 0, cap = 0;
-        int r = 0;
-        struct dirent *de;
-        while ((errno = 0, de = readdir(d))) {
-                /* Every *.list name, whatever it is: a FIFO, a folder or a symlink
-                 * named x.list is an error of the file check (SPEC §2), not skipped. */
-                if (!is_list_name(de->d_name))
-                        continue;
-                if (n == cap) {
-                        cap = cap ? cap * 2 : 16;
-                        char **nn = realloc(names, cap * sizeof *nn);
-                        if (!nn) {
-                                r = -ENOMEM;
-                                break;
-                        }
-                        names = nn;
-                }
-                if (asprintf(&names[n], "%s/%s", dir, de->d_name) < 0) {
-                        r = -ENOMEM;
-                        break;
-                }
-                n++;
-        }
-        if (r == 0 && errno != 0) {
-                r = -errno;
-                snprintf(reason, 1024, "%s: cannot read folder: %s", dir, strerror(errno));
-        }
-        closedir(d);
-        if (r < 0) {
-                free_names(names, n);
-                return r;
-        }
-        if (n > 1)
-                qsort(names, n, sizeof *names, cmp_strings);
-        *ret = names;
-        *ret_n = n;
-        return 0;
 }
 
 /* Sort key of a block: address, then larger blocks first, then the order written. */
@@ -964,21 +851,31 @@ int approved_list_parse_buffer(const char *data, size_t size, const char *source
         return builder_finish(&b, ret);
 }
 
-static int load_all(struct builder *b, const char *main_file, const char *dir, bool check_perms,
-                    struct approved_list **ret);
+static int load_all(struct builder *b, const struct approved_sources *sources, struct approved_list **ret) {
+        int r = 0;
+        for (size_t i = 0; i < sources->n_files && r >= 0 && !builder_full(b); i++)
+                r = load_file(b, &sources->files[i], sources->checked);
+        if (r < 0)
+                return r;
+        if (b->n_errors > 0)
+                return -EINVAL;
+        b->dir_stamp = sources->dir_stamp;
+        b->stamped = !b->probing;       /* a probe's list is no index's source */
+        return builder_finish(b, ret);
+}
 
-int approved_list_load(const char *main_file, const char *dir, bool allow_private, bool check_perms,
-                       size_t max_errors, struct diag_list *diags, struct approved_list **ret) {
+int approved_list_load_sources(const struct approved_sources *sources, bool allow_private, size_t max_errors,
+                               struct diag_list *diags, struct approved_list **ret) {
         _cleanup_(builder_free) struct builder b = {
                 .allow_private = allow_private,
                 .max_errors = max_errors,
                 .diags = diags,
         };
-        return load_all(&b, main_file, dir, check_perms, ret);
+        return load_all(&b, sources, ret);
 }
 
-int approved_list_load_for(const char *main_file, const char *dir, bool allow_private, bool check_perms,
-                           size_t max_errors, addr128 addr, struct diag_list *diags, struct approved_list **ret) {
+int approved_list_load_sources_for(const struct approved_sources *sources, bool allow_private, size_t max_errors,
+                                   addr128 addr, struct diag_list *diags, struct approved_list **ret) {
         _cleanup_(builder_free) struct builder b = {
                 .allow_private = allow_private,
                 .max_errors = max_errors,
@@ -986,32 +883,25 @@ int approved_list_load_for(const char *main_file, const char *dir, bool allow_pr
                 .probing = true,
                 .probe = addr,
         };
-        return load_all(&b, main_file, dir, check_perms, ret);
+        return load_all(&b, sources, ret);
 }
 
-static int load_all(struct builder *b, const char *main_file, const char *dir, bool check_perms,
-                    struct approved_list **ret) {
-        char reason[1024];
-        char **dropins;
-        size_t n_dropins;
-
-        int r = load_file(b, main_file, check_perms);
+int approved_list_load(const char *main_file, const char *dir, bool allow_private, bool check_perms,
+                       size_t max_errors, struct diag_list *diags, struct approved_list **ret) {
+        _cleanup_(approved_sources_freep) struct approved_sources *sources = NULL;
+        int r = approved_sources_find(main_file, dir, check_perms, diags, &sources);
         if (r < 0)
                 return r;
+        return approved_list_load_sources(sources, allow_private, max_errors, diags, ret);
+}
 
-        r = approved_dropins_stamped(dir, check_perms, &dropins, &n_dropins, reason, &b->dir_stamp);
-        if (r < 0)
-                return report_file(b, r, "%s", reason);
-
-        for (size_t i = 0; i < n_dropins && r >= 0 && !builder_full(b); i++)
-                r = load_file(b, dropins[i], check_perms);
-        free_names(dropins, n_dropins);
+int approved_list_load_for(const char *main_file, const char *dir, bool allow_private, bool check_perms,
+                           size_t max_errors, addr128 addr, struct diag_list *diags, struct approved_list **ret) {
+        _cleanup_(approved_sources_freep) struct approved_sources *sources = NULL;
+        int r = approved_sources_find(main_file, dir, check_perms, diags, &sources);
         if (r < 0)
                 return r;
-        if (b->n_errors > 0)
-                return -EINVAL;
-        b->stamped = !b->probing;       /* a probe's list is no index's source */
-        return builder_finish(b, ret);
+        return approved_list_load_sources_for(sources, allow_private, max_errors, addr, diags, ret);
 }
 
 /* Largest i with seg[i].first <= addr in [lo, hi), or lo - 1. */

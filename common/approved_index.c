@@ -18,6 +18,7 @@
 #include "approved_index.h"
 #include "atomic_file.h"
 #include "approved_layout.h"
+#include "approved_sources.h"
 #include "safe_path.h"
 
 #define INDEX_MAGIC "LACLIDX\n"
@@ -179,63 +180,32 @@ static bool stamp_equal(const struct approved_stamp *a, const struct approved_st
         return memcmp(a, b, sizeof *a) == 0;
 }
 
-static int stamp_path(const char *path, struct approved_stamp *ret) {
-        struct stat st;
-        if (stat(path, &st) < 0)
-                return -errno;
-        approved_stamp_from_stat(ret, &st);
-        return 0;
-}
-
-/* Every source as it is now against the stamps in the index.  which (may be
+/* Every source as found now against the stamps in the index.  which (may be
  * NULL) receives the first path found changed: the main file, the folder (a
  * drop-in added or removed) or a drop-in. */
-static int check_fresh(const struct approved_list *l, const char *main_file, const char *dir, const char **which) {
-        struct approved_stamp now;
-        char reason[1024];
-        char **dropins = NULL;
-        size_t n_dropins = 0;
+static int check_fresh(const struct approved_list *l, const struct approved_sources *s, const char **which) {
         const char *changed = NULL;
 
-        if (which)
-                *which = NULL;
-        if (strcmp(l->sources[0], main_file) != 0 || stamp_path(main_file, &now) < 0 ||
-            !stamp_equal(&now, &l->stamps[0])) {
-                if (which)
-                        *which = main_file;
-                return -ESTALE;
-        }
-
-        int r = approved_dropins_stamped(dir, false, &dropins, &n_dropins, reason, &now);
-        if (r < 0) {
-                if (which)
-                        *which = dir;
-                return -ESTALE;
-        }
-        r = 0;
-        if (!stamp_equal(&now, &l->stamps[1]) || n_dropins + 1 != l->n_sources) {
-                r = -ESTALE;
-                changed = dir;
-        }
-        for (size_t i = 0; r == 0 && i < n_dropins; i++)
-                if (strcmp(dropins[i], l->sources[i + 1]) != 0 || stamp_path(dropins[i], &now) < 0 ||
-                    !stamp_equal(&now, &l->stamps[i + 2])) {
-                        r = -ESTALE;
-                        changed = l->sources[i + 1];    /* lives as long as l */
-                }
-        for (size_t i = 0; i < n_dropins; i++)
-                free(dropins[i]);
-        free(dropins);
+        if (strcmp(l->sources[0], s->files[0].path) != 0 || !stamp_equal(&s->files[0].stamp, &l->stamps[0]))
+                changed = s->files[0].path;
+        else if (!stamp_equal(&s->dir_stamp, &l->stamps[1]) || s->n_files != l->n_sources)
+                changed = s->dir;
+        for (size_t i = 1; !changed && i < s->n_files; i++)
+                if (strcmp(s->files[i].path, l->sources[i]) != 0 || !stamp_equal(&s->files[i].stamp, &l->stamps[i + 1]))
+                        changed = l->sources[i];        /* lives as long as l */
         if (which)
                 *which = changed;
+        if (changed)
+                return -ESTALE;
 
         /* The text path checks approved_dir's folders; so does this one (the
-         * index's own check covers the main file's folders). */
-        if (r == 0 && dir && l->stamps[1].mode != 0) {
+         * index's own check covers the main file's folders).  Sources found
+         * with the ownership walk had theirs checked already. */
+        if (!s->checked && s->dir && s->dir_stamp.mode != 0) {
                 char why[SAFE_PATH_REASON_MAX];
-                r = safe_path_check_dir(dir, why);
+                return safe_path_check_dir(s->dir, why);
         }
-        return r;
+        return 0;
 }
 
 /* The header and every section against the file size. */
@@ -381,9 +351,9 @@ int approved_index_from_fd(int fd, uint64_t size, struct approved_list **ret) {
         return 0;
 }
 
-static int index_open(const char *main_file, const char *dir, bool allow_private, struct approved_list **ret,
+static int index_open(const struct approved_sources *s, bool allow_private, struct approved_list **ret,
                       char **ret_changed) {
-        _cleanup_free_ char *path = approved_index_path(main_file);
+        _cleanup_free_ char *path = approved_index_path(s->files[0].path);
         if (!path)
                 return -ENOMEM;
 
@@ -393,35 +363,61 @@ static int index_open(const char *main_file, const char *dir, bool allow_private
         if (r < 0)
                 return r;
 
-        struct approved_list *l;
+        _cleanup_(approved_list_freep) struct approved_list *l = NULL;
         r = approved_index_from_fd(fd, size, &l);
         if (r < 0)
                 return r;
         const char *changed = NULL;
-        if (l->allow_private != allow_private)
-                r = -ESTALE;
-        else
-                r = check_fresh(l, main_file, dir, ret_changed ? &changed : NULL);
+        r = l->allow_private != allow_private ? -ESTALE : check_fresh(l, s, &changed);
         if (r == -ESTALE && ret_changed && changed && !(*ret_changed = strdup(changed)))
                 r = -ENOMEM;
-        if (r < 0) {
-                approved_list_free(l);
+        if (r < 0)
                 return r;
+        if (ret) {
+                *ret = l;
+                l = NULL;
         }
-        *ret = l;
+        return 0;
+}
+
+int approved_index_open_sources(const struct approved_sources *s, bool allow_private, struct approved_list **ret) {
+        return index_open(s, allow_private, ret, NULL);
+}
+
+int approved_index_freshness_sources(const struct approved_sources *s, bool allow_private, char **ret_changed) {
+        *ret_changed = NULL;
+        return index_open(s, allow_private, NULL, ret_changed);
+}
+
+/* The sources as the index check sees them without the ownership walk; a folder
+ * that cannot be listed makes the index stale (the text path reports why). */
+static int find_unchecked(const char *main_file, const char *dir, struct approved_sources **ret,
+                          char **ret_changed) {
+        _cleanup_(diag_free) struct diag_list diags = {};
+        int r = approved_sources_find(main_file, dir, false, &diags, ret);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0) {
+                if (ret_changed && dir && !(*ret_changed = strdup(dir)))
+                        return -ENOMEM;
+                return -ESTALE;
+        }
         return 0;
 }
 
 int approved_index_open(const char *main_file, const char *dir, bool allow_private, struct approved_list **ret) {
-        return index_open(main_file, dir, allow_private, ret, NULL);
+        _cleanup_(approved_sources_freep) struct approved_sources *s = NULL;
+        int r = find_unchecked(main_file, dir, &s, NULL);
+        if (r < 0)
+                return r;
+        return approved_index_open_sources(s, allow_private, ret);
 }
 
 int approved_index_freshness(const char *main_file, const char *dir, bool allow_private, char **ret_changed) {
-        struct approved_list *l = NULL;
-
+        _cleanup_(approved_sources_freep) struct approved_sources *s = NULL;
         *ret_changed = NULL;
-        int r = index_open(main_file, dir, allow_private, &l, ret_changed);
-        if (l)
-                approved_list_free(l);
-        return r;
+        int r = find_unchecked(main_file, dir, &s, ret_changed);
+        if (r < 0)
+                return r;
+        return approved_index_freshness_sources(s, allow_private, ret_changed);
 }

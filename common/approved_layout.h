@@ -106,10 +106,6 @@ static inline uint32_t approved_bucket_key(addr128 a) {
 struct stat;
 void approved_stamp_from_stat(struct approved_stamp *s, const struct stat *st);
 
-/* approved_dropins(), also giving approved_dir's stamp (all zero when missing). */
-int approved_dropins_stamped(const char *dir, bool check_perms, char ***ret, size_t *ret_n, char reason[1024],
-                             struct approved_stamp *dir_stamp);
-
 /* A list over an index file open at fd, of size bytes: the header, every
  * section's offset and count and the source names checked; lookups pread() it
  * (mapped after APPROVED_PREAD_LOOKUPS).  The list owns fd from then on (on

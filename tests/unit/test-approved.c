@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "approved.h"
+#include "approved_sources.h"
 #include "expiry.h"
 
 static char tmpdir[64];
@@ -209,16 +210,14 @@ static void test_dropin_order(void **state) {
         assert_string_equal(info.source, path_of("approved.d/9-x.list"));
         approved_list_free(l);
 
-        char **names;
-        size_t n;
-        char reason[1024];
-        assert_int_equal(approved_dropins(path_of("approved.d"), false, &names, &n, reason), 0);
-        assert_int_equal(n, 4);
-        assert_string_equal(names[0], path_of("approved.d/10-x.list"));
-        assert_string_equal(names[3], path_of("approved.d/b.list"));
-        for (size_t i = 0; i < n; i++)
-                free(names[i]);
-        free(names);
+        _cleanup_(approved_sources_freep) struct approved_sources *sources = NULL;
+        struct diag_list d = {};
+        assert_int_equal(approved_sources_find(path_of("approved"), path_of("approved.d"), false, &d, &sources), 0);
+        assert_int_equal(sources->n_files, 5);
+        assert_string_equal(sources->files[0].path, path_of("approved"));
+        assert_string_equal(sources->files[1].path, path_of("approved.d/10-x.list"));
+        assert_string_equal(sources->files[4].path, path_of("approved.d/b.list"));
+        assert_int_equal(d.n_lines, 0);
 }
 
 static void test_missing_dir_and_file(void **state) {
