@@ -55,21 +55,6 @@ char *approved_index_path(const char *approved_file) {
         return p;
 }
 
-static int write_all(int fd, const void *data, size_t len) {
-        const char *p = data;
-        while (len > 0) {
-                ssize_t k = write(fd, p, len);
-                if (k < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                p += k;
-                len -= (size_t) k;
-        }
-        return 0;
-}
-
 static uint64_t align_up(uint64_t v) {
         return (v + INDEX_ALIGN - 1) & ~(uint64_t) (INDEX_ALIGN - 1);
 }
@@ -82,21 +67,21 @@ static uint64_t plan(uint64_t *cursor, uint64_t size) {
 }
 
 /* Writes data at off, padding with zeros from the current position *pos. */
-static int write_at(int fd, uint64_t *pos, uint64_t off, const void *data, size_t len) {
+static int write_at(struct atomic_file *f, uint64_t *pos, uint64_t off, const void *data, size_t len) {
         static const char zeros[INDEX_ALIGN];
         if (off > *pos) {
-                int r = write_all(fd, zeros, (size_t) (off - *pos));
+                int r = atomic_file_write(f, zeros, (size_t) (off - *pos));
                 if (r < 0)
                         return r;
         }
-        int r = write_all(fd, data, len);
+        int r = atomic_file_write(f, data, len);
         if (r < 0)
                 return r;
         *pos = off + len;
         return 0;
 }
 
-static int write_index_fd(int fd, const struct approved_list *l) {
+static int write_index(struct atomic_file *f, const struct approved_list *l) {
         struct index_header h = {
                 .magic = INDEX_MAGIC,
                 .version = INDEX_VERSION,
@@ -127,21 +112,21 @@ static int write_index_fd(int fd, const struct approved_list *l) {
         h.file_size = cursor;
 
         uint64_t pos = 0;
-        int r = write_at(fd, &pos, 0, &h, sizeof h);
+        int r = write_at(f, &pos, 0, &h, sizeof h);
         if (r >= 0)
-                r = write_at(fd, &pos, h.stamps_off, l->stamps, l->n_stamps * sizeof(struct approved_stamp));
+                r = write_at(f, &pos, h.stamps_off, l->stamps, l->n_stamps * sizeof(struct approved_stamp));
         if (r >= 0)
-                r = write_at(fd, &pos, h.source_names_off, names, l->n_sources * sizeof *names);
+                r = write_at(f, &pos, h.source_names_off, names, l->n_sources * sizeof *names);
         for (size_t i = 0; r >= 0 && i < l->n_sources; i++)
-                r = write_at(fd, &pos, names[i].off, l->sources[i], names[i].len + 1);
+                r = write_at(f, &pos, names[i].off, l->sources[i], names[i].len + 1);
         if (r >= 0)
-                r = write_at(fd, &pos, h.entries_off, l->entries, l->n_entries * sizeof(struct approved_record));
+                r = write_at(f, &pos, h.entries_off, l->entries, l->n_entries * sizeof(struct approved_record));
         if (r >= 0)
-                r = write_at(fd, &pos, h.segs_off, l->segs, l->n_segments * sizeof(struct approved_segment));
+                r = write_at(f, &pos, h.segs_off, l->segs, l->n_segments * sizeof(struct approved_segment));
         if (r >= 0)
-                r = write_at(fd, &pos, h.seg_entry_off, l->seg_entry, l->n_segments * sizeof(uint32_t));
+                r = write_at(f, &pos, h.seg_entry_off, l->seg_entry, l->n_segments * sizeof(uint32_t));
         if (r >= 0 && l->bucket)
-                r = write_at(fd, &pos, h.bucket_off, l->bucket, (APPROVED_BUCKETS + 1) * sizeof(uint32_t));
+                r = write_at(f, &pos, h.bucket_off, l->bucket, (APPROVED_BUCKETS + 1) * sizeof(uint32_t));
         return r;
 }
 
@@ -159,7 +144,7 @@ int approved_index_write(const struct approved_list *l, const char *main_file, c
         int r = atomic_file_begin(&f, path, 0644, (uid_t) -1, (gid_t) -1);
         if (r < 0)
                 return r;
-        r = write_index_fd(f.fd, l);
+        r = write_index(&f, l);
         if (r < 0) {
                 atomic_file_abort(&f);
                 return r;
@@ -310,6 +295,85 @@ static int read_meta(int fd, const struct index_header *h, uint64_t size, void *
         meta = NULL;
         sources = NULL;
         return 0;
+}
+
+/* ---- the lookup backend of an index read with pread (approved_layout.h) ---- */
+
+static bool read_at(const struct approved_list *l, uint64_t off, void *buf, size_t len) {
+        return pread_all(l->fd, buf, len, off);
+}
+
+/* Enough lookups to pay for a mapping: map the index file and use its arrays.
+ * The list is logically const; only how it reaches its bytes changes. */
+void approved_index_count_lookup(const struct approved_list *l) {
+        struct approved_list *w = (struct approved_list *) l;
+        if (w->mapped || ++w->n_lookups <= APPROVED_PREAD_LOOKUPS)
+                return;
+        void *map = mmap(NULL, w->map_size, PROT_READ, MAP_PRIVATE, w->fd, 0);
+        if (map == MAP_FAILED)
+                return;         /* stay with pread */
+        const char *base = map;
+        w->map = map;
+        w->mapped = true;
+        w->segs = (const void *) (base + w->segs_off);
+        w->seg_entry = (const void *) (base + w->seg_entry_off);
+        w->entries = (const void *) (base + w->entries_off);
+        w->bucket = w->bucket_off ? (const void *) (base + w->bucket_off) : NULL;
+}
+
+/* The lookup with pread: bucket bounds, then a binary search reading one
+ * segment per step; the entry labelling the segment of addr.  Any failed
+ * read: no match (fail closed). */
+bool approved_index_segment_entry(const struct approved_list *l, addr128 addr, uint32_t *ret) {
+        uint64_t lo = 0, hi = l->n_segments;
+        if (l->bucket_off) {
+                uint32_t k = approved_bucket_key(addr), bounds[2];
+                if (!read_at(l, l->bucket_off + (uint64_t) k * sizeof(uint32_t), bounds, sizeof bounds))
+                        return false;
+                lo = bounds[0];
+                hi = bounds[1];
+                if (lo > hi || hi > l->n_segments)
+                        return false;
+        }
+        struct approved_segment seg;
+        uint64_t base_lo = lo;
+        bool have = false;      /* seg holds segment lo - 1 */
+        while (lo < hi) {
+                uint64_t mid = lo + (hi - lo) / 2;
+                struct approved_segment m;
+                if (!read_at(l, l->segs_off + mid * sizeof m, &m, sizeof m))
+                        return false;
+                if (addr128_cmp(m.first, addr) <= 0) {
+                        lo = mid + 1;
+                        seg = m;
+                        have = true;
+                } else
+                        hi = mid;
+        }
+        if (lo == 0)
+                return false;
+        if (!have) {
+                /* the answer lies before this bucket: segment base_lo - 1 */
+                if (lo != base_lo || !read_at(l, l->segs_off + (lo - 1) * sizeof seg, &seg, sizeof seg))
+                        return false;
+        }
+        uint32_t entry;
+        if (addr128_cmp(addr, seg.last) > 0 ||
+            !read_at(l, l->seg_entry_off + (lo - 1) * sizeof entry, &entry, sizeof entry) || entry >= l->n_entries)
+                return false;
+        *ret = entry;
+        return true;
+}
+
+bool approved_index_read_record(const struct approved_list *l, uint32_t i, struct approved_record *ret) {
+        return read_at(l, l->entries_off + (uint64_t) i * sizeof *ret, ret, sizeof *ret);
+}
+
+void approved_index_release(struct approved_list *l) {
+        if (l->mapped)
+                munmap(l->map, l->map_size);
+        close(l->fd);
+        free(l->meta);
 }
 
 int approved_index_from_fd(int fd, uint64_t size, struct approved_list **ret) {
