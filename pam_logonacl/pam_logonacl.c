@@ -33,7 +33,6 @@
 #include "expiry.h"
 #include "journal_send.h"
 #include "logonacl-build.h"
-#include "safe_path.h"
 #include "utf8.h"
 
 #define PAM_SM_EXPORT __attribute__((visibility("default")))

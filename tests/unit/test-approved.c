@@ -665,6 +665,61 @@ static void test_check_perms(void **state) {
         approved_list_free(l);
 }
 
+/* The files are found and stamped once: each stamp is the file's stat, a
+ * missing approved_dir has none and a zero stamp; with check_perms the walk
+ * refuses a group-writable drop-in by name and a symlinked one. */
+static void test_sources(void **state) {
+        mkdir(path_of("approved.d"), 0755);
+        write_text("approved", "203.0.113.7\n");
+        write_text("approved.d/a.list", "198.51.100.1\n");
+        struct diag_list d = {};
+        struct stat st;
+
+        _cleanup_(approved_sources_freep) struct approved_sources *s = NULL;
+        assert_int_equal(approved_sources_find(path_of("approved"), path_of("approved.d"), true, &d, &s), 0);
+        assert_int_equal(s->n_files, 2);
+        assert_true(s->checked);
+        assert_int_equal(stat(path_of("approved.d/a.list"), &st), 0);
+        assert_int_equal(s->files[1].stamp.ino, (uint64_t) st.st_ino);
+        assert_int_equal(s->files[1].stamp.size, (uint64_t) st.st_size);
+        assert_int_equal(stat(path_of("approved.d"), &st), 0);
+        assert_int_equal(s->dir_stamp.ino, (uint64_t) st.st_ino);
+
+        _cleanup_(approved_sources_freep) struct approved_sources *none = NULL;
+        assert_int_equal(approved_sources_find(path_of("approved"), path_of("no-such.d"), true, &d, &none), 0);
+        assert_int_equal(none->n_files, 1);
+        assert_int_equal(none->dir_stamp.mode, 0);
+
+        struct approved_sources *refused = NULL;
+        assert_int_equal(chmod(path_of("approved.d/a.list"), 0664), 0);
+        assert_true(approved_sources_find(path_of("approved"), path_of("approved.d"), true, &d, &refused) < 0);
+        assert_null(refused);
+        assert_int_equal(d.n_errors, 1);
+        assert_non_null(strstr(d.lines[0], path_of("approved.d/a.list")));
+        diag_free(&d);
+
+        assert_int_equal(chmod(path_of("approved.d/a.list"), 0644), 0);
+        assert_int_equal(symlink(path_of("approved"), path_of("approved.d/b.list")), 0);
+        assert_true(approved_sources_find(path_of("approved"), path_of("approved.d"), true, &d, &refused) < 0);
+        assert_non_null(strstr(d.lines[0], "symbolic link"));
+        diag_free(&d);
+
+        /* Changed between the walk and the open: the loader checks again on the
+         * open descriptor (mode) and opens with O_NOFOLLOW (a symlink put in). */
+        _cleanup_(approved_list_freep) struct approved_list *l = NULL;
+        assert_int_equal(chmod(path_of("approved"), 0666), 0);
+        assert_int_equal(approved_list_load_sources(none, false, 0, &d, &l), -EPERM);
+        assert_null(l);
+        assert_non_null(strstr(d.lines[0], "must be owned by root and not writable by group or others"));
+        diag_free(&d);
+        assert_int_equal(chmod(path_of("approved"), 0644), 0);
+        assert_int_equal(rename(path_of("approved"), path_of("real")), 0);
+        assert_int_equal(symlink(path_of("real"), path_of("approved")), 0);
+        assert_int_equal(approved_list_load_sources(none, false, 0, &d, &l), -ELOOP);
+        assert_null(l);
+        diag_free(&d);
+}
+
 /* Bytes this process has read with read() so far (/proc/self/io rchar). */
 static uint64_t bytes_read(void) {
         char line[128];
@@ -716,6 +771,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_dropin_not_regular, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_check_perms, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_stops_at_error_limit, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_sources, setup, teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
