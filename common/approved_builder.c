@@ -81,7 +81,7 @@ int builder_reserve(struct builder *b, size_t extra) {
 }
 
 int builder_add_entry(struct builder *b, const struct ip_block *block, uint32_t source, unsigned line,
-                             int64_t expires) {
+                      int64_t expires) {
         if (b->probing && (addr128_cmp(b->probe, block->first) < 0 || addr128_cmp(block->last, b->probe) < 0))
                 return 0;       /* checked, and of no concern to this lookup */
         if (b->n_entries == b->cap_entries) {
@@ -105,7 +105,7 @@ int builder_add_entry(struct builder *b, const struct ip_block *block, uint32_t 
 }
 
 int builder_finish(struct builder *b, struct approved_list **ret) {
-        /* parse_buffer reserved room for the worst case: give back the rest */
+        /* the parser reserved room for the worst case: give back the rest */
         if (b->entries && b->n_entries < b->cap_entries) {
                 struct approved_record *n = pages_realloc(b->entries, (b->n_entries ?: 1) * sizeof *n);
                 if (n) {

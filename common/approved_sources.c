@@ -105,8 +105,10 @@ static int list_dropins(struct approved_sources *s, bool check_perms, struct dia
         while ((errno = 0, de = readdir(d))) {
                 if (!is_list_name(de->d_name))
                         continue;
-                char *path = NULL;
-                int r = add_file(s, asprintf(&path, "%s/%s", s->dir, de->d_name) < 0 ? NULL : path, cap);
+                char *path;
+                if (asprintf(&path, "%s/%s", s->dir, de->d_name) < 0)
+                        return -ENOMEM;
+                int r = add_file(s, path, cap);
                 if (r < 0)
                         return r;
         }
