@@ -17,6 +17,7 @@
 #include "alertd.h"
 #include "atomic_file.h"
 #include "diag.h"
+#include "hostname.h"
 #include "lock.h"
 #include "logonacl-build.h"
 #include "mail.h"
@@ -301,8 +302,8 @@ static void report_lost_position(struct alertd *d, bool pending) {
 /* --test-mail: one clearly marked mail through the configured server, one
  * attempt, the outcome on stderr and in the exit code (issue 14.14). */
 static int send_test_mail(struct alertd *d) {
-        char host[256];
-        smtp_ehlo_name(host, sizeof(host));
+        char host[HOSTNAME_MAX + 1];
+        hostname_or_localhost(host, sizeof(host));
         if (d->config.alert.email.n == 0) {
                 fprintf(stderr, "logonacl-alertd: test mail not sent: [alert] email in %s is empty\n", d->config_path);
                 return 1;
