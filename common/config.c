@@ -15,6 +15,7 @@
 #include "logonacl-build.h"
 #include "safe_path.h"
 #include "utf8.h"
+#include "zone_name.h"
 
 /* A line longer than this is an error: no sane value needs more, and it bounds
  * the work hostile input can cause.  The whole file is bounded too. */
@@ -28,8 +29,6 @@
 #define EMAIL_MAX 254
 #define EMAIL_LOCAL_MAX 64
 #define SMTP_URL_MAX 1024
-#define TIMEZONE_MAX 128
-#define ZONEINFO_DIR "/usr/share/zoneinfo"
 
 enum section {
         SECTION_GENERAL,
@@ -432,20 +431,12 @@ static int parse_smtp_url(const char *value, void *field, char reason[CONFIG_REA
 /* An IANA name that names a TZif file under /usr/share/zoneinfo, with no way out
  * of that folder.  "UTC" is always valid (the C library knows it without a file). */
 static int parse_timezone(const char *value, void *field, char reason[CONFIG_REASON_MAX]) {
-        size_t len = strlen(value);
-        if (len == 0 || len > TIMEZONE_MAX)
+        if (value[0] == '\0' || strlen(value) > ZONE_NAME_MAX)
                 return reason_set(reason, "%s is not a time zone name", SHOWN(value));
         if (strcmp(value, "UTC") == 0)
                 return string_replace(field, value);
 
-        bool bad = value[0] == '/' || value[len - 1] == '/';
-        for (const char *p = value; *p && !bad; p++)
-                bad = !is_ascii_alnum(*p) && !strchr("/_+-.", *p);
-        for (const char *c = value; *c && !bad; c += strcspn(c, "/"), c += *c == '/') {
-                size_t n = strcspn(c, "/");
-                bad = n == 0 || (n == 1 && c[0] == '.') || (n == 2 && c[0] == '.' && c[1] == '.');
-        }
-        if (bad)
+        if (!zone_name_is_valid(value))
                 return reason_set(reason, "%s is not a time zone name (like Asia/Tokyo)", SHOWN(value));
 
         _cleanup_free_ char *path = NULL;
