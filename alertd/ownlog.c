@@ -3,7 +3,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "events.h"
 #include "journal_send.h"
@@ -78,32 +77,4 @@ int ownlog_send(struct ownlog *l, bool echo, const char *fmt, ...) {
         }
         *l = (struct ownlog) {};
         return r;
-}
-
-uint64_t now_monotonic_usec(void) {
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * 1000000ULL + (uint64_t) ts.tv_nsec / 1000ULL;
-}
-
-uint64_t now_realtime_usec(void) {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        return (uint64_t) ts.tv_sec * 1000000ULL + (uint64_t) ts.tv_nsec / 1000ULL;
-}
-
-bool ratelimit_below(struct ratelimit *rl, uint64_t now_usec, uint64_t *ret_missed) {
-        *ret_missed = 0;
-        if (rl->begin == 0 || now_usec - rl->begin >= rl->interval_usec) {
-                rl->begin = now_usec;
-                rl->num = 0;
-        }
-        if (rl->num < rl->burst) {
-                rl->num++;
-                *ret_missed = rl->missed;
-                rl->missed = 0;
-                return true;
-        }
-        rl->missed++;
-        return false;
 }
