@@ -13,31 +13,29 @@ void ownlog_add(struct ownlog *l, const char *name, const void *value, size_t le
                 l->oom = true;
                 return;
         }
-        char *n = strdup(name), *v = malloc(len + 1);
+        _cleanup_free_ char *n = strdup(name), *v = malloc(len + 1);
         if (!n || !v) {
-                free(n);
-                free(v);
                 l->oom = true;
                 return;
         }
         memcpy(v, value, len);
         v[len] = '\0';
-        l->fields[l->n].name = n;
-        l->fields[l->n].value = v;
+        l->fields[l->n].name = TAKE_PTR(n);
+        l->fields[l->n].value = TAKE_PTR(v);
         l->fields[l->n].len = len;
         l->n++;
 }
 
 static void ownlog_vaddf(struct ownlog *l, const char *name, const char *fmt, va_list ap) _printf_(3, 0);
 static void ownlog_vaddf(struct ownlog *l, const char *name, const char *fmt, va_list ap) {
-        char *v = NULL;
+        _cleanup_free_ char *v = NULL;
         int n = vasprintf(&v, fmt, ap);
         if (n < 0) {
+                v = NULL;       /* undefined after a failure */
                 l->oom = true;
                 return;
         }
         ownlog_add(l, name, v, (size_t) n);
-        free(v);
 }
 
 void ownlog_addf(struct ownlog *l, const char *name, const char *fmt, ...) {
