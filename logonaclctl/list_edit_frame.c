@@ -119,6 +119,16 @@ static int parse_edit_options(int argc, char **argv, bool with_line_options, str
         return -1;
 }
 
+/* The hits of the n ADDR arguments, freed with their count at scope end. */
+struct hit_array {
+        struct entry_hits *hits;
+        size_t n;
+};
+
+static void hit_array_done(struct hit_array *a) {
+        entry_hits_free(a->hits, a->n);
+}
+
 int ctl_edit_entries(const struct ctl *ctl, int argc, char **argv, bool with_line_options, ctl_entry_edit_fn edit) {
         _cleanup_(config_free) struct config config = {};
         struct ctl_entry_options o;
@@ -128,20 +138,16 @@ int ctl_edit_entries(const struct ctl *ctl, int argc, char **argv, bool with_lin
                 return r;
 
         size_t n = (size_t) (argc - optind);
-        struct entry_hits *hits = calloc(n, sizeof *hits);
+        _cleanup_(hit_array_done) struct hit_array hits = { calloc(n, sizeof(struct entry_hits)), n };
         _cleanup_free_ struct ip_block *blocks = calloc(n, sizeof *blocks);
-        if (!hits || !blocks) {
-                free(hits);
+        if (!hits.hits || !blocks) {
                 fprintf(stderr, "logonaclctl: %s\n", strerror(ENOMEM));
                 return EXIT_INVALID;
         }
 
         /* All or nothing: an invalid argument changes nothing. */
         if (ctl_load_config(ctl, &config) < 0 ||
-            ctl_parse_entries(argv + optind, n, config.allow_private, blocks, hits) < 0)
-                r = EXIT_INVALID;
-        else
-                r = edit(&config, &o, hits, blocks, n);
-        entry_hits_free(hits, n);
-        return r;
+            ctl_parse_entries(argv + optind, n, config.allow_private, blocks, hits.hits) < 0)
+                return EXIT_INVALID;
+        return edit(&config, &o, hits.hits, blocks, n);
 }
