@@ -472,7 +472,7 @@ static int decide_and_log(pam_handle_t *pamh, int flags, const struct module_arg
 static int logonacl_check(pam_handle_t *pamh, int flags, int argc, const char **argv, enum stage stage) {
         struct module_args args;
         struct logon_items items;
-        struct diag_list diags = {};
+        _cleanup_(diag_free) struct diag_list diags = {};
         int rc;
 
         read_items(pamh, stage, &items);
@@ -481,11 +481,9 @@ static int logonacl_check(pam_handle_t *pamh, int flags, int argc, const char **
                 if (args.debug)
                         pam_syslog(pamh, LOG_DEBUG, "account stage: the auth stage's decision stands (%s)",
                                    pam_strerror(pamh, rc));
-                diag_free(&diags);
                 return rc;
         }
         rc = decide_and_log(pamh, flags, &args, &items, &diags);
-        diag_free(&diags);
         if (stage == STAGE_AUTH)
                 save_decision(pamh, &items, rc);
         return rc;
