@@ -137,11 +137,14 @@ class Set(CtlTestCase):
                         action="allow-and-log") for i in range(3)])
         rc, out, err = s.ctl("set", "admin", "block-and-log", "--directory", s.jdir)
         self.assertEqual((rc, out), (3, ""), err)
-        self.assertTrue(err.endswith("logonaclctl: not switching: the guard could not count 3 logonacl entries "
-                                     "written by users not in [alert] trusted_users (add those services' users "
-                                     "there, or --force)\n"), err)
+        self.assertTrue(err.endswith("logonaclctl: not switching, because the guard could not count 3 logonacl "
+                                     "entries written by users not in [alert] trusted_users (add those services' "
+                                     "users there)\n"
+                                     "logonaclctl: approve them first (logonaclctl add ADDR), or use --force\n"), err)
         self.assertEqual(self.read_conf(s), s.text)
-        self.assertEqual(s.ctl("set", "admin", "block-and-log", "--force", "--directory", s.jdir)[0], 0)
+        rc, _, err = s.ctl("set", "admin", "block-and-log", "--force", "--directory", s.jdir)
+        self.assertEqual(rc, 0, err)
+        self.assertIn("logonaclctl: --force: switching anyway, although the guard could not count 3", err)
 
     def test_force_overrides_and_says_what(self):
         s = self.conf_site(entries=self.guard_entries())
