@@ -114,8 +114,10 @@ static bool name_is(const char *item, size_t name_len, const char *name) {
 }
 
 static void take_message_id(struct logon_record *r, const char *value, size_t len) {
-        if (r->message_id[0] || len != 32)
-                return;         /* the first one of 32 bytes counts */
+        /* The first one of 32 bytes counts; one with a NUL in it is no id (and
+         * would look unset to the next). */
+        if (r->message_id[0] || len != 32 || memchr(value, '\0', 32))
+                return;
         memcpy(r->message_id, value, 32);
         r->message_id[32] = '\0';
         r->event = event_from_message_id(r->message_id);

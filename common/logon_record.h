@@ -100,7 +100,7 @@ struct logon_value {
 
 struct logon_record {
         uint64_t realtime_usec;         /* __REALTIME_TIMESTAMP (the caller sets it) */
-        char message_id[33];            /* the first MESSAGE_ID, when 32 bytes; else "" */
+        char message_id[33];            /* the first MESSAGE_ID of 32 bytes (no NUL); else "" */
         enum event_kind event;          /* from message_id; EVENT_NONE for anything else */
         bool change;                    /* a change entry of logonaclctl */
         unsigned n_uid;                 /* how many _UID items the entry has */

@@ -244,14 +244,16 @@ static void check_query(void) {
                 abort();
 }
 
-/* The first item "NAME=" of exactly len value bytes, and how many "NAME=" items there are. */
+/* The first item "NAME=" of exactly len value bytes without a NUL (SIZE_MAX: any), and how many "NAME="
+ * items there are. */
 static const struct item *first_item_of_len(const struct entry *e, const char *prefix, size_t len, size_t *ret_n) {
         size_t pl = strlen(prefix), n = 0;
         const struct item *first = NULL;
         for (size_t i = 0; i < e->n; i++)
                 if (e->items[i].len >= pl && memcmp(e->items[i].data, prefix, pl) == 0) {
                         n++;
-                        if (!first && (len == SIZE_MAX || e->items[i].len - pl == len))
+                        if (!first && (len == SIZE_MAX || (e->items[i].len - pl == len &&
+                                                           !memchr(e->items[i].data + pl, 0, len))))
                                 first = &e->items[i];
                 }
         if (ret_n)
