@@ -49,7 +49,8 @@ static struct field_value field_of(const struct entry_copy *c, enum logon_field 
         return (struct field_value) { c->record.field[f].data, c->record.field[f].len };
 }
 
-/* Reads the entry the follower stands on: its times and the alert's fields. */
+/* Reads the entry the follower stands on: its times and the alert's fields.
+ * Free with entry_copy_free(), also after a failure. */
 static int read_entry(struct alertd *d, struct entry_copy *e) {
         sd_journal *j = d->follower.journal;
         sd_id128_t boot;
@@ -64,10 +65,8 @@ static int read_entry(struct alertd *d, struct entry_copy *e) {
         else
                 strcpy(e->boot_id, "0");
         r = follower_read_record(&d->follower, ALERT_FIELDS, &e->record);
-        if (r < 0) {
-                entry_copy_free(e);
-                return r;
-        }
+        if (r < 0)
+                return r;       /* the caller frees what was copied */
         e->kind = e->record.event == EVENT_BLOCKED ? EVENT_BLOCKED : EVENT_LOGGED;
         return 0;
 }
@@ -469,7 +468,7 @@ int alertd_process_entry(struct alertd *d) {
                 return 0;
         }
 
-        struct entry_copy c;
+        _cleanup_(entry_copy_free) struct entry_copy c = {};
         r = read_entry(d, &c);
         if (r < 0)
                 return r;
@@ -487,12 +486,11 @@ int alertd_process_entry(struct alertd *d) {
                 log_not_sent(d, &c);
                 save_if_due(d);
         }
-        entry_copy_free(&c);
         return r;
 }
 
 int alertd_resend_pending(struct alertd *d) {
-        struct entry_copy c;
+        _cleanup_(entry_copy_free) struct entry_copy c = {};
         int r = read_entry(d, &c);
         if (r < 0)
                 return r;
@@ -501,7 +499,5 @@ int alertd_resend_pending(struct alertd *d) {
         _cleanup_(alert_job_done) struct alert_job job = { d, &c, NULL };
         const struct step_ops ops = { job_save, job_send, &job };
         enum step_outcome outcome;
-        r = step_resend_pending(&d->state, &ops, &outcome);
-        entry_copy_free(&c);
-        return r;
+        return step_resend_pending(&d->state, &ops, &outcome);
 }
