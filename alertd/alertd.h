@@ -10,9 +10,11 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "clock.h"
 #include "config.h"
 #include "follow.h"
 #include "ownlog.h"
+#include "ratelimit.h"
 #include "state.h"
 #include "tz.h"
 #include "watchdog.h"

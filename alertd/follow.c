@@ -19,6 +19,7 @@ _Static_assert(FOLLOW_SOURCES_MAX <= STATE_SOURCES_MAX, "more sources than a sta
 #define NO_SOURCE SIZE_MAX
 
 static void release_journal_pages(void);
+static int sync_cursor(struct follower *f);
 
 /* Our MESSAGE_IDs, and with boot the entries of that boot only. */
 static int add_matches(sd_journal *j, const sd_id128_t *boot) {
@@ -163,9 +164,24 @@ static struct follow_source *source_add(struct follower *f, sd_id128_t boot) {
         return &a[f->n_sources++];
 }
 
-/* Adds a source for every boot in the files that has none yet (its entries
- * are all new: read from its head) and marks which sources are still there. */
+/* Whether boot holds an entry of ours.  Moves the reader (the caller made the
+ * current source's cursor first and has the reader set again). */
+static int boot_has_ours(struct follower *f, sd_id128_t boot) {
+        int r = add_matches(f->journal, &boot);
+        if (r < 0)
+                return r;
+        r = sd_journal_seek_head(f->journal);
+        return r < 0 ? r : sd_journal_next(f->journal);
+}
+
+/* Adds a source for every boot in the files that has an entry of ours and no
+ * source yet (its entries are all new: read from its head), and marks which
+ * sources are still there.  Boots without one take no source, so a host
+ * uploading boot after boot of other entries cannot use up FOLLOW_SOURCES_MAX;
+ * they are looked at again when the files change. */
 static int discover(struct follower *f) {
+        _cleanup_free_ sd_id128_t *candidates = NULL;
+        size_t n_candidates = 0;
         const void *data;
         size_t len;
         int r = sd_journal_query_unique(f->journal, "_BOOT_ID");
@@ -173,6 +189,7 @@ static int discover(struct follower *f) {
                 return r;
         for (size_t i = 0; i < f->n_sources; i++)
                 f->sources[i].present = false;
+        f->n_boots = 0;
         while ((r = sd_journal_enumerate_unique(f->journal, &data, &len)) != 0) {
                 char id[SD_ID128_STRING_MAX];
                 sd_id128_t boot;
@@ -184,12 +201,37 @@ static int discover(struct follower *f) {
                 id[32] = '\0';
                 if (sd_id128_from_string(id, &boot) < 0)
                         continue;
+                f->n_boots++;
                 struct follow_source *s = source_of(f, boot);
-                if (!s && f->n_sources >= FOLLOW_SOURCES_MAX) {
+                if (s) {
+                        s->present = true;
+                        continue;
+                }
+                sd_id128_t *c = realloc(candidates, (n_candidates + 1) * sizeof(*c));
+                if (!c)
+                        return -ENOMEM;
+                candidates = c;
+                candidates[n_candidates++] = boot;
+        }
+        if (n_candidates == 0)
+                return 0;
+
+        r = sync_cursor(f);
+        if (r < 0)
+                return r;
+        f->current = NO_SOURCE;
+        for (size_t i = 0; i < n_candidates; i++) {
+                r = boot_has_ours(f, candidates[i]);
+                if (r < 0)
+                        return r;
+                if (r == 0)
+                        continue;
+                if (f->n_sources >= FOLLOW_SOURCES_MAX) {
                         f->boots_ignored++;
                         continue;
                 }
-                if (!s && !(s = source_add(f, boot)))
+                struct follow_source *s = source_add(f, candidates[i]);
+                if (!s)
                         return -ENOMEM;
                 s->present = true;
         }
@@ -249,7 +291,9 @@ static void note_lost(struct follower *f, struct follow_source *s) {
  * sd_journal_next gives the first new one) or, when that entry is gone, on
  * the first new one (on_unread). */
 static int reader_select(struct follower *f, size_t i) {
-        bool matched = f->n_sources > 1;
+        /* One boot in the files: no boot match (a replay's hot path).  Otherwise the
+         * match keeps another boot's first entry of ours out of this source. */
+        bool matched = f->n_boots > 1;
         if (f->current == i && f->current_matched == matched)
                 return 0;
         int r = sync_cursor(f);

@@ -43,6 +43,7 @@ struct follower {
         char *namespace;                /* a journal namespace instead (journald@NS) */
         struct follow_source *sources;
         size_t n_sources;
+        size_t n_boots;                 /* boots in the files at the last look, ours or not */
         size_t current;                 /* the source the reader is set to; SIZE_MAX: none */
         bool current_matched;           /* with a _BOOT_ID match (more than one source) */
         bool on_unread;                 /* the reader stands on the current source's next entry */

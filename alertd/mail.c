@@ -10,6 +10,7 @@
 #include "addr.h"
 #include "buf.h"
 #include "events.h"
+#include "hostname.h"
 #include "mail.h"
 #include "utf8.h"
 
@@ -43,22 +44,9 @@ static void append_escaped(struct buf *b, struct field_value v) {
                 buf_printf(b, " [cut: %zu bytes in all]", v.len);
 }
 
-static bool is_host_char(char c) {
-        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-' ||
-               c == '_';
-}
-
-static bool hostname_is_plain(struct field_value h) {
-        if (h.len == 0 || h.len > 253)
-                return false;
-        for (size_t i = 0; i < h.len; i++)
-                if (!is_host_char(h.data[i]))
-                        return false;
-        return true;
-}
-
 /* Message-ID: <logonacl.BOOT.MONO.REAL@HOST>, every part from the entry and
- * reduced to safe characters, so a resend carries the same id. */
+ * reduced to safe characters (the host to its letters, digits, hyphens and
+ * dots, whatever it is), so a resend carries the same id. */
 char *mail_message_id(const struct alert_entry *e) {
         struct buf b = {};
         buf_puts(&b, "<logonacl.");
@@ -74,7 +62,7 @@ char *mail_message_id(const struct alert_entry *e) {
         buf_printf(&b, ".%" PRIx64 ".%" PRIx64 "@", e->monotonic_usec, e->realtime_usec);
         size_t host = 0;
         for (size_t i = 0; i < e->hostname.len && host < 64; i++)
-                if (is_host_char(e->hostname.data[i]) && e->hostname.data[i] != '_') {
+                if (hostname_char_is_ldh(e->hostname.data[i]) || e->hostname.data[i] == '.') {
                         buf_append(&b, e->hostname.data + i, 1);
                         host++;
                 }
@@ -125,11 +113,11 @@ static void append_base64(struct buf *b, const unsigned char *s, size_t len) {
         }
 }
 
-/* The Subject: the host is alertd-checked text when it is a plain host name,
+/* The Subject: the host is alertd-checked text when it is a valid host name,
  * otherwise RFC 2047 encoded-words of its escaped form, folded one word a line. */
 static void append_subject(struct buf *b, struct field_value host) {
         buf_puts(b, "Subject: ");
-        if (hostname_is_plain(host))
+        if (hostname_is_valid(host.data, host.len, 0))
                 buf_append(b, host.data, host.len);
         else {
                 struct buf text = {};

@@ -17,6 +17,7 @@
 #include "alertd.h"
 #include "atomic_file.h"
 #include "diag.h"
+#include "hostname.h"
 #include "lock.h"
 #include "logonacl-build.h"
 #include "mail.h"
@@ -109,67 +110,62 @@ void alertd_free_config(struct alertd *d) {
         d->from = NULL;
 }
 
-int alertd_load_config(struct alertd *d) {
-        struct config c;
-        struct diag_list diags = {};
-        struct time_zone tz;
-        char reason[512];
-        uid_t *uids = NULL;
-        size_t n_uids = 0;
-        char *from = NULL;
+static void print_lines(const struct diag_list *diags) {
+        for (size_t i = 0; i < diags->n_lines; i++)
+                fprintf(stderr, "%s\n", diags->lines[i]);
+}
 
-        int r = config_load(d->config_path, true, 0, &c, &diags);
-        if (r < 0) {
-                for (size_t i = 0; i < diags.n_lines; i++)
-                        fprintf(stderr, "%s\n", diags.lines[i]);
-                if (diags.n_lines == 0)
-                        fprintf(stderr, "%s: %s\n", d->config_path, strerror(-r));
-                diag_free(&diags);
-                config_free(&c);
-                return r;
-        }
-        diag_free(&diags);
+/* Warnings go to the journal (and stderr): a daemon's start is not watched. */
+static void log_warnings(const struct alertd *d, const struct config *c, const struct diag_list *warnings) {
+        struct ownlog l;
 
-        struct diag_list warnings = {}, errors = {};
-        bool ok = alert_check(&c, &errors, &warnings) >= 0;
-        for (size_t i = 0; i < errors.n_lines; i++)
-                fprintf(stderr, "%s\n", errors.lines[i]);
-        diag_free(&errors);
-        r = config_alert_from(&c, &from);
-        if (r < 0)
-                ok = false;
-        r = tz_load(NULL, c.alert.timezone ? c.alert.timezone : "UTC", &tz, reason, sizeof(reason));
-        if (r < 0) {
-                fprintf(stderr, "%s: [alert] %s\n", d->config_path, reason);
-                ok = false;
-        }
-        if (!ok || config_trusted_uids(&c, &uids, &n_uids, NULL) < 0) {
-                if (r >= 0)
-                        tz_free(&tz);
-                free(from);
-                config_free(&c);
-                diag_free(&warnings);
-                return -EINVAL;
-        }
-        for (size_t i = 0; i < warnings.n_lines; i++) {
-                struct ownlog l;
+        for (size_t i = 0; i < warnings->n_lines; i++) {
                 ownlog_begin(&l, 4, NULL, "config-warning");
-                ownlog_send(&l, true, "warning: %s", warnings.lines[i]);
+                ownlog_send(&l, true, "warning: %s", warnings->lines[i]);
         }
-        diag_free(&warnings);
-        if (c.alert.email.n == 0 && !d->print) {
+        if (c->alert.email.n == 0 && !d->print) {
                 /* Valid (the installed default), but an administrator starting alertd expects mail. */
-                struct ownlog l;
                 ownlog_begin(&l, 4, NULL, "no-email");
                 ownlog_send(&l, d->verbose, "%s: [alert] email is empty: no alert mail will be sent", d->config_path);
         }
+}
+
+int alertd_load_config(struct alertd *d) {
+        _cleanup_(config_free) struct config c = {};
+        _cleanup_(diag_free) struct diag_list diags = {}, warnings = {}, errors = {};
+        _cleanup_(tz_free) struct time_zone tz = {};
+        _cleanup_free_ uid_t *uids = NULL;
+        _cleanup_free_ char *from = NULL;
+        size_t n_uids = 0;
+        char reason[512];
+
+        int r = config_load(d->config_path, true, 0, &c, &diags);
+        if (r < 0) {
+                print_lines(&diags);
+                if (diags.n_lines == 0)
+                        fprintf(stderr, "%s: %s\n", d->config_path, strerror(-r));
+                return r;
+        }
+
+        /* Every error is said before giving up, as logonaclctl check would. */
+        bool ok = alert_check(&c, &errors, &warnings) >= 0;
+        print_lines(&errors);
+        if (config_alert_from(&c, &from) < 0)
+                ok = false;
+        if (tz_load(NULL, c.alert.timezone ? c.alert.timezone : "UTC", &tz, reason, sizeof(reason)) < 0) {
+                fprintf(stderr, "%s: [alert] %s\n", d->config_path, reason);
+                ok = false;
+        }
+        if (!ok || config_trusted_uids(&c, &uids, &n_uids, NULL) < 0)
+                return -EINVAL;
+        log_warnings(d, &c, &warnings);
 
         alertd_free_config(d);
-        d->config = c;
-        d->tz = tz;
-        d->trusted_uids = uids;
+        d->config = TAKE_STRUCT(c);
+        d->tz = TAKE_STRUCT(tz);
+        d->trusted_uids = TAKE_PTR(uids);
         d->n_trusted_uids = n_uids;
-        d->from = from;
+        d->from = TAKE_PTR(from);
         return 0;
 }
 
@@ -301,8 +297,8 @@ static void report_lost_position(struct alertd *d, bool pending) {
 /* --test-mail: one clearly marked mail through the configured server, one
  * attempt, the outcome on stderr and in the exit code (issue 14.14). */
 static int send_test_mail(struct alertd *d) {
-        char host[256];
-        smtp_ehlo_name(host, sizeof(host));
+        char host[HOSTNAME_MAX + 1];
+        hostname_or_localhost(host, sizeof(host));
         if (d->config.alert.email.n == 0) {
                 fprintf(stderr, "logonacl-alertd: test mail not sent: [alert] email in %s is empty\n", d->config_path);
                 return 1;

@@ -3,7 +3,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "events.h"
 #include "journal_send.h"
@@ -14,31 +13,29 @@ void ownlog_add(struct ownlog *l, const char *name, const void *value, size_t le
                 l->oom = true;
                 return;
         }
-        char *n = strdup(name), *v = malloc(len + 1);
+        _cleanup_free_ char *n = strdup(name), *v = malloc(len + 1);
         if (!n || !v) {
-                free(n);
-                free(v);
                 l->oom = true;
                 return;
         }
         memcpy(v, value, len);
         v[len] = '\0';
-        l->fields[l->n].name = n;
-        l->fields[l->n].value = v;
+        l->fields[l->n].name = TAKE_PTR(n);
+        l->fields[l->n].value = TAKE_PTR(v);
         l->fields[l->n].len = len;
         l->n++;
 }
 
 static void ownlog_vaddf(struct ownlog *l, const char *name, const char *fmt, va_list ap) _printf_(3, 0);
 static void ownlog_vaddf(struct ownlog *l, const char *name, const char *fmt, va_list ap) {
-        char *v = NULL;
+        _cleanup_free_ char *v = NULL;
         int n = vasprintf(&v, fmt, ap);
         if (n < 0) {
+                v = NULL;       /* undefined after a failure */
                 l->oom = true;
                 return;
         }
         ownlog_add(l, name, v, (size_t) n);
-        free(v);
 }
 
 void ownlog_addf(struct ownlog *l, const char *name, const char *fmt, ...) {
@@ -78,32 +75,4 @@ int ownlog_send(struct ownlog *l, bool echo, const char *fmt, ...) {
         }
         *l = (struct ownlog) {};
         return r;
-}
-
-uint64_t now_monotonic_usec(void) {
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * 1000000ULL + (uint64_t) ts.tv_nsec / 1000ULL;
-}
-
-uint64_t now_realtime_usec(void) {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        return (uint64_t) ts.tv_sec * 1000000ULL + (uint64_t) ts.tv_nsec / 1000ULL;
-}
-
-bool ratelimit_below(struct ratelimit *rl, uint64_t now_usec, uint64_t *ret_missed) {
-        *ret_missed = 0;
-        if (rl->begin == 0 || now_usec - rl->begin >= rl->interval_usec) {
-                rl->begin = now_usec;
-                rl->num = 0;
-        }
-        if (rl->num < rl->burst) {
-                rl->num++;
-                *ret_missed = rl->missed;
-                rl->missed = 0;
-                return true;
-        }
-        rl->missed++;
-        return false;
 }

@@ -3,12 +3,11 @@
 
 /* alertd's own journal entries (SYSLOG_IDENTIFIER=logonacl-alertd), built field
  * by field and sent with common/journal_send (binary-safe: a field value copied
- * from a hostile entry stays one field), plus a rate limiter so that a forger
- * cannot flood the journal through us. */
+ * from a hostile entry stays one field).  Callers that log what others send
+ * put a ratelimit.h in front so that a forger cannot flood the journal through us. */
 
 #include <stdbool.h>
 #include <stddef.h>
-#include <stdint.h>
 
 #include "macro.h"
 
@@ -31,17 +30,3 @@ void ownlog_addf(struct ownlog *l, const char *name, const char *fmt, ...) _prin
 /* Adds MESSAGE, sends, frees.  Also prints MESSAGE on stderr when echo is set.
  * Returns journal_send's result. */
 int ownlog_send(struct ownlog *l, bool echo, const char *fmt, ...) _printf_(3, 4);
-
-/* At most burst events per interval (monotonic usec); counts the others. */
-struct ratelimit {
-        uint64_t interval_usec;
-        unsigned burst;
-        uint64_t begin;
-        unsigned num;
-        uint64_t missed;
-};
-
-/* True when this event may be logged; *ret_missed gets (and resets) how many were not. */
-bool ratelimit_below(struct ratelimit *rl, uint64_t now_usec, uint64_t *ret_missed);
-uint64_t now_monotonic_usec(void);
-uint64_t now_realtime_usec(void);

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "buf.h"
+#include "hostname.h"
 #include "macro.h"
 #include "smtp.h"
 
@@ -116,28 +117,15 @@ int smtp_read_password(const char *path, char **ret, char *reason, size_t reason
         return *ret ? 0 : -ENOMEM;
 }
 
-void smtp_ehlo_name(char *buf, size_t size) {
-        char host[256] = "";
-        size_t n = 0;
-        (void) gethostname(host, sizeof(host) - 1);
-        for (const char *p = host; *p && n + 1 < size; p++)
-                if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '-' ||
-                    *p == '.')
-                        buf[n++] = *p;
-        buf[n] = '\0';
-        if (n == 0)
-                snprintf(buf, size, "localhost");
-}
-
 /* smtp_url with the EHLO name as its path: libcurl sends the path as the EHLO
  * domain and would otherwise make one up. */
 static char *url_with_ehlo(const char *smtp_url) {
         const char *scheme_end = strstr(smtp_url, "://");
         const char *path = scheme_end ? strchr(scheme_end + 3, '/') : NULL;
-        char ehlo[256];
+        char ehlo[HOSTNAME_MAX + 1];
         struct buf b = {};
 
-        smtp_ehlo_name(ehlo, sizeof(ehlo));
+        hostname_or_localhost(ehlo, sizeof(ehlo));
         if (path && path[1] != '\0')
                 buf_puts(&b, smtp_url);         /* the administrator chose one */
         else {

@@ -40,8 +40,6 @@ void smtp_global_cleanup(void);
 /* Reads the password file (first line, trailing newline dropped).  0 or a
  * negative errno with a reason. */
 int smtp_read_password(const char *path, char **ret, char *reason, size_t reason_size);
-/* The EHLO name: this host's name reduced to host-name characters. */
-void smtp_ehlo_name(char *buf, size_t size);
 /* Sends message (CRLF text) from cfg->from (or from) to cfg->email.  Fills *res. */
 void smtp_send(const struct alert_config *cfg, const char *from, const char *message, size_t len,
                const struct smtp_options *opt, struct smtp_result *res);

@@ -9,23 +9,10 @@
 
 #include "macro.h"
 #include "tz.h"
+#include "zone_name.h"
 
 #define TZIF_MAX_SIZE (256 * 1024)
 #define TZIF_HEADER_SIZE 44
-
-static bool zone_name_is_valid(const char *name) {
-        size_t len = strlen(name);
-
-        if (len == 0 || len > 255 || name[0] == '/' || name[0] == '.')
-                return false;
-        if (strstr(name, "..") || strstr(name, "//"))
-                return false;
-        for (const char *p = name; *p; p++)
-                if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
-                      strchr("/_+-.", *p)))
-                        return false;
-        return true;
-}
 
 static uint32_t be32(const unsigned char *p) {
         return (uint32_t) p[0] << 24 | (uint32_t) p[1] << 16 | (uint32_t) p[2] << 8 | p[3];
@@ -140,7 +127,7 @@ static int parse_tzif(const unsigned char *data, size_t size, struct time_zone *
 
 int tz_load(const char *dir, const char *name, struct time_zone *ret, char *reason, size_t reason_size) {
         *ret = (struct time_zone) {};
-        if (!name || !zone_name_is_valid(name)) {
+        if (!zone_name_is_valid(name)) {
                 snprintf(reason, reason_size, "timezone \"%s\" is not a valid IANA zone name", name ? name : "");
                 return -EINVAL;
         }
@@ -153,7 +140,7 @@ int tz_load(const char *dir, const char *name, struct time_zone *ret, char *reas
         }
 
         _cleanup_free_ char *path = NULL;
-        if (asprintf(&path, "%s/%s", dir ? dir : TZ_DIR, name) < 0)
+        if (asprintf(&path, "%s/%s", dir ? dir : ZONEINFO_DIR, name) < 0)
                 return -ENOMEM;
         _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
         struct stat st;

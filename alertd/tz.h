@@ -23,9 +23,7 @@ struct time_zone {
         size_t n_transitions;
 };
 
-#define TZ_DIR "/usr/share/zoneinfo"
-
-/* Loads zone "name" ("UTC", "Asia/Tokyo") from dir (NULL: TZ_DIR).  0, or a
+/* Loads zone "name" ("UTC", "Asia/Tokyo") from dir (NULL: ZONEINFO_DIR).  0, or a
  * negative errno with a reason in reason (size reason_size). */
 int tz_load(const char *dir, const char *name, struct time_zone *ret, char *reason, size_t reason_size);
 /* Seconds east of UTC at time t. */

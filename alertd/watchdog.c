@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include <systemd/sd-daemon.h>
 
-#include "ownlog.h"
+#include "clock.h"
 #include "watchdog.h"
 
 void watchdog_init(struct watchdog *w) {

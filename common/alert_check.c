@@ -73,9 +73,8 @@ static void check_ca_file(const struct config *c, struct diag_list *errors) {
 static void check_trusted_users(const struct config *c, struct diag_list *errors, struct diag_list *warnings) {
         _cleanup_free_ uid_t *uids = NULL;
         size_t n = 0;
-        struct diag_list unknown = {};
+        _cleanup_(diag_free) struct diag_list unknown = {};
         if (config_trusted_uids(c, &uids, &n, &unknown) < 0) {
-                diag_free(&unknown);
                 error(c, 0, errors, "out of memory");
                 return;
         }
@@ -90,7 +89,6 @@ static void check_trusted_users(const struct config *c, struct diag_list *errors
                         const char *msg = strstr(unknown.lines[i], "trusted_users:");
                         diag_add(warnings, w, "%s", msg ? msg : unknown.lines[i]);
                 }
-        diag_free(&unknown);
 }
 
 int alert_check(const struct config *c, struct diag_list *errors, struct diag_list *warnings) {

@@ -43,6 +43,16 @@ int approved_list_load(const char *main_file, const char *dir, bool allow_privat
 int approved_list_load_for(const char *main_file, const char *dir, bool allow_private, bool check_perms,
                            size_t max_errors, addr128 addr, struct diag_list *diags, struct approved_list **ret);
 
+/* approved_list_load and approved_list_load_for over the files found and checked
+ * once (approved_sources.h): each is opened with O_NONBLOCK (and, when the
+ * sources were checked, O_NOFOLLOW and its owner and mode re-checked on the
+ * open descriptor), read and parsed. */
+struct approved_sources;
+int approved_list_load_sources(const struct approved_sources *sources, bool allow_private, size_t max_errors,
+                               struct diag_list *diags, struct approved_list **ret);
+int approved_list_load_sources_for(const struct approved_sources *sources, bool allow_private, size_t max_errors,
+                                   addr128 addr, struct diag_list *diags, struct approved_list **ret);
+
 /* Parses one entry the way the files are parsed (logonaclctl add): 0 or -EINVAL
  * with the two lines added to diags (where = NULL: no prefix). */
 int approved_entry_parse(const char *text, bool allow_private, struct ip_block *ret, struct diag_list *diags);
@@ -85,9 +95,7 @@ bool approved_list_entry(const struct approved_list *l, size_t i, struct approve
 int approved_list_parse_buffer(const char *data, size_t size, const char *source, bool allow_private,
                                size_t max_errors, struct diag_list *diags, struct approved_list **ret);
 
-/* The *.list entries of dir (no dotfiles) as "dir/name", sorted by strcmp,
- * whatever their type: one that is not a regular file is the file check's error
- * (SPEC §2), never skipped.  A missing dir has none.  check_perms: safe_path on
- * dir.  Errors: negative errno and reason. */
-int approved_dropins(const char *dir, bool check_perms, char ***ret, size_t *ret_n, char reason[1024]);
 void approved_list_free(struct approved_list *l);
+static inline void approved_list_freep(struct approved_list **l) {
+        approved_list_free(*l);
+}

@@ -18,6 +18,7 @@
 #include "approved_index.h"
 #include "atomic_file.h"
 #include "approved_layout.h"
+#include "approved_sources.h"
 #include "safe_path.h"
 
 #define INDEX_MAGIC "LACLIDX\n"
@@ -54,21 +55,6 @@ char *approved_index_path(const char *approved_file) {
         return p;
 }
 
-static int write_all(int fd, const void *data, size_t len) {
-        const char *p = data;
-        while (len > 0) {
-                ssize_t k = write(fd, p, len);
-                if (k < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                p += k;
-                len -= (size_t) k;
-        }
-        return 0;
-}
-
 static uint64_t align_up(uint64_t v) {
         return (v + INDEX_ALIGN - 1) & ~(uint64_t) (INDEX_ALIGN - 1);
 }
@@ -81,21 +67,21 @@ static uint64_t plan(uint64_t *cursor, uint64_t size) {
 }
 
 /* Writes data at off, padding with zeros from the current position *pos. */
-static int write_at(int fd, uint64_t *pos, uint64_t off, const void *data, size_t len) {
+static int write_at(struct atomic_file *f, uint64_t *pos, uint64_t off, const void *data, size_t len) {
         static const char zeros[INDEX_ALIGN];
         if (off > *pos) {
-                int r = write_all(fd, zeros, (size_t) (off - *pos));
+                int r = atomic_file_write(f, zeros, (size_t) (off - *pos));
                 if (r < 0)
                         return r;
         }
-        int r = write_all(fd, data, len);
+        int r = atomic_file_write(f, data, len);
         if (r < 0)
                 return r;
         *pos = off + len;
         return 0;
 }
 
-static int write_index_fd(int fd, const struct approved_list *l) {
+static int write_index(struct atomic_file *f, const struct approved_list *l) {
         struct index_header h = {
                 .magic = INDEX_MAGIC,
                 .version = INDEX_VERSION,
@@ -126,21 +112,21 @@ static int write_index_fd(int fd, const struct approved_list *l) {
         h.file_size = cursor;
 
         uint64_t pos = 0;
-        int r = write_at(fd, &pos, 0, &h, sizeof h);
+        int r = write_at(f, &pos, 0, &h, sizeof h);
         if (r >= 0)
-                r = write_at(fd, &pos, h.stamps_off, l->stamps, l->n_stamps * sizeof(struct approved_stamp));
+                r = write_at(f, &pos, h.stamps_off, l->stamps, l->n_stamps * sizeof(struct approved_stamp));
         if (r >= 0)
-                r = write_at(fd, &pos, h.source_names_off, names, l->n_sources * sizeof *names);
+                r = write_at(f, &pos, h.source_names_off, names, l->n_sources * sizeof *names);
         for (size_t i = 0; r >= 0 && i < l->n_sources; i++)
-                r = write_at(fd, &pos, names[i].off, l->sources[i], names[i].len + 1);
+                r = write_at(f, &pos, names[i].off, l->sources[i], names[i].len + 1);
         if (r >= 0)
-                r = write_at(fd, &pos, h.entries_off, l->entries, l->n_entries * sizeof(struct approved_record));
+                r = write_at(f, &pos, h.entries_off, l->entries, l->n_entries * sizeof(struct approved_record));
         if (r >= 0)
-                r = write_at(fd, &pos, h.segs_off, l->segs, l->n_segments * sizeof(struct approved_segment));
+                r = write_at(f, &pos, h.segs_off, l->segs, l->n_segments * sizeof(struct approved_segment));
         if (r >= 0)
-                r = write_at(fd, &pos, h.seg_entry_off, l->seg_entry, l->n_segments * sizeof(uint32_t));
+                r = write_at(f, &pos, h.seg_entry_off, l->seg_entry, l->n_segments * sizeof(uint32_t));
         if (r >= 0 && l->bucket)
-                r = write_at(fd, &pos, h.bucket_off, l->bucket, (APPROVED_BUCKETS + 1) * sizeof(uint32_t));
+                r = write_at(f, &pos, h.bucket_off, l->bucket, (APPROVED_BUCKETS + 1) * sizeof(uint32_t));
         return r;
 }
 
@@ -158,7 +144,7 @@ int approved_index_write(const struct approved_list *l, const char *main_file, c
         int r = atomic_file_begin(&f, path, 0644, (uid_t) -1, (gid_t) -1);
         if (r < 0)
                 return r;
-        r = write_index_fd(f.fd, l);
+        r = write_index(&f, l);
         if (r < 0) {
                 atomic_file_abort(&f);
                 return r;
@@ -179,63 +165,32 @@ static bool stamp_equal(const struct approved_stamp *a, const struct approved_st
         return memcmp(a, b, sizeof *a) == 0;
 }
 
-static int stamp_path(const char *path, struct approved_stamp *ret) {
-        struct stat st;
-        if (stat(path, &st) < 0)
-                return -errno;
-        approved_stamp_from_stat(ret, &st);
-        return 0;
-}
-
-/* Every source as it is now against the stamps in the index.  which (may be
+/* Every source as found now against the stamps in the index.  which (may be
  * NULL) receives the first path found changed: the main file, the folder (a
  * drop-in added or removed) or a drop-in. */
-static int check_fresh(const struct approved_list *l, const char *main_file, const char *dir, const char **which) {
-        struct approved_stamp now;
-        char reason[1024];
-        char **dropins = NULL;
-        size_t n_dropins = 0;
+static int check_fresh(const struct approved_list *l, const struct approved_sources *s, const char **which) {
         const char *changed = NULL;
 
-        if (which)
-                *which = NULL;
-        if (strcmp(l->sources[0], main_file) != 0 || stamp_path(main_file, &now) < 0 ||
-            !stamp_equal(&now, &l->stamps[0])) {
-                if (which)
-                        *which = main_file;
-                return -ESTALE;
-        }
-
-        int r = approved_dropins_stamped(dir, false, &dropins, &n_dropins, reason, &now);
-        if (r < 0) {
-                if (which)
-                        *which = dir;
-                return -ESTALE;
-        }
-        r = 0;
-        if (!stamp_equal(&now, &l->stamps[1]) || n_dropins + 1 != l->n_sources) {
-                r = -ESTALE;
-                changed = dir;
-        }
-        for (size_t i = 0; r == 0 && i < n_dropins; i++)
-                if (strcmp(dropins[i], l->sources[i + 1]) != 0 || stamp_path(dropins[i], &now) < 0 ||
-                    !stamp_equal(&now, &l->stamps[i + 2])) {
-                        r = -ESTALE;
-                        changed = l->sources[i + 1];    /* lives as long as l */
-                }
-        for (size_t i = 0; i < n_dropins; i++)
-                free(dropins[i]);
-        free(dropins);
+        if (strcmp(l->sources[0], s->files[0].path) != 0 || !stamp_equal(&s->files[0].stamp, &l->stamps[0]))
+                changed = s->files[0].path;
+        else if (!stamp_equal(&s->dir_stamp, &l->stamps[1]) || s->n_files != l->n_sources)
+                changed = s->dir;
+        for (size_t i = 1; !changed && i < s->n_files; i++)
+                if (strcmp(s->files[i].path, l->sources[i]) != 0 || !stamp_equal(&s->files[i].stamp, &l->stamps[i + 1]))
+                        changed = l->sources[i];        /* lives as long as l */
         if (which)
                 *which = changed;
+        if (changed)
+                return -ESTALE;
 
         /* The text path checks approved_dir's folders; so does this one (the
-         * index's own check covers the main file's folders). */
-        if (r == 0 && dir && l->stamps[1].mode != 0) {
+         * index's own check covers the main file's folders).  Sources found
+         * with the ownership walk had theirs checked already. */
+        if (!s->checked && s->dir && s->dir_stamp.mode != 0) {
                 char why[SAFE_PATH_REASON_MAX];
-                r = safe_path_check_dir(dir, why);
+                return safe_path_check_dir(s->dir, why);
         }
-        return r;
+        return 0;
 }
 
 /* The header and every section against the file size. */
@@ -271,13 +226,19 @@ static int open_index(const char *path, int *ret_fd, uint64_t *ret_size) {
         if (r < 0)
                 return r;
 
-        int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW);
+        /* O_NONBLOCK: a FIFO put in place of the index must not hang a logon. */
+        int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW | O_NONBLOCK);
         if (fd < 0)
                 return -errno;
         struct stat st;
         if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (uint64_t) st.st_size > SIZE_MAX / 2) {
                 close(fd);
                 return -EBADMSG;
+        }
+        /* Checked again on the open file: the path may have changed since the walk. */
+        if (st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH))) {
+                close(fd);
+                return -EPERM;
         }
         *ret_fd = fd;
         *ret_size = (uint64_t) st.st_size;
@@ -336,6 +297,85 @@ static int read_meta(int fd, const struct index_header *h, uint64_t size, void *
         return 0;
 }
 
+/* ---- the lookup backend of an index read with pread (approved_layout.h) ---- */
+
+static bool read_at(const struct approved_list *l, uint64_t off, void *buf, size_t len) {
+        return pread_all(l->fd, buf, len, off);
+}
+
+/* Enough lookups to pay for a mapping: map the index file and use its arrays.
+ * The list is logically const; only how it reaches its bytes changes. */
+void approved_index_count_lookup(const struct approved_list *l) {
+        struct approved_list *w = (struct approved_list *) l;
+        if (w->mapped || ++w->n_lookups <= APPROVED_PREAD_LOOKUPS)
+                return;
+        void *map = mmap(NULL, w->map_size, PROT_READ, MAP_PRIVATE, w->fd, 0);
+        if (map == MAP_FAILED)
+                return;         /* stay with pread */
+        const char *base = map;
+        w->map = map;
+        w->mapped = true;
+        w->segs = (const void *) (base + w->segs_off);
+        w->seg_entry = (const void *) (base + w->seg_entry_off);
+        w->entries = (const void *) (base + w->entries_off);
+        w->bucket = w->bucket_off ? (const void *) (base + w->bucket_off) : NULL;
+}
+
+/* The lookup with pread: bucket bounds, then a binary search reading one
+ * segment per step; the entry labelling the segment of addr.  Any failed
+ * read: no match (fail closed). */
+bool approved_index_segment_entry(const struct approved_list *l, addr128 addr, uint32_t *ret) {
+        uint64_t lo = 0, hi = l->n_segments;
+        if (l->bucket_off) {
+                uint32_t k = approved_bucket_key(addr), bounds[2];
+                if (!read_at(l, l->bucket_off + (uint64_t) k * sizeof(uint32_t), bounds, sizeof bounds))
+                        return false;
+                lo = bounds[0];
+                hi = bounds[1];
+                if (lo > hi || hi > l->n_segments)
+                        return false;
+        }
+        struct approved_segment seg;
+        uint64_t base_lo = lo;
+        bool have = false;      /* seg holds segment lo - 1 */
+        while (lo < hi) {
+                uint64_t mid = lo + (hi - lo) / 2;
+                struct approved_segment m;
+                if (!read_at(l, l->segs_off + mid * sizeof m, &m, sizeof m))
+                        return false;
+                if (addr128_cmp(m.first, addr) <= 0) {
+                        lo = mid + 1;
+                        seg = m;
+                        have = true;
+                } else
+                        hi = mid;
+        }
+        if (lo == 0)
+                return false;
+        if (!have) {
+                /* the answer lies before this bucket: segment base_lo - 1 */
+                if (lo != base_lo || !read_at(l, l->segs_off + (lo - 1) * sizeof seg, &seg, sizeof seg))
+                        return false;
+        }
+        uint32_t entry;
+        if (addr128_cmp(addr, seg.last) > 0 ||
+            !read_at(l, l->seg_entry_off + (lo - 1) * sizeof entry, &entry, sizeof entry) || entry >= l->n_entries)
+                return false;
+        *ret = entry;
+        return true;
+}
+
+bool approved_index_read_record(const struct approved_list *l, uint32_t i, struct approved_record *ret) {
+        return read_at(l, l->entries_off + (uint64_t) i * sizeof *ret, ret, sizeof *ret);
+}
+
+void approved_index_release(struct approved_list *l) {
+        if (l->mapped)
+                munmap(l->map, l->map_size);
+        close(l->fd);
+        free(l->meta);
+}
+
 int approved_index_from_fd(int fd, uint64_t size, struct approved_list **ret) {
         struct index_header h;
         void *meta = NULL;
@@ -375,9 +415,9 @@ int approved_index_from_fd(int fd, uint64_t size, struct approved_list **ret) {
         return 0;
 }
 
-static int index_open(const char *main_file, const char *dir, bool allow_private, struct approved_list **ret,
+static int index_open(const struct approved_sources *s, bool allow_private, struct approved_list **ret,
                       char **ret_changed) {
-        _cleanup_free_ char *path = approved_index_path(main_file);
+        _cleanup_free_ char *path = approved_index_path(s->files[0].path);
         if (!path)
                 return -ENOMEM;
 
@@ -387,35 +427,61 @@ static int index_open(const char *main_file, const char *dir, bool allow_private
         if (r < 0)
                 return r;
 
-        struct approved_list *l;
+        _cleanup_(approved_list_freep) struct approved_list *l = NULL;
         r = approved_index_from_fd(fd, size, &l);
         if (r < 0)
                 return r;
         const char *changed = NULL;
-        if (l->allow_private != allow_private)
-                r = -ESTALE;
-        else
-                r = check_fresh(l, main_file, dir, ret_changed ? &changed : NULL);
+        r = l->allow_private != allow_private ? -ESTALE : check_fresh(l, s, &changed);
         if (r == -ESTALE && ret_changed && changed && !(*ret_changed = strdup(changed)))
                 r = -ENOMEM;
-        if (r < 0) {
-                approved_list_free(l);
+        if (r < 0)
                 return r;
+        if (ret) {
+                *ret = l;
+                l = NULL;
         }
-        *ret = l;
+        return 0;
+}
+
+int approved_index_open_sources(const struct approved_sources *s, bool allow_private, struct approved_list **ret) {
+        return index_open(s, allow_private, ret, NULL);
+}
+
+int approved_index_freshness_sources(const struct approved_sources *s, bool allow_private, char **ret_changed) {
+        *ret_changed = NULL;
+        return index_open(s, allow_private, NULL, ret_changed);
+}
+
+/* The sources as the index check sees them without the ownership walk; a folder
+ * that cannot be listed makes the index stale (the text path reports why). */
+static int find_unchecked(const char *main_file, const char *dir, struct approved_sources **ret,
+                          char **ret_changed) {
+        _cleanup_(diag_free) struct diag_list diags = {};
+        int r = approved_sources_find(main_file, dir, false, &diags, ret);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0) {
+                if (ret_changed && dir && !(*ret_changed = strdup(dir)))
+                        return -ENOMEM;
+                return -ESTALE;
+        }
         return 0;
 }
 
 int approved_index_open(const char *main_file, const char *dir, bool allow_private, struct approved_list **ret) {
-        return index_open(main_file, dir, allow_private, ret, NULL);
+        _cleanup_(approved_sources_freep) struct approved_sources *s = NULL;
+        int r = find_unchecked(main_file, dir, &s, NULL);
+        if (r < 0)
+                return r;
+        return approved_index_open_sources(s, allow_private, ret);
 }
 
 int approved_index_freshness(const char *main_file, const char *dir, bool allow_private, char **ret_changed) {
-        struct approved_list *l = NULL;
-
+        _cleanup_(approved_sources_freep) struct approved_sources *s = NULL;
         *ret_changed = NULL;
-        int r = index_open(main_file, dir, allow_private, &l, ret_changed);
-        if (l)
-                approved_list_free(l);
-        return r;
+        int r = find_unchecked(main_file, dir, &s, ret_changed);
+        if (r < 0)
+                return r;
+        return approved_index_freshness_sources(s, allow_private, ret_changed);
 }

@@ -34,3 +34,11 @@ int approved_index_open(const char *main_file, const char *dir, bool allow_priva
  * was written (a hand edit; NULL when only allow_private changed); the other
  * errors of approved_index_open.  *ret_changed is freed by the caller. */
 int approved_index_freshness(const char *main_file, const char *dir, bool allow_private, char **ret_changed);
+
+/* approved_index_open and approved_index_freshness against sources found once
+ * (approved_sources.h): no file is listed or stat'ed again.  Sources found
+ * without the ownership walk get approved_dir's walk here, as the text path
+ * would. */
+struct approved_sources;
+int approved_index_open_sources(const struct approved_sources *s, bool allow_private, struct approved_list **ret);
+int approved_index_freshness_sources(const struct approved_sources *s, bool allow_private, char **ret_changed);

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 #pragma once
 
-/* The in-memory layout of an approved list, shared by approved.c (built from the
- * text) and approved_index.c (the same arrays, mapped read-only from the index
- * file).  Other parts use the functions of approved.h only. */
+/* The in-memory layout of an approved list, shared by the files of the list:
+ * approved_builder.c builds it from the text, approved_index.c maps the same
+ * arrays read-only from the index file, approved_lookup.c reads it.  Other
+ * parts use the functions of approved.h only. */
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -106,13 +107,24 @@ static inline uint32_t approved_bucket_key(addr128 a) {
 struct stat;
 void approved_stamp_from_stat(struct approved_stamp *s, const struct stat *st);
 
-/* approved_dropins(), also giving approved_dir's stamp (all zero when missing). */
-int approved_dropins_stamped(const char *dir, bool check_perms, char ***ret, size_t *ret_n, char reason[1024],
-                             struct approved_stamp *dir_stamp);
-
 /* A list over an index file open at fd, of size bytes: the header, every
  * section's offset and count and the source names checked; lookups pread() it
  * (mapped after APPROVED_PREAD_LOOKUPS).  The list owns fd from then on (on
  * error it is closed).  No freshness check: approved_index_open does that.
  * For approved_index_open and the fuzzer. */
 int approved_index_from_fd(int fd, uint64_t size, struct approved_list **ret);
+
+/* The backend of a list read from its index file with pread (by_pread), for
+ * approved_lookup.c and approved_list_free; the rest of the index lives in
+ * approved_index.c too. */
+
+/* Counts a lookup; after APPROVED_PREAD_LOOKUPS maps the file (l->mapped), so
+ * that the arrays answer.  The list is logically const. */
+void approved_index_count_lookup(const struct approved_list *l);
+/* The entry labelling the segment of addr, read with pread; false on any failed
+ * read or bound (fail closed). */
+bool approved_index_segment_entry(const struct approved_list *l, addr128 addr, uint32_t *ret);
+/* Entry i (< n_entries), read with pread. */
+bool approved_index_read_record(const struct approved_list *l, uint32_t i, struct approved_record *ret);
+/* Unmaps, closes and frees what the index part of l holds (not l itself). */
+void approved_index_release(struct approved_list *l);

@@ -40,10 +40,12 @@ static void who(char buf[USER_MAX]) {
         const char *sudo_user = getenv("SUDO_USER");
         long luid;
 
-        if (sudo_user && *sudo_user && strlen(sudo_user) < USER_MAX)
-                snprintf(buf, USER_MAX, "%s", sudo_user);
-        else if ((luid = login_uid()) >= 0)
+        /* The kernel's login uid first: the caller cannot choose it, while anyone
+         * running as root can set SUDO_USER to any name. */
+        if ((luid = login_uid()) >= 0)
                 user_of_uid((uid_t) luid, buf);
+        else if (sudo_user && *sudo_user && strlen(sudo_user) < USER_MAX)
+                snprintf(buf, USER_MAX, "%s", sudo_user);
         else
                 user_of_uid(getuid(), buf);
 }

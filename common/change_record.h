@@ -9,9 +9,10 @@
  *     LOGONACL_CHANGE=add 203.0.113.0/24  LOGONACL_FILE=/etc/logonacl/approved
  *     LOGONACL_BY_UID=0  LOGONACL_BY_USER=alice
  *
- * LOGONACL_BY_USER is the person behind the command: SUDO_USER when set, else
- * the audit login uid (/proc/self/loginuid, kept across su and sudo) when set,
- * else the user of the real uid. */
+ * LOGONACL_BY_USER is the person behind the command: the audit login uid
+ * (/proc/self/loginuid, kept across su and sudo, not settable by the caller)
+ * when set, else SUDO_USER (hosts without audit login uids), else the user of
+ * the real uid. */
 
 #define CHANGE_RECORD_MESSAGE_ID "db8ec35418dd4799a7d220c4838d031e"
 #define CHANGE_RECORD_IDENTIFIER "logonaclctl"

@@ -9,10 +9,13 @@
 #include <strings.h>
 #include <sys/stat.h>
 
+#include "addr.h"
 #include "config.h"
+#include "hostname.h"
 #include "logonacl-build.h"
 #include "safe_path.h"
 #include "utf8.h"
+#include "zone_name.h"
 
 /* A line longer than this is an error: no sane value needs more, and it bounds
  * the work hostile input can cause.  The whole file is bounded too. */
@@ -25,10 +28,7 @@
 #define USER_NAME_MAX 32
 #define EMAIL_MAX 254
 #define EMAIL_LOCAL_MAX 64
-#define DNS_LABEL_MAX 63
 #define SMTP_URL_MAX 1024
-#define TIMEZONE_MAX 128
-#define ZONEINFO_DIR "/usr/share/zoneinfo"
 
 enum section {
         SECTION_GENERAL,
@@ -138,29 +138,6 @@ static int string_replace(char **field, const char *value) {
 
 /* ---- value checks ----------------------------------------------------- */
 
-/* A host name or domain: dot-separated labels of letters, digits and inner
- * hyphens.  Goes into SMTP commands, so nothing else. */
-static bool domain_valid(const char *s, size_t len) {
-        if (len == 0 || len > 253)
-                return false;
-        size_t label = 0;
-        for (size_t i = 0; i < len; i++) {
-                char c = s[i];
-                if (c == '.') {
-                        if (label == 0 || s[i - 1] == '-')
-                                return false;
-                        label = 0;
-                } else if (is_ascii_alnum(c) || c == '-') {
-                        if (c == '-' && label == 0)
-                                return false;
-                        if (++label > DNS_LABEL_MAX)
-                                return false;
-                } else
-                        return false;
-        }
-        return label > 0 && s[len - 1] != '-';
-}
-
 /* RFC 5322 atext: the characters of an unquoted local part. */
 static bool is_atext(char c) {
         return is_ascii_alnum(c) || (c && strchr("!#$%&'*+-/=?^_`{|}~", c));
@@ -192,7 +169,7 @@ static int email_check(const char *s, size_t len, char reason[CONFIG_REASON_MAX]
                         return reason_set(reason, "%s is not a valid e-mail address: character '%c' not allowed",
                                           quoted, s[i] >= 0x20 && s[i] < 0x7f ? s[i] : '?');
         }
-        if (!domain_valid(at + 1, domain_len))
+        if (!hostname_is_valid(at + 1, domain_len, 0))
                 return reason_set(reason, "%s is not a valid e-mail address: bad domain after '@'", quoted);
         return 0;
 }
@@ -395,6 +372,13 @@ static int parse_smtp_user(const char *value, void *field, char reason[CONFIG_RE
         return string_replace(field, value);
 }
 
+/* The SMTP server: a host name, or an IPv4 address (smtp://127.0.0.1:25). */
+static bool smtp_host_valid(const char *host, size_t len) {
+        addr128 a;
+        int family;
+        return hostname_is_valid(host, len, 0) || (addr_parse(host, len, &a, &family) >= 0 && family == 4);
+}
+
 /* smtp://host[:port][/ehlo-name] or smtps://...  No user info: credentials
  * belong in smtp_user and smtp_password_file, not in this world-readable file. */
 static int parse_smtp_url(const char *value, void *field, char reason[CONFIG_REASON_MAX]) {
@@ -424,7 +408,7 @@ static int parse_smtp_url(const char *value, void *field, char reason[CONFIG_REA
                 host_end++;
         } else {
                 host_end = p + strcspn(p, ":/");
-                if (!domain_valid(host, host_end - host))
+                if (!smtp_host_valid(host, host_end - host))
                         return reason_set(reason, "%s: bad host name", SHOWN(value));
         }
 
@@ -437,7 +421,7 @@ static int parse_smtp_url(const char *value, void *field, char reason[CONFIG_REA
                         return reason_set(reason, "%s: port must be 1 to 65535", SHOWN(value));
                 p += digits;
         }
-        if (*p == '/' && p[1] && !domain_valid(p + 1, strlen(p + 1)))
+        if (*p == '/' && p[1] && !hostname_is_valid(p + 1, strlen(p + 1), 0))
                 return reason_set(reason, "%s: after the host only a /name for EHLO may follow", SHOWN(value));
         if (*p && *p != '/')
                 return reason_set(reason, "%s: bad host", SHOWN(value));
@@ -447,20 +431,12 @@ static int parse_smtp_url(const char *value, void *field, char reason[CONFIG_REA
 /* An IANA name that names a TZif file under /usr/share/zoneinfo, with no way out
  * of that folder.  "UTC" is always valid (the C library knows it without a file). */
 static int parse_timezone(const char *value, void *field, char reason[CONFIG_REASON_MAX]) {
-        size_t len = strlen(value);
-        if (len == 0 || len > TIMEZONE_MAX)
+        if (value[0] == '\0' || strlen(value) > ZONE_NAME_MAX)
                 return reason_set(reason, "%s is not a time zone name", SHOWN(value));
         if (strcmp(value, "UTC") == 0)
                 return string_replace(field, value);
 
-        bool bad = value[0] == '/' || value[len - 1] == '/';
-        for (const char *p = value; *p && !bad; p++)
-                bad = !is_ascii_alnum(*p) && !strchr("/_+-.", *p);
-        for (const char *c = value; *c && !bad; c += strcspn(c, "/"), c += *c == '/') {
-                size_t n = strcspn(c, "/");
-                bad = n == 0 || (n == 1 && c[0] == '.') || (n == 2 && c[0] == '.' && c[1] == '.');
-        }
-        if (bad)
+        if (!zone_name_is_valid(value))
                 return reason_set(reason, "%s is not a time zone name (like Asia/Tokyo)", SHOWN(value));
 
         _cleanup_free_ char *path = NULL;
@@ -1012,9 +988,8 @@ int config_alert_from(const struct config *c, char **ret) {
                 *ret = strdup(c->alert.from);
                 return *ret ? 0 : -ENOMEM;
         }
-        char host[HOST_NAME_MAX + 1] = "";
-        if (gethostname(host, sizeof host) < 0 || !domain_valid(host, strnlen(host, sizeof host - 1)))
-                strcpy(host, "localhost");
+        char host[HOSTNAME_MAX + 1];
+        hostname_or_localhost(host, sizeof host);
         return asprintf(ret, "no-reply@%s", host) < 0 ? -ENOMEM : 0;
 }
 

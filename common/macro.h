@@ -18,3 +18,8 @@ static inline void fclosep(FILE **f) { if (*f) fclose(*f); }
 #define _cleanup_free_ _cleanup_(freep)
 #define _cleanup_close_ _cleanup_(closep)
 #define _cleanup_fclose_ _cleanup_(fclosep)
+
+/* Hands a cleanup variable's value on: returns it and leaves NULL (or a zeroed
+ * struct) behind, so the cleanup at scope end frees nothing. */
+#define TAKE_PTR(p) ({ typeof(p) _taken = (p); (p) = NULL; _taken; })
+#define TAKE_STRUCT(s) ({ typeof(s) _taken = (s); (s) = (typeof(s)) {}; _taken; })

@@ -5,12 +5,11 @@
 
 #include <string.h>
 
+#include "hostname.h"
 #include "rhost.h"
 
 #define RHOST_MAX 1024          /* longer PAM_RHOST values are junk */
 #define ZONE_MAX 64
-#define HOSTNAME_MAX 253
-#define LABEL_MAX 63
 
 static bool is_alnum(char c) {
         return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
@@ -23,40 +22,6 @@ static bool is_zone(const char *text, size_t len) {
         for (size_t i = 0; i < len; i++)
                 if (!is_alnum(text[i]) && !strchr("-_.", text[i]))
                         return false;
-        return true;
-}
-
-/* RFC 1123 LDH syntax: labels of 1-63 letters, digits and hyphens, no hyphen at
- * either end of a label, at most 253 bytes, one trailing dot allowed; the last
- * label is not all digits (that would be a malformed address, not a name). */
-static bool is_hostname(const char *text, size_t len) {
-        if (len > 0 && text[len - 1] == '.')
-                len--;
-        if (len == 0 || len > HOSTNAME_MAX)
-                return false;
-
-        size_t label_start = 0;
-        bool label_all_digits = true;
-        for (size_t i = 0; i <= len; i++) {
-                if (i == len || text[i] == '.') {
-                        size_t label_len = i - label_start;
-                        if (label_len == 0 || label_len > LABEL_MAX)
-                                return false;
-                        if (text[label_start] == '-' || text[i - 1] == '-')
-                                return false;
-                        if (i == len && label_all_digits)
-                                return false;
-                        label_start = i + 1;
-                        label_all_digits = true;
-                        continue;
-                }
-                if (text[i] == '-')
-                        label_all_digits = false;
-                else if (!is_alnum(text[i]))
-                        return false;
-                else if (!(text[i] >= '0' && text[i] <= '9'))
-                        label_all_digits = false;
-        }
         return true;
 }
 
@@ -111,5 +76,5 @@ void rhost_normalise(const char *rhost, struct client_address *ret) {
         }
         if (parse_numeric(rhost, len, ret))
                 return;
-        ret->kind = is_hostname(rhost, len) ? RHOST_HOSTNAME : RHOST_INVALID;
+        ret->kind = hostname_is_valid(rhost, len, HOSTNAME_TRAILING_DOT) ? RHOST_HOSTNAME : RHOST_INVALID;
 }

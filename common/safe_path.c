@@ -94,37 +94,52 @@ static int check_folders_above(char *path, char reason[SAFE_PATH_REASON_MAX]) {
         return 0;
 }
 
-static int check_entry(const char *path, bool want_dir, char reason[SAFE_PATH_REASON_MAX]) {
-        char buf[PATH_MAX];
-        struct stat st;
-        int r;
-
-        r = make_absolute(path, buf, reason);
+/* The entry itself (absolute path in buf), not the folders above it. */
+static int check_one(const char *buf, bool want_dir, struct stat *st, char reason[SAFE_PATH_REASON_MAX]) {
+        int r = lstat_or_fail(buf, st, reason);
         if (r < 0)
                 return r;
-
-        r = lstat_or_fail(buf, &st, reason);
-        if (r < 0)
-                return r;
-        if (want_dir && !S_ISDIR(st.st_mode))
+        if (want_dir && !S_ISDIR(st->st_mode))
                 return fail(reason, "%s: not a folder", buf), -ENOTDIR;
-        if (!want_dir && !S_ISREG(st.st_mode))
+        if (!want_dir && !S_ISREG(st->st_mode))
                 return fail(reason, "%s: not a regular file", buf), -EINVAL;
         /* A folder is named as the walk above a file names it: the same problem
          * reads the same, so check can say it once. */
         const char *kind = want_dir ? "folder " : "";
-        if (st.st_uid != 0)
-                return fail(reason, "%s: %sowned by uid %u, must be owned by root", buf, kind, (unsigned) st.st_uid);
-        if (st.st_mode & (S_IWGRP | S_IWOTH))
+        if (st->st_uid != 0)
+                return fail(reason, "%s: %sowned by uid %u, must be owned by root", buf, kind, (unsigned) st->st_uid);
+        if (st->st_mode & (S_IWGRP | S_IWOTH))
                 return fail(reason, "%s: %swritable by group or others", buf, kind);
+        return 0;
+}
 
+static int check_entry(const char *path, bool want_dir, bool walk_up, struct stat *st,
+                       char reason[SAFE_PATH_REASON_MAX]) {
+        char buf[PATH_MAX];
+
+        int r = make_absolute(path, buf, reason);
+        if (r < 0)
+                return r;
+        r = check_one(buf, want_dir, st, reason);
+        if (r < 0 || !walk_up)
+                return r;
         return check_folders_above(buf, reason);
 }
 
 int safe_path_check_file(const char *path, char reason[SAFE_PATH_REASON_MAX]) {
-        return check_entry(path, false, reason);
+        struct stat st;
+        return check_entry(path, false, true, &st, reason);
+}
+
+int safe_path_check_file_stat(const char *path, struct stat *ret, char reason[SAFE_PATH_REASON_MAX]) {
+        return check_entry(path, false, true, ret, reason);
+}
+
+int safe_path_check_file_in_checked_dir(const char *path, struct stat *ret, char reason[SAFE_PATH_REASON_MAX]) {
+        return check_entry(path, false, false, ret, reason);
 }
 
 int safe_path_check_dir(const char *path, char reason[SAFE_PATH_REASON_MAX]) {
-        return check_entry(path, true, reason);
+        struct stat st;
+        return check_entry(path, true, true, &st, reason);
 }

@@ -14,6 +14,7 @@
 #include "approved_edit.h"
 #include "ctl.h"
 #include "entry_scan.h"
+#include "list_edit_frame.h"
 #include "expiry.h"
 
 /* The line add writes: the entry, then expires= and the comment when given. */

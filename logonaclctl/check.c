@@ -14,27 +14,14 @@
 #include "alert_check.h"
 #include "approved.h"
 #include "approved_index.h"
+#include "approved_sources.h"
 #include "ctl.h"
 #include "expiry.h"
 #include "safe_path.h"
 
-/* How many files the list is read from: the main file and the drop-ins. */
-static size_t count_files(const struct config *c) {
-        char reason[1024];
-        char **names = NULL;
-        size_t n = 0;
-
-        if (approved_dropins(c->approved_dir, false, &names, &n, reason) < 0)
-                return 1;
-        for (size_t i = 0; i < n; i++)
-                free(names[i]);
-        free(names);
-        return 1 + n;
-}
-
-static const char *index_state(const struct config *c) {
+static const char *index_state(const struct config *c, const struct approved_sources *sources) {
         _cleanup_free_ char *changed = NULL;
-        int r = approved_index_freshness(c->approved_file, c->approved_dir, c->allow_private, &changed);
+        int r = approved_index_freshness_sources(sources, c->allow_private, &changed);
 
         switch (r) {
         case 0:
@@ -53,15 +40,16 @@ static const char *index_state(const struct config *c) {
         }
 }
 
-static void print_summary(const struct config *c, const struct approved_list *list) {
-        size_t n_entries = approved_list_entries(list), n_files = count_files(c);
+static void print_summary(const struct config *c, const struct approved_sources *sources,
+                          const struct approved_list *list) {
+        size_t n_entries = approved_list_entries(list), n_files = sources->n_files;
 
         printf("OK: %zu %s in %zu %s;", n_entries, n_entries == 1 ? "entry" : "entries", n_files,
                n_files == 1 ? "file" : "files");
         for (enum channel ch = 0; ch < _CHANNEL_MAX; ch++)
                 printf("%s %s: %s", ch == 0 ? "" : ",", channel_to_string(ch),
                        action_to_string(c->channel[ch].action));
-        printf("; index: %s\n", index_state(c));
+        printf("; index: %s\n", index_state(c, sources));
 }
 
 /* What check has reported so far: every problem once (issue 14.8).  A folder
@@ -149,24 +137,22 @@ static void check_config(struct check_state *s, const char *path, struct config 
         take_diags(s, &diags);
 }
 
-static int check_approved(struct check_state *s, const struct config *c, struct approved_list **ret) {
+/* The files are found once (without the walk: check walks each one itself to
+ * name every problem), then each is walked and the list read from them. */
+static int check_approved(struct check_state *s, const struct config *c, struct approved_sources **ret_sources,
+                          struct approved_list **ret) {
         _cleanup_(diag_free) struct diag_list diags = {};
-        char reason[1024];
-        char **dropins = NULL;
-        size_t n_dropins = 0, before = s->diags.n_errors;
+        size_t before = s->diags.n_errors;
 
         check_path(s, c->approved_file, false);
         if (access(c->approved_dir, F_OK) == 0)
                 check_path(s, c->approved_dir, true);
-        if (approved_dropins(c->approved_dir, false, &dropins, &n_dropins, reason) >= 0) {
-                for (size_t i = 0; i < n_dropins; i++) {
-                        check_path(s, dropins[i], false);
-                        free(dropins[i]);
-                }
-                free(dropins);
+        int r = approved_sources_find(c->approved_file, c->approved_dir, false, &diags, ret_sources);
+        if (r >= 0) {
+                for (size_t i = 1; i < (*ret_sources)->n_files; i++)
+                        check_path(s, (*ret_sources)->files[i].path, false);
+                r = approved_list_load_sources(*ret_sources, c->allow_private, 0, &diags, ret);
         }
-
-        int r = approved_list_load(c->approved_file, c->approved_dir, c->allow_private, false, 0, &diags, ret);
         if (r < 0 && !diag_has_errors(&diags)) {
                 diag_add(&diags, c->approved_file, "%s", strerror(-r));
                 diag_count_error(&diags);
@@ -212,7 +198,8 @@ static void print_warnings(const struct ctl *ctl, const struct config *c, const 
 int ctl_check(const struct ctl *ctl, int argc, char **argv) {
         _cleanup_(config_free) struct config config = {};
         _cleanup_(check_state_free) struct check_state state = {};
-        struct approved_list *list = NULL;
+        _cleanup_(approved_sources_freep) struct approved_sources *sources = NULL;
+        _cleanup_(approved_list_freep) struct approved_list *list = NULL;
 
         int r = ctl_parse_help_only(argc, argv, NULL);
         if (r >= 0)
@@ -228,19 +215,16 @@ int ctl_check(const struct ctl *ctl, int argc, char **argv) {
                 failed = true;
         for (size_t i = 0; i < alert_warnings.n_lines; i++)
                 fprintf(stderr, "logonaclctl: warning: %s\n", alert_warnings.lines[i]);
-        if (config.approved_file && check_approved(&state, &config, &list) < 0)
+        if (config.approved_file && check_approved(&state, &config, &sources, &list) < 0)
                 failed = true;
 
         ctl_print_diags(&state.diags);
         if (failed || !list) {
                 fprintf(stderr, "logonaclctl: check failed: %zu %s\n", state.diags.n_errors,
                         state.diags.n_errors == 1 ? "error" : "errors");
-                if (list)
-                        approved_list_free(list);
                 return EXIT_INVALID;
         }
         print_warnings(ctl, &config, list);
-        print_summary(&config, list);
-        approved_list_free(list);
+        print_summary(&config, sources, list);
         return EXIT_OK;
 }

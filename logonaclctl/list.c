@@ -36,6 +36,13 @@ static void line_reader_close(struct line_reader *r) {
         r->source = NULL;
 }
 
+/* At the end of list: the file and the line buffer. */
+static void line_reader_done(struct line_reader *r) {
+        line_reader_close(r);
+        free(r->line);
+        r->line = NULL;
+}
+
 /* The text of line line_no of source, or NULL (a file changed since it was loaded). */
 static const char *line_reader_get(struct line_reader *r, const char *source, unsigned line_no, size_t *ret_len) {
         if (r->source != source || line_no < r->line_no) {
@@ -134,7 +141,7 @@ static int parse_list_options(int argc, char **argv, bool *json) {
 int ctl_list(const struct ctl *ctl, int argc, char **argv) {
         _cleanup_(config_free) struct config config = {};
         struct approved_list *list = NULL;
-        struct line_reader reader = {};
+        _cleanup_(line_reader_done) struct line_reader reader = {};
 
         bool json = false;
         int r = parse_list_options(argc, argv, &json);
@@ -151,8 +158,6 @@ int ctl_list(const struct ctl *ctl, int argc, char **argv) {
                         print_entry_json(&info, &config, &reader, now);
                 else
                         print_entry(&info, &reader, now);
-        line_reader_close(&reader);
-        free(reader.line);
         approved_list_free(list);
         return EXIT_OK;
 }

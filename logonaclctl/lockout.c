@@ -24,8 +24,11 @@ static int replay_one(const struct logon_record *r, void *userdata) {
 
         bool auth = strcmp(logon_str(r, LOGON_STAGE), "auth") == 0;
         /* Before authentication anyone can make an entry: an attacker's failed
-         * attempts must not hold the switch back. */
-        if (l->authenticated_only && strcmp(logon_str(r, LOGON_STAGE), "account") != 0)
+         * attempts must not hold the switch back.  But a service whose stack has
+         * the module in auth as well writes auth-stage entries only (the account
+         * stage reuses that decision, SPEC §4): its logons count as they are. */
+        if (l->authenticated_only && strcmp(logon_str(r, LOGON_STAGE), "account") != 0 &&
+            tally_has(l->account_services, r->field[LOGON_SERVICE].data ?: "", r->field[LOGON_SERVICE].len))
                 return 0;
         l->n_replayed++;
 
@@ -55,9 +58,18 @@ static int replay_one(const struct logon_record *r, void *userdata) {
         return 0;
 }
 
+static int note_account_service(const struct logon_record *r, void *userdata) {
+        struct lockout *l = userdata;
+        if (strcmp(logon_str(r, LOGON_STAGE), "account") != 0)
+                return 0;
+        const struct logon_value *service = &r->field[LOGON_SERVICE];
+        return tally_add(l->account_services, service->data ?: "", service->len, "", 0, 0, 0) ? 0 : -ENOMEM;
+}
+
 int lockout_replay(struct lockout *l, const struct config *c, enum channel channel, enum action action,
                    const struct approved_list *list, bool authenticated_only, struct journal_query *q) {
         struct journal_stats stats;
+        int r;
 
         *l = (struct lockout) {
                 .config = *c,
@@ -65,8 +77,9 @@ int lockout_replay(struct lockout *l, const struct config *c, enum channel chann
                 .list = list,
                 .authenticated_only = authenticated_only,
                 .clients = tally_new(),
+                .account_services = tally_new(),
         };
-        if (!l->clients) {
+        if (!l->clients || !l->account_services) {
                 fprintf(stderr, "logonaclctl: %s\n", strerror(ENOMEM));
                 return -ENOMEM;
         }
@@ -75,15 +88,27 @@ int lockout_replay(struct lockout *l, const struct config *c, enum channel chann
         q->channel = channel;
         q->config = c;
 
-        int r = journal_query_run(q, replay_one, l, &stats);
+        /* Which services wrote account-stage entries: only theirs are told apart by stage. */
+        if (authenticated_only) {
+                r = journal_query_run(q, note_account_service, l, &stats);
+                if (r < 0)
+                        return r;
+                if (stats.no_files) {   /* said once already */
+                        l->no_journal = true;
+                        return 0;
+                }
+        }
+        r = journal_query_run(q, replay_one, l, &stats);
         journal_stats_print(&stats);
         l->no_journal = stats.no_files;
+        l->n_untrusted = stats.n_untrusted;
         return r;
 }
 
 void lockout_done(struct lockout *l) {
         tally_free(l->clients);
-        l->clients = NULL;
+        tally_free(l->account_services);
+        l->clients = l->account_services = NULL;
 }
 
 static int sorted_clients(const struct lockout *l, struct tally_item ***ret, size_t *ret_n) {

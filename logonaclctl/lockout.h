@@ -18,12 +18,15 @@ struct lockout {
         struct config config;           /* shallow copy with the action replaced; not freed */
         enum channel channel;
         const struct approved_list *list;
-        bool authenticated_only;        /* account-stage entries only (set's guard) */
+        bool authenticated_only;        /* account-stage entries only, where a service writes
+                                         * them (set's guard) */
         struct tally *clients;          /* client -> count, last seen; ->sub: user -> count */
+        struct tally *account_services; /* services with account-stage entries (authenticated_only) */
         uint64_t n_replayed;
         uint64_t n_logons;              /* of the clients */
         uint64_t n_authenticated;       /* of them, account stage */
         bool no_journal;                /* no journal file could be read: nobody is known */
+        size_t n_untrusted;             /* logonacl entries left out: writer not in trusted_users */
 };
 
 /* Replays the entries q selects (its events are set here: allowed and logged)

@@ -54,6 +54,13 @@ struct log_state {
         bool flushed, header_done;
 };
 
+static void log_state_done(struct log_state *st) {
+        for (size_t i = 0; st->ring && i < st->lines; i++)
+                free(st->ring[i]);
+        free(st->ring);
+        st->ring = NULL;
+}
+
 static void pad(FILE *f, size_t written, int width, bool last) {
         if (last)
                 return;
@@ -349,7 +356,7 @@ int ctl_log(const struct ctl *ctl, int argc, char **argv) {
                 .channel = CHANNEL_INVALID,
                 .caught_up = on_caught_up,
         };
-        struct log_state st = {};
+        _cleanup_(log_state_done) struct log_state st = {};
         struct journal_stats stats;
         bool no_pager = false;
         int r = parse_options(argc, argv, &q, &st, &no_pager);
@@ -368,8 +375,5 @@ int ctl_log(const struct ctl *ctl, int argc, char **argv) {
         r = journal_query_run(&q, on_entry, &st, &stats);
         journal_stats_print(&stats);
         pager_close(pager);
-        for (size_t i = 0; i < st.lines; i++)
-                free(st.ring[i]);
-        free(st.ring);
         return r < 0 ? EXIT_INVALID : EXIT_OK;
 }

@@ -14,6 +14,7 @@
 #include "approved_edit.h"
 #include "ctl.h"
 #include "entry_scan.h"
+#include "list_edit_frame.h"
 
 static int line_cmp(const void *a, const void *b) {
         unsigned x = *(const unsigned *) a, y = *(const unsigned *) b;

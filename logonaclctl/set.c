@@ -164,6 +164,15 @@ static int lockout_guard(const struct config *c, const struct set_args *a) {
         }
         if (l.no_journal)
                 fprintf(stderr, "logonaclctl: --force: switching anyway, although no journal could be read\n");
+        /* Entries of a service whose user is missing from trusted_users (dovecot, www-data) are
+         * left out of the replay: the guard cannot vouch for those logons. */
+        if (l.n_untrusted > 0 && !a->force) {
+                fprintf(stderr, "logonaclctl: not switching: the guard could not count %zu logonacl entr%s written by "
+                                "users not in [alert] trusted_users (add those services' users there, or --force)\n",
+                        l.n_untrusted, l.n_untrusted == 1 ? "y" : "ies");
+                exit_code = EXIT_LOCKOUT;
+                goto finish;
+        }
         if (a->channel == CHANNEL_ADMIN && caller_address(a, address, sizeof address, &how))
                 self_blocked = caller_blocked(c, a->channel, a->action, list, address);
 

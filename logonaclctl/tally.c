@@ -77,6 +77,11 @@ struct tally_item *tally_add(struct tally *t, const char *a, size_t a_len, const
         return item;
 }
 
+bool tally_has(const struct tally *t, const char *a, size_t a_len) {
+        struct tally_item key = { .a = (char *) a, .a_len = a_len, .b = (char *) "", .b_len = 0 };
+        return tfind(&key, &t->root, key_cmp) != NULL;
+}
+
 size_t tally_size(const struct tally *t) {
         return t ? t->n : 0;
 }

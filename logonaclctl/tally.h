@@ -5,6 +5,7 @@
  * user), for what-if and suggest.  A balanced tree (tsearch), so a journal with
  * many distinct hostile user names costs n log n, not n². */
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -23,6 +24,8 @@ struct tally *tally_new(void);
 /* Counts one entry under (a, b); the item, or NULL on allocation failure. */
 struct tally_item *tally_add(struct tally *t, const char *a, size_t a_len, const char *b, size_t b_len,
                              uint64_t when_usec, int authenticated);
+/* Whether (a, "") was added. */
+bool tally_has(const struct tally *t, const char *a, size_t a_len);
 size_t tally_size(const struct tally *t);
 /* The items, most counted first, then newest, then by key; *ret freed by the caller. */
 int tally_sorted(const struct tally *t, struct tally_item ***ret, size_t *ret_n);

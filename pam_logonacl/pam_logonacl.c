@@ -25,6 +25,7 @@
 
 #include "approved.h"
 #include "approved_index.h"
+#include "approved_sources.h"
 #include "config.h"
 #include "decide.h"
 #include "diag.h"
@@ -33,7 +34,6 @@
 #include "journal_send.h"
 #include "logon_record.h"
 #include "logonacl-build.h"
-#include "safe_path.h"
 #include "utf8.h"
 
 #define PAM_SM_EXPORT __attribute__((visibility("default")))
@@ -262,53 +262,20 @@ static void debug_decision(pam_handle_t *pamh, const struct logon_items *items, 
 
 /* ---- the approved list ---- */
 
-static int add_unsafe_path(struct diag_list *diags, int r, const char *reason) {
-        diag_add(diags, NULL, "%s", reason);
-        diag_count_error(diags);
-        return r;
-}
-
-static void free_paths(char **paths, size_t n) {
-        for (size_t i = 0; i < n; i++)
-                free(paths[i]);
-        free(paths);
-}
-
-/* The ownership walk of SPEC §2 for every source of the list, also when the
- * compiled index answers: a group-writable list file is an error whatever form
- * the list is read in. */
-static int check_approved_sources(const struct config *c, struct diag_list *diags) {
-        char reason[1024];
-        char **dropins = NULL;
-        size_t n_dropins = 0;
-        int r;
-
-        r = safe_path_check_file(c->approved_file, reason);
-        if (r < 0)
-                return add_unsafe_path(diags, r, reason);
-        r = approved_dropins(c->approved_dir, true, &dropins, &n_dropins, reason);
-        if (r < 0)
-                return add_unsafe_path(diags, r, reason);
-        for (size_t i = 0; i < n_dropins && r >= 0; i++) {
-                r = safe_path_check_file(dropins[i], reason);
-                if (r < 0)
-                        add_unsafe_path(diags, r, reason);
-        }
-        free_paths(dropins, n_dropins);
-        return r < 0 ? r : 0;
-}
-
 /* The list for this logon: the compiled index when it is fresh (O(log n) reads,
- * no parse: ~30 µs at any size), else the text files.  Any index problem falls
- * back to the text, which is the truth; only an invalid text list is an error.
- * *origin says which form answered (for debug). */
+ * no parse: ~30 µs at any size), else the text files.  The files are found and
+ * walked (SPEC §2) once, whatever form answers: a group-writable list file is an
+ * error even when the index is fresh.  Any index problem falls back to the text,
+ * which is the truth; only an invalid text list is an error.  *origin says which
+ * form answered (for debug). */
 static int open_approved_list(const struct config *c, addr128 client, struct diag_list *diags,
                               struct approved_list **ret, const char **origin) {
-        int r = check_approved_sources(c, diags);
+        _cleanup_(approved_sources_freep) struct approved_sources *sources = NULL;
+        int r = approved_sources_find(c->approved_file, c->approved_dir, true, diags, &sources);
         if (r < 0)
                 return r;
 
-        r = approved_index_open(c->approved_file, c->approved_dir, c->allow_private, ret);
+        r = approved_index_open_sources(sources, c->allow_private, ret);
         if (r >= 0) {
                 *origin = "index";
                 return 0;
@@ -317,8 +284,7 @@ static int open_approved_list(const struct config *c, addr128 client, struct dia
                 return r;
         *origin = r == -ESTALE || r == -ENOENT ? "text (no fresh index)" : "text (index unusable)";
         /* One lookup: keep only what covers the client, no sort of the whole list. */
-        return approved_list_load_for(c->approved_file, c->approved_dir, c->allow_private, true, 1, client, diags,
-                                      ret);
+        return approved_list_load_sources_for(sources, c->allow_private, 1, client, diags, ret);
 }
 
 /* ---- the decision ---- */
@@ -329,7 +295,7 @@ static int open_approved_list(const struct config *c, addr128 client, struct dia
 static int decide_logon(pam_handle_t *pamh, const struct module_args *args, const struct logon_items *items,
                         struct decision *d, struct entry_sources *sources, struct diag_list *diags) {
         struct config config;
-        struct approved_list *list = NULL;
+        _cleanup_(approved_list_freep) struct approved_list *list = NULL;
         const char *list_origin = "not needed";
         const struct decision_input input = {
                 .service = items->service,
@@ -365,8 +331,6 @@ finish:
                 diag_add(diags, args->conf_path, "%s", strerror(-r));
                 diag_count_error(diags);
         }
-        if (list)
-                approved_list_free(list);
         config_free(&config);
         return r;
 }
@@ -468,7 +432,7 @@ static int decide_and_log(pam_handle_t *pamh, int flags, const struct module_arg
 static int logonacl_check(pam_handle_t *pamh, int flags, int argc, const char **argv, enum stage stage) {
         struct module_args args;
         struct logon_items items;
-        struct diag_list diags = {};
+        _cleanup_(diag_free) struct diag_list diags = {};
         int rc;
 
         read_items(pamh, stage, &items);
@@ -477,11 +441,9 @@ static int logonacl_check(pam_handle_t *pamh, int flags, int argc, const char **
                 if (args.debug)
                         pam_syslog(pamh, LOG_DEBUG, "account stage: the auth stage's decision stands (%s)",
                                    pam_strerror(pamh, rc));
-                diag_free(&diags);
                 return rc;
         }
         rc = decide_and_log(pamh, flags, &args, &items, &diags);
-        diag_free(&diags);
         if (stage == STAGE_AUTH)
                 save_decision(pamh, &items, rc);
         return rc;

@@ -69,6 +69,17 @@ class LateUploadTest(unittest.TestCase):
         st = state_of(self.state)
         self.assertEqual(st["version"], "2")
 
+    def test_boots_without_our_entries_cannot_use_up_the_sources(self):
+        # A host uploading more boots than alertd follows (16384), each with some other entry:
+        # they take no source, so a new host's access is still considered.
+        noise = [{"__REALTIME_TIMESTAMP": str(T0 + i), "__MONOTONIC_TIMESTAMP": str(T0 + i),
+                  "_BOOT_ID": "%032x" % (i + 1), "_HOSTNAME": "noise.example.com", "_UID": "1000",
+                  "MESSAGE": "x"} for i in range(16385)]
+        make_journal(os.path.join(self.jdir, "remote-192.0.2.66.journal"), noise)
+        make_journal(self.file_a, [a(3, "a03")])
+        self.once("--from-start")
+        self.assertEqual(self.accounts(1), ["a03"])
+
     def test_late_host_while_following(self):
         make_journal(self.file_a, [a(3, "a03")])
         p = start_alertd(self.conf, self.state, "--from-start", directory=self.jdir)

@@ -288,6 +288,18 @@ class ChangeRecord(CtlTestCase):
         self.assertEqual(self.changes(cursor, s.conf, 1),
                          [(self.ID_CHANGE, "set enduser allow-and-log", s.conf, "0", "alice", "5")])
 
+    def test_login_uid_outranks_sudo_user(self):
+        # Anyone running as root can set SUDO_USER; the kernel's login uid the caller cannot change.
+        s = self.site(admin=ADMIN_SSHD, approved="")
+        cursor = journal_cursor()
+        r = subprocess.run(["sh", "-c", 'echo 0 > /proc/self/loginuid && exec "$@"', "sh", os.environ["LOGONACL_CTL"],
+                            "--config", s.conf, "add", "192.0.2.77"],
+                           env=dict(os.environ, SUDO_USER="nobody"), capture_output=True, text=True, timeout=60)
+        if r.returncode != 0 and "loginuid" in r.stderr:
+            self.skipTest("this kernel does not let the test set a login uid: " + r.stderr.strip())
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual([c[4] for c in self.changes(cursor, s.approved, 1)], ["root"])
+
     def test_nothing_changed_nothing_recorded(self):
         s = self.site(admin=ADMIN_SSHD, approved="203.0.113.0/24\n")
         cursor = journal_cursor()

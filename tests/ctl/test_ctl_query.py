@@ -112,6 +112,37 @@ class Set(CtlTestCase):
         self.assertEqual(self.read_conf(s), s.text)
         self.assertEqual(os.stat(s.conf).st_ino, before.st_ino)
 
+    def test_guard_counts_auth_stage_logons_of_a_service_with_no_account_entries(self):
+        # With "auth requisite pam_logonacl.so" in the stack too, the account stage reuses the auth
+        # stage's decision and writes nothing (SPEC §4): every logon of that service is an auth-stage
+        # entry, and the guard must see them.
+        now = now_usec()
+        s = self.conf_site(entries=[
+            logon_entry(now - 2 * DAY + i, "logged", "admin", "alice", "198.51.100.7", stage="auth",
+                        action="allow-and-log") for i in range(3)])
+        rc, out, err = s.ctl("set", "admin", "block-and-log", "--directory", s.jdir)
+        self.assertEqual(rc, 3, err)
+        self.assertEqual(out.splitlines()[1].split()[:3], ["198.51.100.7", "3", "0"])
+        self.assertEqual(err, "logonaclctl: not switching, because 3 logons (0 after authentication) from 1 client "
+                              "address in the last 30 days would have been blocked\n"
+                              "logonaclctl: approve them first (logonaclctl add ADDR), or use --force\n")
+        self.assertEqual(self.read_conf(s), s.text)
+
+    def test_guard_refuses_when_it_cannot_count_an_untrusted_writers_logons(self):
+        # Dovecot's auth worker writes as its own user: with that user missing from trusted_users
+        # its entries are left out, and the guard must not wave the switch through on them.
+        now = now_usec()
+        s = self.conf_site(entries=[
+            logon_entry(now - DAY + i, "logged", "admin", "carol", "198.51.100.8", uid=65534,
+                        action="allow-and-log") for i in range(3)])
+        rc, out, err = s.ctl("set", "admin", "block-and-log", "--directory", s.jdir)
+        self.assertEqual((rc, out), (3, ""), err)
+        self.assertTrue(err.endswith("logonaclctl: not switching: the guard could not count 3 logonacl entries "
+                                     "written by users not in [alert] trusted_users (add those services' users "
+                                     "there, or --force)\n"), err)
+        self.assertEqual(self.read_conf(s), s.text)
+        self.assertEqual(s.ctl("set", "admin", "block-and-log", "--force", "--directory", s.jdir)[0], 0)
+
     def test_force_overrides_and_says_what(self):
         s = self.conf_site(entries=self.guard_entries())
         rc, out, err = s.ctl("set", "admin", "block-and-log", "--force", "--directory", s.jdir)

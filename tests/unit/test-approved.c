@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <ftw.h>
 #include <setjmp.h>
@@ -18,6 +19,7 @@
 #include <cmocka.h>
 
 #include "approved.h"
+#include "approved_sources.h"
 #include "expiry.h"
 
 static char tmpdir[64];
@@ -208,16 +210,14 @@ static void test_dropin_order(void **state) {
         assert_string_equal(info.source, path_of("approved.d/9-x.list"));
         approved_list_free(l);
 
-        char **names;
-        size_t n;
-        char reason[1024];
-        assert_int_equal(approved_dropins(path_of("approved.d"), false, &names, &n, reason), 0);
-        assert_int_equal(n, 4);
-        assert_string_equal(names[0], path_of("approved.d/10-x.list"));
-        assert_string_equal(names[3], path_of("approved.d/b.list"));
-        for (size_t i = 0; i < n; i++)
-                free(names[i]);
-        free(names);
+        _cleanup_(approved_sources_freep) struct approved_sources *sources = NULL;
+        struct diag_list d = {};
+        assert_int_equal(approved_sources_find(path_of("approved"), path_of("approved.d"), false, &d, &sources), 0);
+        assert_int_equal(sources->n_files, 5);
+        assert_string_equal(sources->files[0].path, path_of("approved"));
+        assert_string_equal(sources->files[1].path, path_of("approved.d/10-x.list"));
+        assert_string_equal(sources->files[4].path, path_of("approved.d/b.list"));
+        assert_int_equal(d.n_lines, 0);
 }
 
 static void test_missing_dir_and_file(void **state) {
@@ -665,6 +665,93 @@ static void test_check_perms(void **state) {
         approved_list_free(l);
 }
 
+/* The files are found and stamped once: each stamp is the file's stat, a
+ * missing approved_dir has none and a zero stamp; with check_perms the walk
+ * refuses a group-writable drop-in by name and a symlinked one. */
+static void test_sources(void **state) {
+        mkdir(path_of("approved.d"), 0755);
+        write_text("approved", "203.0.113.7\n");
+        write_text("approved.d/a.list", "198.51.100.1\n");
+        struct diag_list d = {};
+        struct stat st;
+
+        _cleanup_(approved_sources_freep) struct approved_sources *s = NULL;
+        assert_int_equal(approved_sources_find(path_of("approved"), path_of("approved.d"), true, &d, &s), 0);
+        assert_int_equal(s->n_files, 2);
+        assert_true(s->checked);
+        assert_int_equal(stat(path_of("approved.d/a.list"), &st), 0);
+        assert_int_equal(s->files[1].stamp.ino, (uint64_t) st.st_ino);
+        assert_int_equal(s->files[1].stamp.size, (uint64_t) st.st_size);
+        assert_int_equal(stat(path_of("approved.d"), &st), 0);
+        assert_int_equal(s->dir_stamp.ino, (uint64_t) st.st_ino);
+
+        _cleanup_(approved_sources_freep) struct approved_sources *none = NULL;
+        assert_int_equal(approved_sources_find(path_of("approved"), path_of("no-such.d"), true, &d, &none), 0);
+        assert_int_equal(none->n_files, 1);
+        assert_int_equal(none->dir_stamp.mode, 0);
+
+        struct approved_sources *refused = NULL;
+        assert_int_equal(chmod(path_of("approved.d/a.list"), 0664), 0);
+        assert_true(approved_sources_find(path_of("approved"), path_of("approved.d"), true, &d, &refused) < 0);
+        assert_null(refused);
+        assert_int_equal(d.n_errors, 1);
+        assert_non_null(strstr(d.lines[0], path_of("approved.d/a.list")));
+        diag_free(&d);
+
+        assert_int_equal(chmod(path_of("approved.d/a.list"), 0644), 0);
+        assert_int_equal(symlink(path_of("approved"), path_of("approved.d/b.list")), 0);
+        assert_true(approved_sources_find(path_of("approved"), path_of("approved.d"), true, &d, &refused) < 0);
+        assert_non_null(strstr(d.lines[0], "symbolic link"));
+        diag_free(&d);
+
+        /* Changed between the walk and the open: the loader checks again on the
+         * open descriptor (mode) and opens with O_NOFOLLOW (a symlink put in). */
+        _cleanup_(approved_list_freep) struct approved_list *l = NULL;
+        assert_int_equal(chmod(path_of("approved"), 0666), 0);
+        assert_int_equal(approved_list_load_sources(none, false, 0, &d, &l), -EPERM);
+        assert_null(l);
+        assert_non_null(strstr(d.lines[0], "must be owned by root and not writable by group or others"));
+        diag_free(&d);
+        assert_int_equal(chmod(path_of("approved"), 0644), 0);
+        assert_int_equal(rename(path_of("approved"), path_of("real")), 0);
+        assert_int_equal(symlink(path_of("real"), path_of("approved")), 0);
+        assert_int_equal(approved_list_load_sources(none, false, 0, &d, &l), -ELOOP);
+        assert_null(l);
+        diag_free(&d);
+}
+
+/* Bytes this process has read with read() so far (/proc/self/io rchar). */
+static uint64_t bytes_read(void) {
+        char line[128];
+        uint64_t v = 0;
+        FILE *f = fopen("/proc/self/io", "re");
+        assert_non_null(f);
+        while (fgets(line, sizeof line, f))
+                if (sscanf(line, "rchar: %" SCNu64, &v) == 1)
+                        break;
+        fclose(f);
+        return v;
+}
+
+/* At the error limit the loader stops reading: a 900 MiB list whose first line
+ * is bad must not be read to its end at every logon.  Measured by progress (the
+ * bytes read), not by the clock. */
+static void test_stops_at_error_limit(void **state) {
+        const uint64_t size = (uint64_t) 900 << 20;
+        write_text("approved", "not-an-address\n");
+        assert_int_equal(truncate(path_of("approved"), (off_t) size), 0);   /* sparse: the rest reads as zeros */
+
+        struct diag_list d = {};
+        _cleanup_(approved_list_freep) struct approved_list *l = NULL;
+        uint64_t before = bytes_read();
+        assert_int_equal(approved_list_load(path_of("approved"), NULL, false, false, 1, &d, &l), -EINVAL);
+        uint64_t used = bytes_read() - before;
+        assert_null(l);
+        assert_int_equal(d.n_errors, 1);
+        assert_true(used < (uint64_t) 8 << 20);         /* one chunk of 1 MiB, and /proc reads */
+        diag_free(&d);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(test_basic_file, setup, teardown),
@@ -683,6 +770,8 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_load_for_agrees, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_dropin_not_regular, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_check_perms, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_stops_at_error_limit, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_sources, setup, teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -247,6 +247,9 @@ static void test_every_value(void **state) {
         expect_ok("[alert]\nsmtp_starttls = no\nsmtp_url = smtp://mail.example.com\n", &c);
         assert_int_equal(c.alert.smtp_starttls, SMTP_STARTTLS_NO);
         config_free(&c);
+        /* An IPv4 address is a server too (not a host name: its last label is all digits). */
+        expect_ok("[alert]\nsmtp_url = smtp://127.0.0.1:2525/client.example.com\n", &c);
+        config_free(&c);
         expect_ok("[alert]\nemail =\n", &c);
         assert_int_equal(c.alert.email.n, 0);
         config_free(&c);
@@ -360,6 +363,7 @@ static void test_bad_values(void **state) {
                      "2: smtp_url: \"smtp://mail.example.com:25x\": port must be 1 to 65535");
         expect_error("[alert]\nsmtp_url = smtp://mail_x.example.com\n",
                      "2: smtp_url: \"smtp://mail_x.example.com\": bad host name");
+        expect_error("[alert]\nsmtp_url = smtp://192.0.2.256\n", "2: smtp_url: \"smtp://192.0.2.256\": bad host name");
         expect_error("[alert]\nsmtp_url = smtp://[zz::1]\n", "2: smtp_url: \"smtp://[zz::1]\": bad [IPv6] host");
         expect_error("[alert]\nsmtp_url = smtp://mail.example.com/a?b\n",
                      "2: smtp_url: \"smtp://mail.example.com/a?b\": after the host only a /name for EHLO may follow");
@@ -386,6 +390,7 @@ static void test_bad_emails(void **state) {
                 { "a@x..example.com", "bad domain after '@'" },
                 { "a@example.com.", "bad domain after '@'" },
                 { "a@[192.0.2.1]", "bad domain after '@'" },
+                { "a@192.0.2.1", "bad domain after '@'" },
                 { "a@ex_ample.com", "bad domain after '@'" },
                 { ".a@example.com", "misplaced '.'" },
                 { "a.@example.com", "misplaced '.'" },
