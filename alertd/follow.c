@@ -8,6 +8,7 @@
 
 #include "events.h"
 #include "follow.h"
+#include "logon_record.h"
 #include "macro.h"
 #include "state.h"
 
@@ -22,14 +23,13 @@ static int sync_cursor(struct follower *f);
 
 /* Our MESSAGE_IDs, and with boot the entries of that boot only. */
 static int add_matches(sd_journal *j, const sd_id128_t *boot) {
-        static const char *const ids[] = { MESSAGE_ID_LOGGED, MESSAGE_ID_BLOCKED, MESSAGE_ID_JOURNAL_SUPPRESSED };
-        char m[64];
+        char matches[LOGON_MATCHES_MAX][LOGON_MATCH_TEXT_MAX], m[64];
+        size_t n = logon_record_matches(FOLLOW_SELECT, matches);
         int r;
 
         sd_journal_flush_matches(j);
-        for (size_t i = 0; i < ELEMENTSOF(ids); i++) {
-                r = snprintf(m, sizeof(m), "MESSAGE_ID=%s", ids[i]);
-                r = sd_journal_add_match(j, m, (size_t) r);
+        for (size_t i = 0; i < n; i++) {
+                r = sd_journal_add_match(j, matches[i], 0);
                 if (r < 0)
                         return r;
         }
@@ -570,6 +570,7 @@ char *follower_take_lost(struct follower *f) {
         f->lost_cursor = NULL;
         return c;
 }
+
 int follower_field(struct follower *f, const char *name, const char **ret, size_t *ret_len) {
         const void *data;
         size_t len, nlen = strlen(name);
@@ -585,30 +586,16 @@ int follower_field(struct follower *f, const char *name, const char **ret, size_
         return 1;
 }
 
-int follower_identity(struct follower *f, char message_id[33], char uid[16]) {
+int follower_read_record(struct follower *f, uint64_t wanted, struct logon_record *r) {
         const void *data;
         size_t len;
-        int r, found = 0;
+        int k;
 
-        message_id[0] = uid[0] = '\0';
         sd_journal_restart_data(f->journal);
-        while (found < 2 && (r = sd_journal_enumerate_data(f->journal, &data, &len)) > 0) {
-                const char *p = data;
-                if (len >= 11 && memcmp(p, "MESSAGE_ID=", 11) == 0) {
-                        if (len == 11 + 32 && !message_id[0]) {
-                                memcpy(message_id, p + 11, 32);
-                                message_id[32] = '\0';
-                        }
-                        found++;
-                } else if (len >= 5 && memcmp(p, "_UID=", 5) == 0) {
-                        if (len > 5 && len - 5 < 16 && !uid[0]) {
-                                memcpy(uid, p + 5, len - 5);
-                                uid[len - 5] = '\0';
-                        }
-                        found++;
-                }
-        }
-        return r < 0 && found == 0 ? r : 0;
+        while ((k = sd_journal_enumerate_data(f->journal, &data, &len)) > 0)
+                if ((k = logon_record_add_item(r, data, len, wanted)) < 0)
+                        return k;
+        return k;
 }
 
 int follower_fd(struct follower *f) {

@@ -19,6 +19,12 @@
 #include <stdint.h>
 #include <systemd/sd-journal.h>
 
+#include "logon_record.h"
+
+/* What alertd acts on: the logged and blocked decisions and journald's
+ * "Suppressed N messages" notices. */
+#define FOLLOW_SELECT (EVENT_BIT(EVENT_LOGGED) | EVENT_BIT(EVENT_BLOCKED) | LOGON_SELECT_JOURNAL_SUPPRESSED)
+
 struct follow_source {
         sd_id128_t boot_id;
         char *cursor;                   /* last entry read of this boot; NULL: none */
@@ -85,9 +91,9 @@ int follower_next(struct follower *f);
 
 /* Reads field "NAME" of the current entry: 1 and *ret, *ret_len (not NUL-terminated), 0 if absent. */
 int follower_field(struct follower *f, const char *name, const char **ret, size_t *ret_len);
-/* MESSAGE_ID and _UID of the current entry in one pass over its fields (the
- * hot path: every entry); "" for a field that is absent or malformed. */
-int follower_identity(struct follower *f, char message_id[33], char uid[16]);
+/* Reads the current entry into r (common/logon_record: its MESSAGE_ID, its
+ * _UIDs, and the fields of wanted).  0 or negative errno. */
+int follower_read_record(struct follower *f, uint64_t wanted, struct logon_record *r);
 /* The cursor of the entry last returned (borrowed; NULL when none). */
 int follower_last_cursor(struct follower *f, const char **ret);
 /* The sources' positions to save: *ret is an array of borrowed cursors (free the array only). */

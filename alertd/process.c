@@ -16,69 +16,47 @@
 #include "step.h"
 #include "utf8.h"
 
-#define FIELD_COPY_MAX 65536
 #define SAVE_INTERVAL_USEC 1000000ULL
 #define ONCE_ATTEMPTS 4                 /* --once: 1 + 2 + 4 s of backoff, then exit 1 */
 
-struct owned_value {
-        char *data;
-        size_t len;
-};
+/* The fields an alert uses (SPEC §5: the mail and alertd's own entries). */
+#define ALERT_FIELDS                                                                                        \
+        (LOGON_FIELD_BIT(LOGON_USER) | LOGON_FIELD_BIT(LOGON_CLIENT_IP) | LOGON_FIELD_BIT(LOGON_RHOST) |     \
+         LOGON_FIELD_BIT(LOGON_SERVICE) | LOGON_FIELD_BIT(LOGON_HOSTNAME) | LOGON_FIELD_BIT(LOGON_CHANNEL) | \
+         LOGON_FIELD_BIT(LOGON_SSO))
 
-/* The fields of one alert, copied out of the journal's mappings. */
+/* One alert's entry, copied out of the journal's mappings. */
 struct entry_copy {
-        struct owned_value user, client_ip, rhost, service, hostname, channel, sso;
+        struct logon_record record;
         char boot_id[SD_ID128_STRING_MAX];
         uint64_t realtime_usec, monotonic_usec;
         uint64_t counted_usec;          /* the time it counted at (SPEC §5: a clock far ahead) */
         uint64_t clock_ahead_usec;      /* 0: the host's clock is not ahead */
-        enum event_kind kind;
+        enum event_kind kind;           /* logged or blocked */
 };
 
-static void owned_free(struct owned_value *v) {
-        free(v->data);
-        *v = (struct owned_value) {};
-}
-
 static void entry_copy_free(struct entry_copy *e) {
-        owned_free(&e->user);
-        owned_free(&e->client_ip);
-        owned_free(&e->rhost);
-        owned_free(&e->service);
-        owned_free(&e->hostname);
-        owned_free(&e->channel);
-        owned_free(&e->sso);
+        logon_record_clear(&e->record);
 }
 
-static int copy_field(struct alertd *d, const char *name, struct owned_value *ret) {
-        const char *v;
-        size_t len;
-        int r = follower_field(&d->follower, name, &v, &len);
-        if (r <= 0) {
-                *ret = (struct owned_value) {};
-                return r;
-        }
-        if (len > FIELD_COPY_MAX)
-                len = FIELD_COPY_MAX;   /* mail.c cuts far shorter anyway */
-        ret->data = malloc(len + 1);
-        if (!ret->data)
-                return -ENOMEM;
-        memcpy(ret->data, v, len);
-        ret->data[len] = '\0';
-        ret->len = len;
-        return 1;
+/* The value of field f ("" when absent), for ownlog_add(). */
+static const char *value_of(const struct entry_copy *c, enum logon_field f, size_t *ret_len) {
+        *ret_len = c->record.field[f].len;
+        return logon_str(&c->record, f);
 }
 
-static bool owned_equals(const struct owned_value *v, const char *s) {
-        return v->data && v->len == strlen(s) && memcmp(v->data, s, v->len) == 0;
+static struct field_value field_of(const struct entry_copy *c, enum logon_field f) {
+        return (struct field_value) { c->record.field[f].data, c->record.field[f].len };
 }
 
-static int read_entry(struct alertd *d, enum event_kind kind, struct entry_copy *e) {
+/* Reads the entry the follower stands on: its times and the alert's fields.
+ * Free with entry_copy_free(), also after a failure. */
+static int read_entry(struct alertd *d, struct entry_copy *e) {
         sd_journal *j = d->follower.journal;
         sd_id128_t boot;
         int r;
 
-        *e = (struct entry_copy) { .kind = kind };
+        *e = (struct entry_copy) {};
         r = sd_journal_get_realtime_usec(j, &e->realtime_usec);
         if (r < 0)
                 return r;
@@ -86,38 +64,24 @@ static int read_entry(struct alertd *d, enum event_kind kind, struct entry_copy 
                 sd_id128_to_string(boot, e->boot_id);
         else
                 strcpy(e->boot_id, "0");
-        static const struct {
-                const char *name;
-                size_t offset;
-        } fields[] = {
-                { "LOGONACL_USER", offsetof(struct entry_copy, user) },
-                { "LOGONACL_CLIENT_IP", offsetof(struct entry_copy, client_ip) },
-                { "LOGONACL_RHOST", offsetof(struct entry_copy, rhost) },
-                { "LOGONACL_SERVICE", offsetof(struct entry_copy, service) },
-                { "_HOSTNAME", offsetof(struct entry_copy, hostname) },
-                { "LOGONACL_CHANNEL", offsetof(struct entry_copy, channel) },
-                { "LOGONACL_SSO", offsetof(struct entry_copy, sso) },
-        };
-        for (size_t i = 0; i < ELEMENTSOF(fields); i++) {
-                r = copy_field(d, fields[i].name, (struct owned_value *) ((char *) e + fields[i].offset));
-                if (r < 0) {
-                        entry_copy_free(e);
-                        return r;
-                }
-        }
+        r = follower_read_record(&d->follower, ALERT_FIELDS, &e->record);
+        if (r < 0)
+                return r;       /* the caller frees what was copied */
+        e->kind = e->record.event == EVENT_BLOCKED ? EVENT_BLOCKED : EVENT_LOGGED;
         return 0;
 }
 
 static struct alert_entry alert_entry_of(const struct entry_copy *c) {
+        const char *channel = c->record.field[LOGON_CHANNEL].data;
         return (struct alert_entry) {
-                .user = { c->user.data, c->user.len },
-                .client_ip = { c->client_ip.data, c->client_ip.len },
-                .rhost = { c->rhost.data, c->rhost.len },
-                .service = { c->service.data, c->service.len },
-                .hostname = { c->hostname.data, c->hostname.len },
+                .user = field_of(c, LOGON_USER),
+                .client_ip = field_of(c, LOGON_CLIENT_IP),
+                .rhost = field_of(c, LOGON_RHOST),
+                .service = field_of(c, LOGON_SERVICE),
+                .hostname = field_of(c, LOGON_HOSTNAME),
                 .boot_id = { c->boot_id, strlen(c->boot_id) },
-                .channel = c->channel.data ? channel_from_string(c->channel.data) : CHANNEL_INVALID,
-                .sso = owned_equals(&c->sso, "yes"),
+                .channel = channel ? channel_from_string(channel) : CHANNEL_INVALID,
+                .sso = strcmp(logon_str(&c->record, LOGON_SSO), "yes") == 0 && c->record.field[LOGON_SSO].len == 3,
                 .action = c->kind == EVENT_BLOCKED ? ACTION_BLOCK_AND_LOG : ACTION_ALLOW_AND_LOG,
                 .realtime_usec = c->realtime_usec,
                 .monotonic_usec = c->monotonic_usec,
@@ -133,6 +97,13 @@ static void format_utc(uint64_t usec, char *buf, size_t size) {
                 snprintf(buf, size, "?");
 }
 
+/* A field of the access in alertd's own entry (LOGONACL_HOSTNAME there: _HOSTNAME is journald's). */
+static void add_entry_field(struct ownlog *l, const char *name, const struct entry_copy *c, enum logon_field f) {
+        size_t len;
+        const char *v = value_of(c, f, &len);
+        ownlog_add(l, name, v, len);
+}
+
 /* Fields every alert entry of ours carries: which access, which window. */
 static void add_alert_fields(struct alertd *d, struct ownlog *l, const struct entry_copy *c, const char *message_id) {
         char when[32];
@@ -141,9 +112,9 @@ static void add_alert_fields(struct alertd *d, struct ownlog *l, const struct en
                 ownlog_addf(l, "LOGONACL_ALERT_MESSAGE_ID", "%s", message_id);
         ownlog_addf(l, "LOGONACL_ENTRY_CURSOR", "%s", d->state.cursor);
         ownlog_addf(l, "LOGONACL_ENTRY_REALTIME", "%" PRIu64, c->realtime_usec);
-        ownlog_add(l, "LOGONACL_USER", c->user.data ? c->user.data : "", c->user.len);
-        ownlog_add(l, "LOGONACL_CLIENT_IP", c->client_ip.data ? c->client_ip.data : "", c->client_ip.len);
-        ownlog_add(l, "LOGONACL_HOSTNAME", c->hostname.data ? c->hostname.data : "", c->hostname.len);
+        add_entry_field(l, "LOGONACL_USER", c, LOGON_USER);
+        add_entry_field(l, "LOGONACL_CLIENT_IP", c, LOGON_CLIENT_IP);
+        add_entry_field(l, "LOGONACL_HOSTNAME", c, LOGON_HOSTNAME);
         ownlog_addf(l, "LOGONACL_WINDOW_START", "%" PRIu64, d->state.window.start_usec);
         format_utc(d->state.window.start_usec, when, sizeof(when));
         ownlog_addf(l, "LOGONACL_WINDOW_START_UTC", "%s", when);
@@ -350,7 +321,7 @@ static void log_not_sent(struct alertd *d, const struct entry_copy *c) {
 }
 
 /* A journal value made safe for a MESSAGE and stderr: no line breaks, no control bytes, cut at size. */
-static void escape_into(const struct owned_value *v, char *out, size_t size) {
+static void escape_into(const struct logon_value *v, char *out, size_t size) {
         escape_to_buffer(out, size, v->data ?: "", v->data ? v->len : 0, "\\");
 }
 
@@ -359,14 +330,14 @@ static void warn_clock_ahead(struct alertd *d, const struct entry_copy *c) {
         if (!ratelimit_below(&d->clock_log, now_monotonic_usec(), &missed))
                 return;
         char entry_time[32], counted[32], host[256];
-        escape_into(&c->hostname, host, sizeof(host));
+        escape_into(&c->record.field[LOGON_HOSTNAME], host, sizeof(host));
         format_utc(c->realtime_usec, entry_time, sizeof(entry_time));
         format_utc(c->counted_usec, counted, sizeof(counted));
         struct ownlog l;
         (void) alertd_sync_cursor(d);
         ownlog_begin(&l, 4, NULL, "clock-ahead");
         ownlog_addf(&l, "LOGONACL_ENTRY_CURSOR", "%s", d->state.cursor);
-        ownlog_add(&l, "LOGONACL_HOSTNAME", c->hostname.data ? c->hostname.data : "", c->hostname.len);
+        add_entry_field(&l, "LOGONACL_HOSTNAME", c, LOGON_HOSTNAME);
         ownlog_addf(&l, "LOGONACL_CLOCK_AHEAD_SEC", "%" PRIu64, c->clock_ahead_usec / 1000000);
         ownlog_addf(&l, "LOGONACL_ENTRY_REALTIME", "%" PRIu64, c->realtime_usec);
         ownlog_addf(&l, "LOGONACL_COUNTED_REALTIME", "%" PRIu64, c->counted_usec);
@@ -376,34 +347,21 @@ static void warn_clock_ahead(struct alertd *d, const struct entry_copy *c) {
                     host, c->clock_ahead_usec / 1000000, entry_time, counted);
 }
 
-static bool uid_is_trusted(struct alertd *d, const char *v, size_t len) {
-        char buf[16];
-        if (len == 0 || len >= sizeof(buf))
-                return false;
-        memcpy(buf, v, len);
-        buf[len] = '\0';
-        char *end;
-        errno = 0;
-        unsigned long uid = strtoul(buf, &end, 10);
-        if (errno || *end || buf[0] < '0' || buf[0] > '9')
-                return false;
-        for (size_t i = 0; i < d->n_trusted_uids; i++)
-                if (d->trusted_uids[i] == (uid_t) uid)
-                        return true;
-        return false;
-}
-
-static void warn_untrusted(struct alertd *d, const char *uid, size_t uid_len) {
+/* The writer of an entry that does not count: its first _UID, digits only
+ * ('?' for any other byte), "none" without one; "2 _UIDs" when it has more. */
+static void warn_untrusted(struct alertd *d, const struct logon_record *identity) {
         uint64_t missed;
         d->entries_untrusted++;
         if (!ratelimit_below(&d->untrusted_log, now_monotonic_usec(), &missed))
                 return;
         struct ownlog l;
-        char shown[16] = "none";
-        if (uid && uid_len < sizeof(shown) && uid_len > 0) {
-                for (size_t i = 0; i < uid_len; i++)
-                        shown[i] = uid[i] >= '0' && uid[i] <= '9' ? uid[i] : '?';
-                shown[uid_len] = '\0';
+        char shown[32] = "none";
+        if (identity->n_uid > 1)
+                snprintf(shown, sizeof(shown), "%u _UIDs", identity->n_uid);
+        else if (identity->n_uid == 1 && identity->uid_len > 0 && identity->uid_len < sizeof(identity->uid)) {
+                for (size_t i = 0; i < identity->uid_len; i++)
+                        shown[i] = identity->uid[i] >= '0' && identity->uid[i] <= '9' ? identity->uid[i] : '?';
+                shown[identity->uid_len] = '\0';
         }
         (void) alertd_sync_cursor(d);
         ownlog_begin(&l, 4, NULL, "untrusted-entry");
@@ -424,7 +382,8 @@ static void handle_dropped(struct alertd *d) {
         size_t len;
         if (follower_field(&d->follower, "_TRANSPORT", &v, &len) <= 0 || len != 6 || memcmp(v, "driver", 6) != 0)
                 return;
-        if (follower_field(&d->follower, "OBJECT_UID", &v, &len) > 0 && !uid_is_trusted(d, v, len))
+        if (follower_field(&d->follower, "OBJECT_UID", &v, &len) > 0 &&
+            !logon_uid_trusted(v, len, d->trusted_uids, d->n_trusted_uids))
                 return;
         uint64_t n = 1;
         if (follower_field(&d->follower, "N_DROPPED", &v, &len) > 0 && len > 0 && len < 12) {
@@ -436,8 +395,12 @@ static void handle_dropped(struct alertd *d) {
                 if (*end == '\0' && x > 0)
                         n = x;
         }
-        struct owned_value unit = {};
-        (void) copy_field(d, "OBJECT_SYSTEMD_UNIT", &unit);
+        const char *unit = NULL;
+        size_t unit_len = 0;
+        if (follower_field(&d->follower, "OBJECT_SYSTEMD_UNIT", &v, &len) > 0) {
+                unit = v;
+                unit_len = len;
+        }
         d->state.journal_dropped += n;
         d->dirty = true;
 
@@ -446,12 +409,11 @@ static void handle_dropped(struct alertd *d) {
         ownlog_begin(&l, 4, NULL, "journal-dropped");
         ownlog_addf(&l, "LOGONACL_ENTRY_CURSOR", "%s", d->state.cursor);
         ownlog_addf(&l, "LOGONACL_JOURNAL_DROPPED", "%" PRIu64, n);
-        if (unit.data)
-                ownlog_add(&l, "LOGONACL_DROPPED_UNIT", unit.data, unit.len);
+        if (unit)
+                ownlog_add(&l, "LOGONACL_DROPPED_UNIT", unit, unit_len);
         ownlog_send(&l, d->verbose,
                     "journald dropped %" PRIu64 " messages of a process that may write logonacl entries: "
                     "unapproved accesses may have gone unseen (the next alert says so)", n);
-        owned_free(&unit);
 }
 
 int alertd_remember_position(struct alertd *d) {
@@ -484,22 +446,20 @@ int alertd_process_entry(struct alertd *d) {
         r = alertd_remember_position(d);
         if (r < 0)
                 return r;
-        char id[33], uid[16];
-        r = follower_identity(&d->follower, id, uid);
+        /* MESSAGE_ID and _UID only: an untrusted entry's fields are never copied. */
+        _cleanup_(logon_record_clear) struct logon_record identity = {};
+        r = follower_read_record(&d->follower, 0, &identity);
         if (r < 0)
                 return r;
-        if (strcmp(id, MESSAGE_ID_JOURNAL_SUPPRESSED) == 0) {
+        if (strcmp(identity.message_id, MESSAGE_ID_JOURNAL_SUPPRESSED) == 0) {
                 handle_dropped(d);
                 save_if_due(d);
                 return 0;
         }
-        enum event_kind kind = event_from_message_id(id);
-        if (kind != EVENT_LOGGED && kind != EVENT_BLOCKED)
+        if (identity.event != EVENT_LOGGED && identity.event != EVENT_BLOCKED)
                 return 0;
-
-        /* _UID is set by journald from the socket credentials: a process cannot forge it. */
-        if (!uid_is_trusted(d, uid, strlen(uid))) {
-                warn_untrusted(d, uid, strlen(uid));
+        if (!logon_record_trusted(&identity, d->trusted_uids, d->n_trusted_uids)) {
+                warn_untrusted(d, &identity);
                 save_if_due(d);
                 return 0;
         }
@@ -508,8 +468,8 @@ int alertd_process_entry(struct alertd *d) {
                 return 0;
         }
 
-        struct entry_copy c;
-        r = read_entry(d, kind, &c);
+        _cleanup_(entry_copy_free) struct entry_copy c = {};
+        r = read_entry(d, &c);
         if (r < 0)
                 return r;
         c.counted_usec = cap_counted_time(c.realtime_usec, now_realtime_usec(), d->state.last_counted_usec,
@@ -526,22 +486,12 @@ int alertd_process_entry(struct alertd *d) {
                 log_not_sent(d, &c);
                 save_if_due(d);
         }
-        entry_copy_free(&c);
         return r;
 }
 
 int alertd_resend_pending(struct alertd *d) {
-        const char *v;
-        size_t len;
-        enum event_kind kind = EVENT_LOGGED;
-        if (follower_field(&d->follower, "MESSAGE_ID", &v, &len) > 0 && len == 32) {
-                char id[33];
-                memcpy(id, v, 32);
-                id[32] = '\0';
-                kind = event_from_message_id(id) == EVENT_BLOCKED ? EVENT_BLOCKED : EVENT_LOGGED;
-        }
-        struct entry_copy c;
-        int r = read_entry(d, kind, &c);
+        _cleanup_(entry_copy_free) struct entry_copy c = {};
+        int r = read_entry(d, &c);
         if (r < 0)
                 return r;
         if (d->verbose)
@@ -549,7 +499,5 @@ int alertd_resend_pending(struct alertd *d) {
         _cleanup_(alert_job_done) struct alert_job job = { d, &c, NULL };
         const struct step_ops ops = { job_save, job_send, &job };
         enum step_outcome outcome;
-        r = step_resend_pending(&d->state, &ops, &outcome);
-        entry_copy_free(&c);
-        return r;
+        return step_resend_pending(&d->state, &ops, &outcome);
 }

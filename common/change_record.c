@@ -9,6 +9,7 @@
 
 #include "change_record.h"
 #include "journal_send.h"
+#include "logon_record.h"
 #include "macro.h"
 #include "utf8.h"
 
@@ -70,14 +71,14 @@ int change_record_write_to(const char *socket_path, const char *change, const ch
         append_escaped(message, sizeof message, user);
 
         const struct journal_field fields[] = {
-                FIELD("MESSAGE", message),
+                FIELD(logon_field_name(LOGON_MESSAGE), message),
                 FIELD("MESSAGE_ID", CHANGE_RECORD_MESSAGE_ID),
                 FIELD("PRIORITY", "5"),
                 FIELD("SYSLOG_IDENTIFIER", CHANGE_RECORD_IDENTIFIER),
-                FIELD("LOGONACL_CHANGE", change),
-                FIELD("LOGONACL_FILE", file),
-                FIELD("LOGONACL_BY_UID", uid),
-                FIELD("LOGONACL_BY_USER", user),
+                FIELD(logon_field_name(LOGON_CHANGE), change),
+                FIELD(logon_field_name(LOGON_FILE), file),
+                FIELD(logon_field_name(LOGON_BY_UID), uid),
+                FIELD(logon_field_name(LOGON_BY_USER), user),
         };
         return journal_send_to(socket_path, fields, ELEMENTSOF(fields));
 }

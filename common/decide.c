@@ -85,3 +85,11 @@ const char *stage_to_string(enum stage s) {
         default:            return NULL;
         }
 }
+
+const char *decision_result_to_string(enum decision_result r) {
+        switch (r) {
+        case RESULT_ALLOWED: return "allowed";
+        case RESULT_BLOCKED: return "blocked";
+        default:             return "ignored";
+        }
+}

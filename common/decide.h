@@ -57,3 +57,5 @@ bool decision_begin(const struct config *c, const struct decision_input *in, str
 void decision_finish(struct decision *d, const struct approved_list *list);
 
 const char *stage_to_string(enum stage s);      /* "auth", "account" */
+/* LOGONACL_RESULT: "allowed", "blocked", "ignored" (a config error with on_error=allow). */
+const char *decision_result_to_string(enum decision_result r);

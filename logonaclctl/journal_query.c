@@ -13,32 +13,6 @@
 #include "timestamp.h"
 #include "macro.h"
 
-static const char *const field_names[_LOGON_FIELD_MAX] = {
-        [LOGON_HOSTNAME]  = "_HOSTNAME",
-        [LOGON_EVENT]     = "LOGONACL_EVENT",
-        [LOGON_ACTIVITY]  = "LOGONACL_ACTIVITY",
-        [LOGON_CHANNEL]   = "LOGONACL_CHANNEL",
-        [LOGON_ACTION]    = "LOGONACL_ACTION",
-        [LOGON_RESULT]    = "LOGONACL_RESULT",
-        [LOGON_APPROVED]  = "LOGONACL_APPROVED",
-        [LOGON_MATCHED]   = "LOGONACL_MATCHED",
-        [LOGON_MATCHED_SOURCE] = "LOGONACL_MATCHED_SOURCE",
-        [LOGON_USER]      = "LOGONACL_USER",
-        [LOGON_RHOST]     = "LOGONACL_RHOST",
-        [LOGON_CLIENT_IP] = "LOGONACL_CLIENT_IP",
-        [LOGON_SERVICE]   = "LOGONACL_SERVICE",
-        [LOGON_STAGE]     = "LOGONACL_STAGE",
-        [LOGON_INLINE]    = "LOGONACL_INLINE",
-        [LOGON_SSO]       = "LOGONACL_SSO",
-        [LOGON_MESSAGE]   = "MESSAGE",
-        [LOGON_ERROR]     = "LOGONACL_ERROR",
-        [LOGON_ON_ERROR]  = "LOGONACL_ON_ERROR",
-        [LOGON_CHANGE]    = "LOGONACL_CHANGE",
-        [LOGON_FILE]      = "LOGONACL_FILE",
-        [LOGON_BY_UID]    = "LOGONACL_BY_UID",
-        [LOGON_BY_USER]   = "LOGONACL_BY_USER",
-};
-
 struct trusted_uids {
         uid_t *uids;
         size_t n;
@@ -56,98 +30,29 @@ static int trusted_uids_resolve(const struct config *c, struct trusted_uids *ret
         return r;
 }
 
-/* "_UID=0": trusted when the value is a plain decimal uid of the list. */
-static bool uid_trusted(const struct trusted_uids *t, const char *value, size_t len) {
-        unsigned long long uid = 0;
-
-        if (len == 0 || len > 10)
-                return false;
-        for (size_t i = 0; i < len; i++) {
-                if (value[i] < '0' || value[i] > '9')
-                        return false;
-                uid = uid * 10 + (unsigned) (value[i] - '0');
-        }
-        for (size_t i = 0; i < t->n; i++)
-                if ((unsigned long long) t->uids[i] == uid)
-                        return true;
-        return false;
-}
-
-static void record_clear(struct logon_record *r) {
-        for (size_t f = 0; f < _LOGON_FIELD_MAX; f++)
-                free(r->field[f].data);
-        *r = (struct logon_record) {};
-}
-
-static int value_set(struct logon_value *v, const char *data, size_t len) {
-        if (v->data)
-                return 0;       /* a repeated field: the first one counts */
-        v->data = malloc(len + 1);
-        if (!v->data)
-                return -ENOMEM;
-        memcpy(v->data, data, len);
-        v->data[len] = 0;
-        v->len = len;
-        return 0;
-}
-
-/* Fills r from the current entry.  Returns 1 when the entry counts, 0 when its
- * writer is not trusted (no _UID, a foreign one, or _UID given twice; for a
- * change entry anyone but root, as only root can edit the files). */
-static int record_read(sd_journal *j, const struct trusted_uids *trusted, struct logon_record *r) {
+/* Fills r from the current entry: every field of the record's table. */
+static int record_read(sd_journal *j, struct logon_record *r) {
         const void *d;
         size_t l;
-        int n_uid = 0;
-        bool trusted_writer = false, root_writer = false;
-        int r2;
+        int k;
 
         sd_journal_restart_data(j);
-        while ((r2 = sd_journal_enumerate_data(j, &d, &l)) > 0) {
-                const char *data = d, *eq = memchr(data, '=', l);
-                if (!eq)
-                        continue;
-                size_t name_len = (size_t) (eq - data), value_len = l - name_len - 1;
-
-                if (name_len == 4 && memcmp(data, "_UID", 4) == 0) {
-                        n_uid++;
-                        trusted_writer = uid_trusted(trusted, eq + 1, value_len);
-                        root_writer = value_len == 1 && eq[1] == '0';
-                        continue;
-                }
-                if (name_len == 10 && memcmp(data, "MESSAGE_ID", 10) == 0) {
-                        char id[33];
-                        if (value_len == 32) {
-                                memcpy(id, eq + 1, 32);
-                                id[32] = 0;
-                                r->event = event_from_message_id(id);
-                                r->change = strcmp(id, CHANGE_RECORD_MESSAGE_ID) == 0;
-                        }
-                        continue;
-                }
-                for (size_t f = 0; f < _LOGON_FIELD_MAX; f++)
-                        if (strlen(field_names[f]) == name_len && memcmp(data, field_names[f], name_len) == 0) {
-                                int k = value_set(&r->field[f], eq + 1, value_len);
-                                if (k < 0)
-                                        return k;
-                                break;
-                        }
-        }
-        if (r2 < 0)
-                return r2;
-        return n_uid == 1 && (r->change ? root_writer : trusted_writer);
+        while ((k = sd_journal_enumerate_data(j, &d, &l)) > 0)
+                if ((k = logon_record_add_item(r, d, l, LOGON_FIELDS_ALL)) < 0)
+                        return k;
+        return k;
 }
 
 static int add_matches(sd_journal *j, unsigned events, bool changes) {
-        for (enum event_kind e = EVENT_NONE + 1; e < _EVENT_MAX; e++) {
-                if (!(events & EVENT_BIT(e)))
-                        continue;
-                char match[64];
-                snprintf(match, sizeof match, "MESSAGE_ID=%s", event_message_id(e));
-                int r = sd_journal_add_match(j, match, 0);
+        char matches[LOGON_MATCHES_MAX][LOGON_MATCH_TEXT_MAX];
+        size_t n = logon_record_matches(events | (changes ? LOGON_SELECT_CHANGES : 0), matches);
+
+        for (size_t i = 0; i < n; i++) {
+                int r = sd_journal_add_match(j, matches[i], 0);
                 if (r < 0)
                         return r;
         }
-        return changes ? sd_journal_add_match(j, "MESSAGE_ID=" CHANGE_RECORD_MESSAGE_ID, 0) : 0;
+        return 0;
 }
 
 static int journal_open(const struct journal_query *q, sd_journal **ret, bool *no_files) {
@@ -183,7 +88,7 @@ static int journal_open(const struct journal_query *q, sd_journal **ret, bool *n
 static int entry_process(sd_journal *j, const struct journal_query *q, const struct trusted_uids *trusted,
                          int (*fn)(const struct logon_record *r, void *userdata), void *userdata,
                          struct journal_stats *stats) {
-        struct logon_record record = {};
+        _cleanup_(logon_record_clear) struct logon_record record = {};
         uint64_t t;
         int r;
 
@@ -193,7 +98,10 @@ static int entry_process(sd_journal *j, const struct journal_query *q, const str
         if (t < q->since_usec || (q->until_usec > 0 && t >= q->until_usec))
                 return 0;
         record.realtime_usec = t;
-        r = record_read(j, trusted, &record);
+        r = record_read(j, &record);
+        if (r < 0)
+                return r;
+        r = logon_record_trusted(&record, trusted->uids, trusted->n);
         bool decision = record.event != EVENT_NONE && (q->events & EVENT_BIT(record.event)) &&
                         (q->channel == CHANNEL_INVALID ||
                          strcmp(logon_str(&record, LOGON_CHANNEL), channel_to_string(q->channel)) == 0);
@@ -202,7 +110,6 @@ static int entry_process(sd_journal *j, const struct journal_query *q, const str
                 r = fn(&record, userdata);
         } else if (r == 0)
                 stats->n_untrusted++;
-        record_clear(&record);
         return r < 0 ? r : 0;
 }
 

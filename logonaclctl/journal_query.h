@@ -3,10 +3,10 @@
 
 /* Reading the module's decisions back from the journal (log, what-if, suggest).
  * Entries are selected by MESSAGE_ID, never by SYSLOG_IDENTIFIER or text, and
- * only entries whose _UID (set by journald from the socket credentials, so a
- * process cannot forge it) belongs to a user of [alert] trusted_users count:
- * the same rule as logonacl-alertd.  Any local user can write a field called
- * MESSAGE_ID; such entries are counted and left out. */
+ * only entries of a trusted writer count (logon_record_trusted(): exactly one
+ * _UID, of a user of [alert] trusted_users), the same rule as logonacl-alertd.
+ * Any local user can write a field called MESSAGE_ID; such entries are
+ * counted and left out. */
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -14,55 +14,7 @@
 #include "config.h"
 #include "change_record.h"
 #include "events.h"
-
-enum logon_field {
-        LOGON_HOSTNAME,
-        LOGON_EVENT,
-        LOGON_ACTIVITY,
-        LOGON_CHANNEL,
-        LOGON_ACTION,
-        LOGON_RESULT,
-        LOGON_APPROVED,
-        LOGON_MATCHED,
-        LOGON_MATCHED_SOURCE,
-        LOGON_USER,
-        LOGON_RHOST,
-        LOGON_CLIENT_IP,
-        LOGON_SERVICE,
-        LOGON_STAGE,
-        LOGON_INLINE,
-        LOGON_SSO,
-        LOGON_MESSAGE,
-        LOGON_ERROR,            /* config-error entries */
-        LOGON_ON_ERROR,
-        LOGON_CHANGE,           /* change entries of logonaclctl (SPEC §6) */
-        LOGON_FILE,
-        LOGON_BY_UID,
-        LOGON_BY_USER,
-        _LOGON_FIELD_MAX,
-};
-
-/* One field value as the journal holds it: raw bytes (NUL-terminated copy for
- * convenience; the value itself may hold NUL).  data is NULL when absent. */
-struct logon_value {
-        char *data;
-        size_t len;
-};
-
-struct logon_record {
-        uint64_t realtime_usec;         /* __REALTIME_TIMESTAMP */
-        enum event_kind event;          /* from MESSAGE_ID; EVENT_NONE for a change */
-        bool change;                    /* a change entry of logonaclctl */
-        struct logon_value field[_LOGON_FIELD_MAX];
-};
-
-/* The value as a C string ("" when absent); a value with a NUL reads up to it. */
-static inline const char *logon_str(const struct logon_record *r, enum logon_field f) {
-        return r->field[f].data ? r->field[f].data : "";
-}
-
-#define EVENT_BIT(e) (1u << (e))
-
+#include "logon_record.h"
 
 struct journal_query {
         const char *directory;          /* NULL: this machine's journal */

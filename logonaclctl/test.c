@@ -96,12 +96,9 @@ static const char *pam_code_name(enum decision_result r) {
         }
 }
 
+/* LOGONACL_RESULT's words; "not controlled" where the module writes no entry. */
 static const char *result_name(enum decision_result r) {
-        switch (r) {
-        case RESULT_ALLOWED: return "allowed";
-        case RESULT_BLOCKED: return "blocked";
-        default:             return "not controlled";
-        }
+        return r == RESULT_IGNORE ? "not controlled" : decision_result_to_string(r);
 }
 
 static void print_decision(const struct config *c, const struct test_args *a, const struct decision *d) {

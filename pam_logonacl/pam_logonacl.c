@@ -32,6 +32,7 @@
 #include "events.h"
 #include "expiry.h"
 #include "journal_send.h"
+#include "logon_record.h"
 #include "logonacl-build.h"
 #include "utf8.h"
 
@@ -49,15 +50,6 @@ struct module_args {
         bool on_error_allow;
         bool silent;
         bool debug;
-};
-
-/* The PAM items of this call, raw ("" when unset). */
-struct logon_items {
-        const char *service;
-        const char *user;
-        const char *rhost;
-        bool rhost_set;
-        enum stage stage;
 };
 
 /* ---- module arguments ---- */
@@ -157,8 +149,6 @@ static void tell_user(pam_handle_t *pamh, const char *text) {
 
 /* ---- journal entries ---- */
 
-#define FIELD(n, v) ((struct journal_field) { .name = (n), .value = (v), .len = strlen(v) })
-
 /* Sends the entry.  When no journald takes it (no socket, nobody listening), the
  * summary goes to syslog so the event is not silently lost (never to the host's
  * stderr).  Not when journald is there but stalled (the send timed out): on a
@@ -169,10 +159,6 @@ static void write_entry(pam_handle_t *pamh, const struct journal_field *fields, 
         int r = journal_send(fields, n_fields);
         if (r < 0 && r != -EAGAIN)
                 pam_syslog(pamh, priority, "%s (journal unavailable: %s)", message, strerror(-r));
-}
-
-static const char *yes_no(bool b) {
-        return b ? "yes" : "no";
 }
 
 /* "from 198.51.100.7", "from host name \"gw.example\"", "without an address". */
@@ -225,32 +211,16 @@ static void log_decision(pam_handle_t *pamh, const struct logon_items *items, co
                  stage_to_string(items->stage), approved_by);
         snprintf(priority, sizeof priority, "%d", event_priority(d->event));
 
-        const struct journal_field fields[] = {
-                FIELD("MESSAGE", message),
-                FIELD("MESSAGE_ID", event_message_id(d->event)),
-                FIELD("PRIORITY", priority),
-                FIELD("SYSLOG_IDENTIFIER", SYSLOG_IDENTIFIER_MODULE),
-                FIELD("LOGONACL_EVENT", event),
-                FIELD("LOGONACL_ACTIVITY", event_activity(d->event) ?: ""),
-                FIELD("LOGONACL_CHANNEL", channel_to_string(d->channel)),
-                FIELD("LOGONACL_ACTION", action_to_string(d->action)),
-                FIELD("LOGONACL_RESULT", d->result == RESULT_BLOCKED ? "blocked" : "allowed"),
-                FIELD("LOGONACL_APPROVED", yes_no(d->approved)),
-                FIELD("LOGONACL_MATCHED", d->approved ? d->matched.text : ""),
-                FIELD("LOGONACL_MATCHED_SOURCE", sources->matched),
-                FIELD("LOGONACL_USER", items->user),
-                FIELD("LOGONACL_RHOST", items->rhost),
-                FIELD("LOGONACL_CLIENT_IP", d->client.kind == RHOST_ADDRESS ? d->client.text : ""),
-                FIELD("LOGONACL_SERVICE", items->service),
-                FIELD("LOGONACL_STAGE", stage_to_string(items->stage)),
-                FIELD("LOGONACL_INLINE", yes_no(d->inline_service)),
-                FIELD("LOGONACL_SSO", yes_no(d->sso)),
-                /* Last, and only when an expired entry covers the client. */
-                FIELD("LOGONACL_EXPIRED_MATCH", d->expired.text),
-                FIELD("LOGONACL_EXPIRED_SOURCE", sources->expired),
-                FIELD("LOGONACL_EXPIRED_AT", expired_at),
+        const struct logon_texts texts = {
+                .message = message,
+                .priority = priority,
+                .matched_source = sources->matched,
+                .expired_source = sources->expired,
+                .expired_at = expired_at,
         };
-        write_entry(pamh, fields, ELEMENTSOF(fields) - (d->expired_match ? 0 : 3), event_priority(d->event), message);
+        struct journal_field fields[LOGON_ENTRY_FIELDS_MAX];
+        size_t n = logon_entry_fields(d, items, &texts, fields);
+        write_entry(pamh, fields, n, event_priority(d->event), message);
 }
 
 static void log_config_error(pam_handle_t *pamh, const struct logon_items *items, const struct module_args *args,
@@ -267,21 +237,11 @@ static void log_config_error(pam_handle_t *pamh, const struct logon_items *items
                  first_line, more);
         snprintf(priority, sizeof priority, "%d", event_priority(EVENT_CONFIG_ERROR));
 
-        const struct journal_field fields[] = {
-                FIELD("MESSAGE", message),
-                FIELD("MESSAGE_ID", event_message_id(EVENT_CONFIG_ERROR)),
-                FIELD("PRIORITY", priority),
-                FIELD("SYSLOG_IDENTIFIER", SYSLOG_IDENTIFIER_MODULE),
-                FIELD("LOGONACL_ERROR", all_lines ?: first_line),
-                FIELD("LOGONACL_CONF", args->conf_path),
-                FIELD("LOGONACL_ON_ERROR", args->on_error_allow ? "allow" : "deny"),
-                FIELD("LOGONACL_RESULT", args->on_error_allow ? "ignored" : "blocked"),
-                FIELD("LOGONACL_USER", items->user),
-                FIELD("LOGONACL_RHOST", items->rhost),
-                FIELD("LOGONACL_SERVICE", items->service),
-                FIELD("LOGONACL_STAGE", stage_to_string(items->stage)),
-        };
-        write_entry(pamh, fields, ELEMENTSOF(fields), event_priority(EVENT_CONFIG_ERROR), message);
+        const struct logon_texts texts = { .message = message, .priority = priority };
+        struct journal_field fields[LOGON_ENTRY_FIELDS_MAX];
+        size_t n = logon_error_fields(items, &texts, all_lines ?: first_line, args->conf_path, args->on_error_allow,
+                                      fields);
+        write_entry(pamh, fields, n, event_priority(EVENT_CONFIG_ERROR), message);
 }
 
 static void debug_decision(pam_handle_t *pamh, const struct logon_items *items, const struct decision *d,
@@ -294,9 +254,9 @@ static void debug_decision(pam_handle_t *pamh, const struct logon_items *items, 
                    "service \"%s\" rhost \"%s\" (client %s): channel %s, action %s, approved %s%s%s, result %s, list %s",
                    service, rhost, d->client.text[0] ? d->client.text : "-",
                    d->channel == CHANNEL_INVALID ? "-" : channel_to_string(d->channel),
-                   d->channel == CHANNEL_INVALID ? "-" : action_to_string(d->action), yes_no(d->approved),
+                   d->channel == CHANNEL_INVALID ? "-" : action_to_string(d->action), d->approved ? "yes" : "no",
                    d->approved ? " by " : "", d->approved ? d->matched.text : "",
-                   d->result == RESULT_IGNORE ? "ignore" : d->result == RESULT_BLOCKED ? "blocked" : "allowed",
+                   d->result == RESULT_IGNORE ? "ignore" : decision_result_to_string(d->result),
                    list_origin);
 }
 

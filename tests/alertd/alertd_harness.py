@@ -56,7 +56,9 @@ def export_field(name, value):
 
 
 def export_entry(fields):
-    return b"".join(export_field(k, v) for k, v in fields.items()) + b"\n"
+    """A value that is a list gives the field once per item (an entry journald would not make)."""
+    return b"".join(export_field(k, item) for k, v in fields.items()
+                    for item in (v if isinstance(v, list) else [v])) + b"\n"
 
 
 def access(realtime_usec, user="john@example.com", client_ip="198.51.100.1", rhost=None, channel="enduser",
@@ -68,7 +70,7 @@ def access(realtime_usec, user="john@example.com", client_ip="198.51.100.1", rho
         "__MONOTONIC_TIMESTAMP": str(realtime_usec),
         "_BOOT_ID": boot_id,
         "_HOSTNAME": host,
-        "_UID": str(uid),
+        "_UID": [str(u) for u in uid] if isinstance(uid, list) else str(uid),
         "_TRANSPORT": "journal",
         "SYSLOG_IDENTIFIER": "pam_logonacl",
         "MESSAGE_ID": MID_LOGGED if kind == "logged" else MID_BLOCKED,

@@ -78,6 +78,18 @@ class HostileTest(unittest.TestCase):
                 self.assertEqual(labelled(msg)["Client IP"], want)
                 self.assertEqual(labelled(msg)["Service"], want)
 
+    def test_writer_needs_exactly_one_trusted_uid(self):
+        # The trusted-writer rule (common/logon_record, the same in logonaclctl): exactly one _UID, a
+        # plain decimal number of a trusted user.  An entry with two (a forged upload to a collector)
+        # counts for nothing, whichever comes first (a journal file keeps one of two equal items, so
+        # "0" twice is one); 2^32 is no uid, not root cut to 32 bits.
+        entries = [access(T0 + i * 1000000, user="u%d" % i, uid=uid)
+                   for i, uid in enumerate([[0, 1000], [1000, 0], ["0", "00"], "4294967296", "+0", 0])]
+        make_journal(os.path.join(self.jdir, "x.journal"), entries)
+        r = run_alertd(self.cfg, os.path.join(self.tmp, "st"), "--once", "--from-start", "--print",
+                       directory=self.jdir)
+        self.assertEqual([labelled(m)["Account"] for m in split_printed(r.stdout)], ["u5"])
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)

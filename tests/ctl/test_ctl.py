@@ -567,7 +567,8 @@ def logon_entry(t, event, channel, user, client, service="sshd", uid=0, host="we
     action = action or {"allowed": "none", "logged": "allow-and-log", "blocked": "block-and-log"}[event]
     return {
         "__REALTIME_TIMESTAMP": str(t), "__MONOTONIC_TIMESTAMP": str(t), "_BOOT_ID": BOOT, "_HOSTNAME": host,
-        "_UID": str(uid), "SYSLOG_IDENTIFIER": "pam_logonacl", "MESSAGE_ID": mid, "PRIORITY": "6",
+        "_UID": [str(u) for u in uid] if isinstance(uid, list) else str(uid),
+        "SYSLOG_IDENTIFIER": "pam_logonacl", "MESSAGE_ID": mid, "PRIORITY": "6",
         "MESSAGE": f"{text}: {user} from {client}", "LOGONACL_EVENT": text, "LOGONACL_ACTIVITY": activity,
         "LOGONACL_CHANNEL": channel, "LOGONACL_ACTION": action, "LOGONACL_RESULT": result,
         "LOGONACL_APPROVED": approved, "LOGONACL_USER": user,
@@ -590,7 +591,9 @@ def config_error_entry(t, user, uid=0):
 
 def write_journal(directory, entries):
     """Journal file DIR/test.journal holding entries (dicts), through systemd-journal-remote."""
-    stream = b"".join(b"".join(export_field(k, v) for k, v in e.items()) + b"\n" for e in entries)
+    # A value that is a list gives the field once per item (an entry journald would not make).
+    stream = b"".join(b"".join(export_field(k, item) for k, v in e.items()
+                               for item in (v if isinstance(v, list) else [v])) + b"\n" for e in entries)
     os.makedirs(directory, exist_ok=True)
     r = subprocess.run([JOURNAL_REMOTE, "-o", os.path.join(directory, "test.journal"), "-"], input=stream,
                        capture_output=True, timeout=60)

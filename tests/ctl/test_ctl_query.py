@@ -369,6 +369,19 @@ class Log(CtlTestCase):
         self.assertEqual(err, "logonaclctl: 1 entry with a logonacl MESSAGE_ID left out: not written by a user of "
                               "[alert] trusted_users\n")
 
+    def test_writer_needs_exactly_one_trusted_uid(self):
+        # The trusted-writer rule (common/logon_record, the same in alertd): exactly one _UID, a plain
+        # decimal number of a trusted user.  Two (a forged upload to a collector) count for nothing,
+        # whichever comes first; 2^32 is no uid, not root cut to 32 bits.
+        jdir = os.path.join(self.tmp, "uids")
+        write_journal(jdir, [logon_entry(self.T0 + i * H, "allowed", "admin", "u%d" % i, "198.51.100.7", uid=uid)
+                             for i, uid in enumerate([[0, 1000], [1000, 0], ["0", "00"], "4294967296", "+0", 0])])
+        rc, out, err = self.s.ctl("log", "--directory", jdir, "--json")
+        self.assertEqual(rc, 0, err)
+        self.assertEqual([json.loads(line)["user"] for line in out.splitlines()], ["u5"])
+        self.assertEqual(err, "logonaclctl: 5 entries with a logonacl MESSAGE_ID left out: not written by a user "
+                              "of [alert] trusted_users\n")
+
     def test_changes_written_through_journald(self):
         ensure_journald()
         marker = f"add 192.0.2.{os.getpid() % 250}/32 ctl-query-{os.getpid()}-{time.monotonic_ns()}"

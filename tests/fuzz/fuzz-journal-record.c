@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
-/* libFuzzer target: the readers that turn a journal entry's fields into a
- * record — logonaclctl's journal_query_run() (log, what-if, suggest) and
- * alertd's follower_identity()/follower_field() — with hostile entries: any
- * field names and values, repeated, missing or malformed MESSAGE_ID and _UID,
- * values holding NUL, CR, LF and invalid UTF-8.
+/* libFuzzer target: the one reader that turns a journal entry's fields into a
+ * record (common/logon_record: logon_record_add_item, logon_record_trusted),
+ * as both programs drive it — logonaclctl's journal_query_run() (log, what-if,
+ * suggest) and alertd's follower_read_record()/follower_field() — with hostile
+ * entries: any field names and values, repeated, missing or malformed
+ * MESSAGE_ID and _UID, values holding NUL, CR, LF and invalid UTF-8.
  *
  * The journal is served from the input by this file's own sd_journal_open*,
  * _next, _enumerate_data, _get_data ... (they take precedence over
@@ -16,11 +17,14 @@
  * the bytes ("NAME=value"); a zero-length item ends an entry.
  *
  * Checks (SPEC §5, §6: only entries of a trusted writer count):
- *   - a record reaches the callback only when its entry has exactly one _UID,
- *     a decimal 0 (trusted_users = root), and a MESSAGE_ID of a wanted kind;
+ *   - a record reaches logonaclctl's callback only when its entry has exactly
+ *     one _UID, 1 to 10 decimal digits of value 0 (trusted_users = root), and
+ *     a MESSAGE_ID of a wanted kind;
  *   - each record field is the bytes of the entry's first item of that name,
  *     NUL-terminated; absent fields are NULL;
- *   - alertd reads a MESSAGE_ID and a _UID only from items that hold them. */
+ *   - the record's MESSAGE_ID is the first one of 32 bytes, its _UID count
+ *     and first _UID are the entry's, and logon_record_trusted() agrees with
+ *     the rule written out here for the uids {0, 1000}. */
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -32,6 +36,7 @@
 #include "events.h"
 #include "follow.h"
 #include "journal_query.h"
+#include "logon_record.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -169,34 +174,24 @@ static void load_input(const uint8_t *p, size_t left) {
 
 /* ---- what the readers must do ---- */
 
-static const char *const logon_field_names[_LOGON_FIELD_MAX] = {
-        [LOGON_HOSTNAME] = "_HOSTNAME",         [LOGON_EVENT] = "LOGONACL_EVENT",
-        [LOGON_ACTIVITY] = "LOGONACL_ACTIVITY", [LOGON_CHANNEL] = "LOGONACL_CHANNEL",
-        [LOGON_ACTION] = "LOGONACL_ACTION",     [LOGON_RESULT] = "LOGONACL_RESULT",
-        [LOGON_APPROVED] = "LOGONACL_APPROVED", [LOGON_MATCHED] = "LOGONACL_MATCHED",
-        [LOGON_MATCHED_SOURCE] = "LOGONACL_MATCHED_SOURCE",
-        [LOGON_USER] = "LOGONACL_USER",         [LOGON_RHOST] = "LOGONACL_RHOST",
-        [LOGON_CLIENT_IP] = "LOGONACL_CLIENT_IP", [LOGON_SERVICE] = "LOGONACL_SERVICE",
-        [LOGON_STAGE] = "LOGONACL_STAGE",       [LOGON_INLINE] = "LOGONACL_INLINE",
-        [LOGON_SSO] = "LOGONACL_SSO",           [LOGON_MESSAGE] = "MESSAGE",
-        [LOGON_ERROR] = "LOGONACL_ERROR",       [LOGON_ON_ERROR] = "LOGONACL_ON_ERROR",
-        [LOGON_CHANGE] = "LOGONACL_CHANGE",     [LOGON_FILE] = "LOGONACL_FILE",
-        [LOGON_BY_UID] = "LOGONACL_BY_UID",     [LOGON_BY_USER] = "LOGONACL_BY_USER",
-};
-
-static bool entry_trusted(const struct entry *e) {
+/* The rule, written out: exactly one _UID, 1-10 decimal digits, of value 0 or (with also_1000) 1000. */
+static bool entry_trusted(const struct entry *e, bool also_1000) {
         size_t n_uid = 0;
-        bool zero = false;
+        bool trusted = false;
         for (size_t i = 0; i < e->n; i++)
                 if (e->items[i].len >= 5 && memcmp(e->items[i].data, "_UID=", 5) == 0) {
                         n_uid++;
                         size_t vl = e->items[i].len - 5;
                         const char *v = e->items[i].data + 5;
-                        zero = vl > 0;
-                        for (size_t k = 0; k < vl; k++)
-                                zero = zero && v[k] == '0';
+                        unsigned long long uid = 0;
+                        bool digits = vl > 0 && vl <= 10;
+                        for (size_t k = 0; digits && k < vl; k++) {
+                                digits = v[k] >= '0' && v[k] <= '9';
+                                uid = uid * 10 + (unsigned) (v[k] - '0');
+                        }
+                        trusted = digits && (uid == 0 || (also_1000 && uid == 1000));
                 }
-        return n_uid == 1 && zero;
+        return n_uid == 1 && trusted;
 }
 
 static bool entry_has_message_id(const struct entry *e, enum event_kind kind) {
@@ -208,21 +203,26 @@ static bool entry_has_message_id(const struct entry *e, enum event_kind kind) {
         return false;
 }
 
-static int check_record(const struct logon_record *r, void *userdata) {
-        const struct entry *e = &fake.entries[fake.current - 1];
-        unsigned wanted = *(const unsigned *) userdata;
-
-        if (!entry_trusted(e) || !(wanted & EVENT_BIT(r->event)) || !entry_has_message_id(e, r->event))
-                abort();
-        for (size_t f = 0; f < _LOGON_FIELD_MAX; f++) {
-                const struct item *it = find_item(e, logon_field_names[f]);
+/* Every field of the table: the entry's first item of that name, or NULL. */
+static void check_fields(const struct entry *e, const struct logon_record *r) {
+        for (enum logon_field f = 0; f < _LOGON_FIELD_MAX; f++) {
+                const struct item *it = find_item(e, logon_field_name(f));
                 const struct logon_value *v = &r->field[f];
-                size_t nl = strlen(logon_field_names[f]) + 1;
+                size_t nl = strlen(logon_field_name(f)) + 1;
                 if (!it != !v->data)
                         abort();
                 if (it && (v->len != it->len - nl || memcmp(v->data, it->data + nl, v->len) != 0 || v->data[v->len]))
                         abort();
         }
+}
+
+static int check_record(const struct logon_record *r, void *userdata) {
+        const struct entry *e = &fake.entries[fake.current - 1];
+        unsigned wanted = *(const unsigned *) userdata;
+
+        if (!entry_trusted(e, false) || !(wanted & EVENT_BIT(r->event)) || !entry_has_message_id(e, r->event))
+                abort();
+        check_fields(e, r);
         return 0;
 }
 
@@ -244,53 +244,63 @@ static void check_query(void) {
                 abort();
 }
 
-/* An item "PREFIXvalue", or "PREFIXvalue\0..." (a C string reads up to the NUL). */
-static bool has_item(const struct entry *e, const char *prefix, const char *value) {
-        size_t pl = strlen(prefix), vl = strlen(value);
+/* The first item "NAME=" of exactly len value bytes without a NUL (SIZE_MAX: any), and how many "NAME="
+ * items there are. */
+static const struct item *first_item_of_len(const struct entry *e, const char *prefix, size_t len, size_t *ret_n) {
+        size_t pl = strlen(prefix), n = 0;
+        const struct item *first = NULL;
         for (size_t i = 0; i < e->n; i++)
-                if (e->items[i].len >= pl + vl && memcmp(e->items[i].data, prefix, pl) == 0 &&
-                    memcmp(e->items[i].data + pl, value, vl) == 0 &&
-                    (e->items[i].len == pl + vl || e->items[i].data[pl + vl] == 0))
-                        return true;
-        return false;
+                if (e->items[i].len >= pl && memcmp(e->items[i].data, prefix, pl) == 0) {
+                        n++;
+                        if (!first && (len == SIZE_MAX || (e->items[i].len - pl == len &&
+                                                           !memchr(e->items[i].data + pl, 0, len))))
+                                first = &e->items[i];
+                }
+        if (ret_n)
+                *ret_n = n;
+        return first;
 }
 
-/* A "MESSAGE_ID=" item of 32 bytes that starts with id and holds a NUL right after it. */
-static bool has_prefix_item(const struct entry *e, const char *id) {
-        size_t n = strlen(id);
-        for (size_t i = 0; i < e->n; i++)
-                if (e->items[i].len == 11 + 32 && memcmp(e->items[i].data, "MESSAGE_ID=", 11) == 0 && n < 32 &&
-                    memcmp(e->items[i].data + 11, id, n) == 0 && e->items[i].data[11 + n] == 0)
-                        return true;
-        return false;
+static void check_identity(const struct entry *e, const struct logon_record *r) {
+        const struct item *id = first_item_of_len(e, "MESSAGE_ID=", 32, NULL);
+        if (id ? memcmp(r->message_id, id->data + 11, 32) != 0 || r->message_id[32] : r->message_id[0] != 0)
+                abort();
+        if (r->event != event_from_message_id(r->message_id))
+                abort();
+        size_t n_uid;
+        const struct item *uid = first_item_of_len(e, "_UID=", SIZE_MAX, &n_uid);
+        size_t kept = uid && uid->len - 5 < sizeof r->uid ? uid->len - 5 : sizeof r->uid - 1;
+        if (r->n_uid != n_uid || (uid && (r->uid_len != uid->len - 5 || memcmp(r->uid, uid->data + 5, kept) != 0)))
+                abort();
+        /* A change entry counts only when root wrote it. */
+        static const uid_t uids[] = { 0, 1000 };
+        if (logon_record_trusted(r, uids, ELEMENTSOF(uids)) != entry_trusted(e, !r->change))
+                abort();
 }
 
+/* alertd's reader: the identity alone (no copies), then every field. */
 static void check_follower(void) {
         struct follower f = { .journal = &fake };
         fake.current = 0;
         while (sd_journal_next(&fake) > 0) {
                 const struct entry *e = &fake.entries[fake.current - 1];
-                char message_id[33], uid[16];
-                if (follower_identity(&f, message_id, uid) < 0)
+                _cleanup_(logon_record_clear) struct logon_record identity = {}, all = {};
+                if (follower_read_record(&f, 0, &identity) < 0 || follower_read_record(&f, LOGON_FIELDS_ALL, &all) < 0)
                         abort();
-                /* 32 bytes of an item's value (a C string: up to a NUL in them) */
-                if (message_id[0] && !has_item(e, "MESSAGE_ID=", message_id) && !has_prefix_item(e, message_id))
-                        abort();
-                if (uid[0] && !has_item(e, "_UID=", uid))
-                        abort();
-                for (size_t k = 0; k < _LOGON_FIELD_MAX; k++) {
-                        if (!logon_field_names[k])
-                                abort();        /* a field the reader gained and this table lacks */
-                        const char *v;
-                        size_t len;
-                        const struct item *it = find_item(e, logon_field_names[k]);
-                        int r = follower_field(&f, logon_field_names[k], &v, &len);
-                        if (r < 0 || (r > 0) != (it != NULL))
+                for (enum logon_field k = 0; k < _LOGON_FIELD_MAX; k++)
+                        if (identity.field[k].data)
                                 abort();
-                        if (r > 0 && (v != it->data + strlen(logon_field_names[k]) + 1 ||
-                                      len != it->len - strlen(logon_field_names[k]) - 1))
-                                abort();
-                }
+                check_identity(e, &identity);
+                check_identity(e, &all);
+                check_fields(e, &all);
+                /* follower_field reads the same value as the record (the first item of the name). */
+                const char *v;
+                size_t len;
+                int r = follower_field(&f, logon_field_name(LOGON_HOSTNAME), &v, &len);
+                if (r < 0 || (r > 0) != (all.field[LOGON_HOSTNAME].data != NULL))
+                        abort();
+                if (r > 0 && (len != all.field[LOGON_HOSTNAME].len || memcmp(v, all.field[LOGON_HOSTNAME].data, len)))
+                        abort();
         }
 }
 
