@@ -140,7 +140,7 @@ static int parse_list_options(int argc, char **argv, bool *json) {
 
 int ctl_list(const struct ctl *ctl, int argc, char **argv) {
         _cleanup_(config_free) struct config config = {};
-        struct approved_list *list = NULL;
+        _cleanup_(approved_list_freep) struct approved_list *list = NULL;
         _cleanup_(line_reader_done) struct line_reader reader = {};
 
         bool json = false;
@@ -158,6 +158,5 @@ int ctl_list(const struct ctl *ctl, int argc, char **argv) {
                         print_entry_json(&info, &config, &reader, now);
                 else
                         print_entry(&info, &reader, now);
-        approved_list_free(list);
         return EXIT_OK;
 }

@@ -37,10 +37,9 @@ static int parse_options(int argc, char **argv, bool *if_stale) {
 }
 
 static bool index_fresh(const struct config *c) {
-        struct approved_list *l = NULL;
+        _cleanup_(approved_list_freep) struct approved_list *l = NULL;
         if (approved_index_open(c->approved_file, c->approved_dir, c->allow_private, &l) < 0)
                 return false;
-        approved_list_free(l);
         return true;
 }
 

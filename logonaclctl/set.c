@@ -138,7 +138,7 @@ static bool caller_blocked(const struct config *c, enum channel channel, enum ac
 /* The lockout guard: EXIT_OK to go on (also when --force overrode it, which it
  * says), EXIT_LOCKOUT with the table shown, or EXIT_INVALID. */
 static int lockout_guard(const struct config *c, const struct set_args *a) {
-        struct approved_list *list = NULL;
+        _cleanup_(approved_list_freep) struct approved_list *list = NULL;
         struct lockout l = {};
         _cleanup_free_ char *shown = NULL;
         char address[256], summary[128];
@@ -204,7 +204,6 @@ static int lockout_guard(const struct config *c, const struct set_args *a) {
 
 finish:
         lockout_done(&l);
-        approved_list_free(list);
         return exit_code;
 }
 

@@ -36,7 +36,7 @@ static const char *index_freshness(const struct config *c) {
 }
 
 static void gather_list(struct status_report *s) {
-        struct approved_list *list = NULL;
+        _cleanup_(approved_list_freep) struct approved_list *list = NULL;
 
         s->list_r = approved_list_load(s->config.approved_file, s->config.approved_dir, s->config.allow_private, true,
                                        0, &s->list_diags, &list);
@@ -44,7 +44,6 @@ static void gather_list(struct status_report *s) {
                 s->list_r = -EINVAL;
         if (s->list_r >= 0)
                 s->n_entries = approved_list_entries(list);
-        approved_list_free(list);
         s->index = index_freshness(&s->config);
 }
 

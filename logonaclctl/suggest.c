@@ -122,7 +122,7 @@ int ctl_suggest(const struct ctl *ctl, int argc, char **argv) {
                 {}
         };
         _cleanup_(config_free) struct config config = {};
-        struct approved_list *list = NULL;
+        _cleanup_(approved_list_freep) struct approved_list *list = NULL;
         struct journal_query q = {
                 .events = EVENT_BIT(EVENT_ALLOWED) | EVENT_BIT(EVENT_LOGGED),
                 .channel = CHANNEL_INVALID,
@@ -173,6 +173,5 @@ int ctl_suggest(const struct ctl *ctl, int argc, char **argv) {
 
 finish:
         tally_free(scan.addresses);
-        approved_list_free(list);
         return exit_code;
 }

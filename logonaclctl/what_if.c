@@ -26,7 +26,7 @@ int ctl_what_if(const struct ctl *ctl, int argc, char **argv) {
                 {}
         };
         _cleanup_(config_free) struct config config = {};
-        struct approved_list *list = NULL;
+        _cleanup_(approved_list_freep) struct approved_list *list = NULL;
         struct journal_query q = { .channel = CHANNEL_INVALID };
         struct lockout l = {};
         enum action action = ACTION_BLOCK_AND_LOG;
@@ -86,6 +86,5 @@ int ctl_what_if(const struct ctl *ctl, int argc, char **argv) {
 
 finish:
         lockout_done(&l);
-        approved_list_free(list);
         return exit_code;
 }
