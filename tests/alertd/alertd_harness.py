@@ -15,6 +15,7 @@ import struct
 import subprocess
 import sys
 import time
+import unittest
 
 import logonacl_test as lt
 
@@ -186,6 +187,25 @@ class SmtpServer:
                 return [l.split() for l in f]
         except FileNotFoundError:
             return []
+
+
+class AlertdTestCase(unittest.TestCase):
+    """Each test gets a root-owned folder (self.tmp), a journal folder name (self.jdir), a state path,
+    an SMTP server and a configuration that mails it (self.conf); ALERT adds [alert] keys."""
+    TMP_PREFIX = "alertd-"
+    ALERT = {"email": "secops@example.com", "threshold": "5", "smtp_starttls": "no"}
+
+    def setUp(self):
+        tmp_cm = lt.root_tmpdir(self.TMP_PREFIX)
+        self.tmp = tmp_cm.__enter__()
+        self.addCleanup(tmp_cm.__exit__, None, None, None)     # also when setUp fails
+        self.jdir = os.path.join(self.tmp, "journal")
+        self.state = os.path.join(self.tmp, "alertd.state")
+        self.smtp = SmtpServer(self.tmp)
+        self.addCleanup(self.smtp.stop)
+        self.smtp.start()
+        self.conf = write_config(os.path.join(self.tmp, "conf"), smtp_url="smtp://127.0.0.1:%d" % self.smtp.port,
+                                 **self.ALERT)
 
 
 def body_lines(msg):

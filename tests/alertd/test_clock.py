@@ -14,18 +14,8 @@ T0 = usec("2023-11-01 00:00:00")
 FUTURE = usec("2033-05-18 03:33:20")
 
 
-class ClockAheadTest(unittest.TestCase):
-    def setUp(self):
-        tmp_cm = lt.root_tmpdir("alertd-clock-")
-        self.tmp = tmp_cm.__enter__()
-        self.addCleanup(tmp_cm.__exit__, None, None, None)     # also when setUp fails
-        self.jdir = os.path.join(self.tmp, "remote")
-        self.state = os.path.join(self.tmp, "alertd.state")
-        self.smtp = SmtpServer(self.tmp)
-        self.addCleanup(self.smtp.stop)
-        self.smtp.start()
-        self.conf = write_config(os.path.join(self.tmp, "conf"), email="secops@example.com", threshold="5",
-                                 smtp_url="smtp://127.0.0.1:%d" % self.smtp.port, smtp_starttls="no")
+class ClockAheadTest(AlertdTestCase):
+    TMP_PREFIX = "alertd-clock-"
 
     def test_future_entry_counts_at_its_neighbours_time(self):
         a = os.path.join(self.jdir, "remote-203.0.113.10.journal")

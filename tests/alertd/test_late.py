@@ -30,21 +30,15 @@ def b(hour, user):
     return at(hour, user, BOOT_B, "b.example.com")
 
 
-class LateUploadTest(unittest.TestCase):
+class LateUploadTest(AlertdTestCase):
+    TMP_PREFIX = "alertd-late-"
+    ALERT = dict(AlertdTestCase.ALERT, threshold="100")
+
     def setUp(self):
-        tmp_cm = lt.root_tmpdir("alertd-late-")
-        self.tmp = tmp_cm.__enter__()
-        self.addCleanup(tmp_cm.__exit__, None, None, None)     # also when setUp fails
+        super().setUp()
         self.jdir = os.path.join(self.tmp, "remote")
         self.file_a = os.path.join(self.jdir, "remote-203.0.113.10.journal")
         self.file_b = os.path.join(self.jdir, "remote-198.51.100.20.journal")
-        self.state = os.path.join(self.tmp, "alertd.state")
-        self.smtp = SmtpServer(self.tmp)
-        self.addCleanup(self.smtp.stop)
-        self.smtp.start()
-        alert = {"email": "secops@example.com", "threshold": "100",
-                 "smtp_url": "smtp://127.0.0.1:%d" % self.smtp.port, "smtp_starttls": "no"}
-        self.conf = write_config(os.path.join(self.tmp, "conf"), **alert)
 
     def accounts(self, n=None):
         mails = self.smtp.messages() if n is None else self.smtp.wait_count(n, timeout=60)

@@ -11,18 +11,8 @@ from alertd_harness import *
 T0 = usec("2023-11-01 00:00:00")
 
 
-class LockTest(unittest.TestCase):
-    def setUp(self):
-        tmp_cm = lt.root_tmpdir("alertd-lock-")
-        self.tmp = tmp_cm.__enter__()
-        self.addCleanup(tmp_cm.__exit__, None, None, None)     # also when setUp fails
-        self.jdir = os.path.join(self.tmp, "journal")
-        self.state = os.path.join(self.tmp, "alertd.state")
-        self.smtp = SmtpServer(self.tmp)
-        self.addCleanup(self.smtp.stop)
-        self.smtp.start()
-        self.conf = write_config(os.path.join(self.tmp, "conf"), email="secops@example.com", threshold="5",
-                                 smtp_url="smtp://127.0.0.1:%d" % self.smtp.port, smtp_starttls="no")
+class LockTest(AlertdTestCase):
+    TMP_PREFIX = "alertd-lock-"
 
     def test_second_instance_exits_naming_the_holder(self):
         make_journal(os.path.join(self.jdir, "x.journal"), [access(T0 + i, user="u%d" % i) for i in range(3)])
