@@ -189,6 +189,36 @@ class SmtpServer:
             return []
 
 
+def make_certs(folder):
+    """A test CA, a server certificate it signs (127.0.0.1, localhost), and a self-signed impostor."""
+    def run(*args):
+        subprocess.run(["openssl"] + list(args), check=True, capture_output=True, cwd=folder)
+    run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "2",
+        "-subj", "/CN=logonacl test CA")
+    run("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr",
+        "-subj", "/CN=localhost")
+    with open(os.path.join(folder, "san.ext"), "w") as f:
+        f.write("subjectAltName=IP:127.0.0.1,DNS:localhost\n")
+    run("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
+        "-out", "server.pem", "-days", "2", "-extfile", "san.ext")
+    run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "bad.key", "-out", "bad.pem", "-days", "2",
+        "-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost")
+
+
+class CertsTestCase(unittest.TestCase):
+    """make_certs' files in cls.certs, made once for the class."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.certs_cm = lt.root_tmpdir("alertd-certs-")
+        cls.certs = cls.certs_cm.__enter__()
+        make_certs(cls.certs)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.certs_cm.__exit__(None, None, None)
+
+
 class AlertdTestCase(unittest.TestCase):
     """Each test gets a root-owned folder (self.tmp), a journal folder name (self.jdir), a state path,
     an SMTP server and a configuration that mails it (self.conf); ALERT adds [alert] keys."""
@@ -270,51 +300,9 @@ def state_of(path):
         return dict(l.rstrip("\n").split("=", 1) for l in f if "=" in l and not l.startswith("#"))
 
 
-class NamespaceJournald:
-    """A journald of its own (journal namespace NS): entries written to it cannot
-    be mixed up with those other suites write to the system journal meanwhile."""
-
+class NamespaceJournald(lt.NamespaceJournald):
     def __init__(self):
-        import uuid as _uuid
-        self.name = "alertdtest" + _uuid.uuid4().hex[:8]
-        self.run_dir = "/run/systemd/journal." + self.name
-        self.socket = os.path.join(self.run_dir, "socket")
-        self.proc = None
-
-    def start(self):
-        self.proc = subprocess.Popen(["/lib/systemd/systemd-journald", self.name], stdin=subprocess.DEVNULL,
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 10
-        while True:
-            s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-            try:
-                s.connect(self.socket)
-                break
-            except OSError:
-                if time.monotonic() > deadline or self.proc.poll() is not None:
-                    self.stop()
-                    raise RuntimeError("namespace journald did not start")
-                time.sleep(0.05)
-            finally:
-                s.close()
-        return self
-
-    def stop(self):
-        import shutil
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            self.proc.wait(10)
-        shutil.rmtree(self.run_dir, ignore_errors=True)
-        with open("/etc/machine-id") as f:
-            machine = f.read().strip()
-        for base in ("/var/log/journal", "/run/log/journal"):
-            shutil.rmtree(os.path.join(base, machine + "." + self.name), ignore_errors=True)
-
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc):
-        self.stop()
+        super().__init__("alertdtest")
 
     def send_command(self, fields):
         """A Python one-liner that sends fields (native protocol) to this namespace's socket."""

@@ -8,7 +8,6 @@ import unittest
 
 import logonacl_test as lt
 from alertd_harness import *
-from test_delivery import make_certs
 
 T0 = usec("2023-11-01 00:00:00")
 
@@ -17,17 +16,7 @@ def ctl_exe():
     return os.path.join(lt.build_dir(), "logonaclctl", "logonaclctl")
 
 
-class AuthTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.certs_cm = lt.root_tmpdir("alertd-certs-")
-        cls.certs = cls.certs_cm.__enter__()
-        make_certs(cls.certs)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.certs_cm.__exit__(None, None, None)
-
+class AuthTest(CertsTestCase):
     def setUp(self):
         tmp_cm = lt.root_tmpdir("alertd-auth-")
         self.tmp = tmp_cm.__enter__()

@@ -16,22 +16,6 @@ MIN = 60 * 1000000
 T0 = usec("2023-11-01 00:00:00")
 
 
-def make_certs(folder):
-    """A test CA, a server certificate it signs (127.0.0.1, localhost), and a self-signed impostor."""
-    def run(*args):
-        subprocess.run(["openssl"] + list(args), check=True, capture_output=True, cwd=folder)
-    run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "2",
-        "-subj", "/CN=logonacl test CA")
-    run("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr",
-        "-subj", "/CN=localhost")
-    with open(os.path.join(folder, "san.ext"), "w") as f:
-        f.write("subjectAltName=IP:127.0.0.1,DNS:localhost\n")
-    run("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
-        "-out", "server.pem", "-days", "2", "-extfile", "san.ext")
-    run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "bad.key", "-out", "bad.pem", "-days", "2",
-        "-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost")
-
-
 def free_port():
     s = socket.socket()
     s.bind(("127.0.0.1", 0))
@@ -40,17 +24,7 @@ def free_port():
     return port
 
 
-class DeliveryTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.certs_cm = lt.root_tmpdir("alertd-certs-")
-        cls.certs = cls.certs_cm.__enter__()
-        make_certs(cls.certs)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.certs_cm.__exit__(None, None, None)
-
+class DeliveryTest(CertsTestCase):
     def setUp(self):
         self.tmp_cm = lt.root_tmpdir("alertd-delivery-")
         self.tmp = self.tmp_cm.__enter__()

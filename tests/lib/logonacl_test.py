@@ -13,16 +13,17 @@ import socket
 import subprocess
 import tempfile
 import time
+import uuid
 
 JOURNAL_SOCKET = "/run/systemd/journal/socket"
 JOURNALD = "/lib/systemd/systemd-journald"
 
 
-def journald_listening():
+def journald_listening(path=JOURNAL_SOCKET):
     """True when a journald accepts datagrams on the socket (a stale socket file is not enough)."""
     s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     try:
-        s.connect(JOURNAL_SOCKET)
+        s.connect(path)
         return True
     except OSError:
         return False
@@ -114,3 +115,55 @@ def write_file(path, text, mode=0o644):
 def build_dir():
     """The meson build folder the tests run from (meson test sets MESON_BUILD_ROOT? no: we pass it)."""
     return os.environ.get("LOGONACL_BUILD_DIR") or os.getcwd()
+
+
+class NamespaceJournald:
+    """A systemd-journald of its own (journal namespace NAME: its own socket and files), so entries
+    a test writes cannot mix with those other suites write to the system journal meanwhile.
+    conf: journald.conf text for the namespace, or None."""
+
+    def __init__(self, prefix="logonacltest", conf=None):
+        self.name = "%s%d%s" % (prefix, os.getpid(), uuid.uuid4().hex[:6])
+        self.run_dir = "/run/systemd/journal." + self.name
+        self.socket = os.path.join(self.run_dir, "socket")
+        self.conf = conf
+        self.conf_path = "/etc/systemd/journald@%s.conf" % self.name
+        self.proc = None
+
+    def start(self):
+        if self.conf is not None:
+            write_file(self.conf_path, self.conf)
+        self.proc = subprocess.Popen([JOURNALD, self.name], stdin=subprocess.DEVNULL,
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 30
+        while not journald_listening(self.socket):
+            if time.monotonic() > deadline or self.proc.poll() is not None:
+                self.stop()
+                raise RuntimeError("journald for namespace %s did not start" % self.name)
+            time.sleep(0.05)
+        return self
+
+    def journalctl(self, *args):
+        return ["journalctl", "--namespace", self.name, "--no-pager"] + list(args)
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        shutil.rmtree(self.run_dir, ignore_errors=True)
+        if os.path.exists(self.conf_path):
+            os.unlink(self.conf_path)
+        with open("/etc/machine-id") as f:
+            machine = f.read().strip()
+        for base in ("/var/log/journal", "/run/log/journal"):
+            shutil.rmtree(os.path.join(base, machine + "." + self.name), ignore_errors=True)
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()

@@ -7,15 +7,17 @@ other test's journal."""
 
 import os
 import shutil
-import socket
-import subprocess
 import sys
 import tempfile
-import time
-import uuid
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from logonacl_test import write_file  # noqa: E402,F401
+from logonacl_test import NamespaceJournald as _NamespaceJournald, write_file  # noqa: E402,F401
+
+
+class NamespaceJournald(_NamespaceJournald):
+    def __init__(self, prefix="logonaclrel", conf=None):
+        super().__init__(prefix, conf)
+
 
 PAM_DEBUG = "/lib/x86_64-linux-gnu/security/pam_debug.so"
 SYSTEM_SOCKET = "/run/systemd/journal/socket"
@@ -47,67 +49,6 @@ class Site:
 
     def remove(self):
         shutil.rmtree(self.root, ignore_errors=True)
-
-
-def listening(path):
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-    try:
-        s.connect(path)
-        return True
-    except OSError:
-        return False
-    finally:
-        s.close()
-
-
-class NamespaceJournald:
-    """systemd-journald for journal namespace NAME (its own socket and files)."""
-
-    def __init__(self, prefix="logonaclrel", conf=None):
-        self.name = "%s%d%s" % (prefix, os.getpid(), uuid.uuid4().hex[:6])
-        self.run_dir = "/run/systemd/journal." + self.name
-        self.socket = os.path.join(self.run_dir, "socket")
-        self.conf = conf                # journald.conf text for this namespace, or None
-        self.conf_path = "/etc/systemd/journald@%s.conf" % self.name
-        self.proc = None
-
-    def start(self):
-        if self.conf is not None:
-            write_file(self.conf_path, self.conf)
-        self.proc = subprocess.Popen(["/lib/systemd/systemd-journald", self.name], stdin=subprocess.DEVNULL,
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 30
-        while not listening(self.socket):
-            if time.monotonic() > deadline or self.proc.poll() is not None:
-                self.stop()
-                raise RuntimeError("journald for namespace %s did not start" % self.name)
-            time.sleep(0.05)
-        return self
-
-    def journalctl(self, *args):
-        return ["journalctl", "--namespace", self.name, "--no-pager"] + list(args)
-
-    def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        shutil.rmtree(self.run_dir, ignore_errors=True)
-        if os.path.exists(self.conf_path):
-            os.unlink(self.conf_path)
-        with open("/etc/machine-id") as f:
-            machine = f.read().strip()
-        for base in ("/var/log/journal", "/run/log/journal"):
-            shutil.rmtree(os.path.join(base, machine + "." + self.name), ignore_errors=True)
-
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc):
-        self.stop()
 
 
 def with_journal_socket(sock, cmd):
