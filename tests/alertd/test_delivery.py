@@ -5,7 +5,6 @@ failed" entry and uses the slot; TLS is verified; STARTTLS and AUTH work."""
 import os
 import signal
 import socket
-import subprocess
 import time
 import unittest
 
