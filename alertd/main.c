@@ -137,7 +137,7 @@ int alertd_load_config(struct alertd *d) {
         _cleanup_free_ uid_t *uids = NULL;
         _cleanup_free_ char *from = NULL;
         size_t n_uids = 0;
-        char reason[512];
+        char reason[REASON_MAX];
 
         int r = config_load(d->config_path, true, 0, &c, &diags);
         if (r < 0) {
@@ -152,7 +152,7 @@ int alertd_load_config(struct alertd *d) {
         print_lines(&errors);
         if (config_alert_from(&c, &from) < 0)
                 ok = false;
-        if (tz_load(NULL, c.alert.timezone ? c.alert.timezone : "UTC", &tz, reason, sizeof(reason)) < 0) {
+        if (tz_load(NULL, c.alert.timezone ? c.alert.timezone : "UTC", &tz, reason) < 0) {
                 fprintf(stderr, "%s: [alert] %s\n", d->config_path, reason);
                 ok = false;
         }
@@ -354,8 +354,8 @@ static int check_namespace(const char *ns) {
 }
 
 static int start(struct alertd *d) {
-        char reason[512];
-        int r = state_load(d->state_path, &d->state, reason, sizeof(reason));
+        char reason[REASON_MAX];
+        int r = state_load(d->state_path, &d->state, reason);
         bool have_state = r >= 0;
         if (r < 0 && r != -ENOENT) {
                 fprintf(stderr, "logonacl-alertd: %s\n"

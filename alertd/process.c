@@ -124,7 +124,7 @@ static void add_alert_fields(struct alertd *d, struct ownlog *l, const struct en
 }
 
 int alertd_save(struct alertd *d) {
-        char reason[512];
+        char reason[REASON_MAX];
         int r = alertd_sync_cursor(d);
         if (r < 0)
                 fprintf(stderr, "logonacl-alertd: cannot read the journal cursor: %s\n", strerror(-r));
@@ -137,7 +137,7 @@ int alertd_save(struct alertd *d) {
         struct alertd_state s = d->state;
         s.sources = (char **) sources;
         s.n_sources = n_sources;
-        r = state_save(d->state_path, &s, reason, sizeof(reason));
+        r = state_save(d->state_path, &s, reason);
         if (r < 0) {
                 struct ownlog l;
                 ownlog_begin(&l, 3, NULL, "state-save-failed");

@@ -90,26 +90,18 @@ static size_t read_message(char *out, size_t size, size_t nmemb, void *userdata)
         return n;
 }
 
-int smtp_read_password(const char *path, char **ret, char *reason, size_t reason_size) {
+int smtp_read_password(const char *path, char **ret, char reason[REASON_MAX]) {
         _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
         struct stat st;
-        if (fd < 0 || fstat(fd, &st) < 0) {
-                int e = errno;
-                snprintf(reason, reason_size, "%s: %s", path, strerror(e));
-                return -e;
-        }
-        if (!S_ISREG(st.st_mode) || st.st_size > SMTP_PASSWORD_MAX) {
-                snprintf(reason, reason_size, "%s: not a password file (a regular file of at most %d bytes)", path,
+        if (fd < 0 || fstat(fd, &st) < 0)
+                return reason_set(reason, errno, "%s: %m", path);
+        if (!S_ISREG(st.st_mode) || st.st_size > SMTP_PASSWORD_MAX)
+                return reason_set(reason, EINVAL, "%s: not a password file (a regular file of at most %d bytes)", path,
                          SMTP_PASSWORD_MAX);
-                return -EINVAL;
-        }
         char text[SMTP_PASSWORD_MAX + 1];
         ssize_t n = read(fd, text, SMTP_PASSWORD_MAX);
-        if (n < 0) {
-                int e = errno;
-                snprintf(reason, reason_size, "%s: %s", path, strerror(e));
-                return -e;
-        }
+        if (n < 0)
+                return reason_set(reason, errno, "%s: %m", path);
         text[n] = '\0';
         text[strcspn(text, "\r\n")] = '\0';
         *ret = strdup(text);
@@ -159,7 +151,7 @@ void smtp_send(const struct alert_config *cfg, const char *from, const char *mes
         *res = (struct smtp_result) { .outcome = SMTP_TRANSIENT };
         if (cfg->smtp_user && cfg->smtp_password_file) {
                 /* Read at each send so a rotated password needs no reload. */
-                if (smtp_read_password(cfg->smtp_password_file, &password, res->error, sizeof(res->error)) < 0) {
+                if (smtp_read_password(cfg->smtp_password_file, &password, res->error) < 0) {
                         res->outcome = SMTP_CONFIG;
                         return;
                 }

@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "config.h"
+#include "reason.h"
 
 enum smtp_outcome {
         SMTP_DELIVERED,
@@ -22,7 +23,7 @@ enum smtp_outcome {
 struct smtp_result {
         enum smtp_outcome outcome;
         long reply_code;                /* last SMTP reply, 0 if none */
-        char error[256];                /* curl's words for a failure */
+        char error[REASON_MAX];         /* why it failed: curl's words or ours */
         char refused[512];              /* recipients the server refused while others were accepted ("" none) */
 };
 
@@ -39,7 +40,7 @@ struct smtp_options {
 void smtp_global_cleanup(void);
 /* Reads the password file (first line, trailing newline dropped).  0 or a
  * negative errno with a reason. */
-int smtp_read_password(const char *path, char **ret, char *reason, size_t reason_size);
+int smtp_read_password(const char *path, char **ret, char reason[REASON_MAX]);
 /* Sends message (CRLF text) from cfg->from (or from) to cfg->email.  Fills *res. */
 void smtp_send(const struct alert_config *cfg, const char *from, const char *message, size_t len,
                const struct smtp_options *opt, struct smtp_result *res);

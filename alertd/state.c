@@ -157,78 +157,57 @@ static int parse_value(enum state_key k, const char *v, struct alertd_state *s) 
 
 /* Parses into *s, which owns what it holds even on failure. */
 static int state_parse_into(const char *text, size_t len, const char *where, struct alertd_state *sp,
-                            char *reason, size_t reason_size) {
+                            char reason[REASON_MAX]) {
         bool seen[_KEY_MAX] = {};
         unsigned line = 0;
 
-        if (memchr(text, '\0', len)) {
-                snprintf(reason, reason_size, "%s: holds a NUL byte, not a state file", where);
-                return -EBADMSG;
-        }
+        if (memchr(text, '\0', len))
+                return reason_set(reason, EBADMSG, "%s: holds a NUL byte, not a state file", where);
         for (size_t start = 0; start < len;) {
                 const char *nl = memchr(text + start, '\n', len - start);
-                if (!nl) {
-                        snprintf(reason, reason_size, "%s:%u: truncated line (no newline at the end)", where, line + 1);
-                        return -EBADMSG;
-                }
+                if (!nl)
+                        return reason_set(reason, EBADMSG, "%s:%u: truncated line (no newline at the end)", where, line + 1);
                 size_t l = (size_t) (nl - (text + start));
                 char buf[STATE_CURSOR_MAX + 64];
                 line++;
-                if (l >= sizeof(buf)) {
-                        snprintf(reason, reason_size, "%s:%u: line too long", where, line);
-                        return -EBADMSG;
-                }
+                if (l >= sizeof(buf))
+                        return reason_set(reason, EBADMSG, "%s:%u: line too long", where, line);
                 memcpy(buf, text + start, l);
                 buf[l] = '\0';
                 start += l + 1;
                 if (buf[0] == '#' || buf[0] == '\0')
                         continue;
                 char *eq = strchr(buf, '=');
-                if (!eq) {
-                        snprintf(reason, reason_size, "%s:%u: expected key=value", where, line);
-                        return -EBADMSG;
-                }
+                if (!eq)
+                        return reason_set(reason, EBADMSG, "%s:%u: expected key=value", where, line);
                 *eq = '\0';
                 enum state_key k = _KEY_MAX;
                 for (int i = 0; i < _KEY_MAX; i++)
                         if (strcmp(buf, key_names[i]) == 0)
                                 k = i;
-                if (k == _KEY_MAX) {
-                        snprintf(reason, reason_size, "%s:%u: unknown key \"%.64s\"", where, line, buf);
-                        return -EBADMSG;
-                }
-                if (seen[k] && k != KEY_SOURCE) {
-                        snprintf(reason, reason_size, "%s:%u: %s given twice", where, line, key_names[k]);
-                        return -EBADMSG;
-                }
+                if (k == _KEY_MAX)
+                        return reason_set(reason, EBADMSG, "%s:%u: unknown key \"%.64s\"", where, line, buf);
+                if (seen[k] && k != KEY_SOURCE)
+                        return reason_set(reason, EBADMSG, "%s:%u: %s given twice", where, line, key_names[k]);
                 seen[k] = true;
                 int r = parse_value(k, eq + 1, sp);
-                if (r < 0) {
-                        snprintf(reason, reason_size, "%s:%u: %s", where, line,
+                if (r < 0)
+                        return reason_set(reason, EBADMSG, "%s:%u: %s", where, line,
                                  r == -EPROTONOSUPPORT ? "unsupported version" : "invalid value");
-                        return -EBADMSG;
-                }
         }
         for (int i = 0; i < _KEY_MAX; i++)
-                if (!seen[i] && i != KEY_SOURCE && i != KEY_LAST_COUNTED) {
-                        snprintf(reason, reason_size, "%s: %s is missing", where, key_names[i]);
-                        return -EBADMSG;
-                }
-        if (sp->pending && sp->cursor[0] == '\0') {
-                snprintf(reason, reason_size, "%s: a pending alert needs a cursor", where);
-                return -EBADMSG;
-        }
-        if (sp->n_sources > 0 && sp->version < 2) {
-                snprintf(reason, reason_size, "%s: source lines need version 2", where);
-                return -EBADMSG;
-        }
+                if (!seen[i] && i != KEY_SOURCE && i != KEY_LAST_COUNTED)
+                        return reason_set(reason, EBADMSG, "%s: %s is missing", where, key_names[i]);
+        if (sp->pending && sp->cursor[0] == '\0')
+                return reason_set(reason, EBADMSG, "%s: a pending alert needs a cursor", where);
+        if (sp->n_sources > 0 && sp->version < 2)
+                return reason_set(reason, EBADMSG, "%s: source lines need version 2", where);
         return 0;
 }
 
-int state_parse(const char *text, size_t len, const char *where, struct alertd_state *ret, char *reason,
-                size_t reason_size) {
+int state_parse(const char *text, size_t len, const char *where, struct alertd_state *ret, char reason[REASON_MAX]) {
         struct alertd_state s = {};
-        int r = state_parse_into(text, len, where, &s, reason, reason_size);
+        int r = state_parse_into(text, len, where, &s, reason);
         if (r < 0) {
                 state_free_sources(&s);
                 return r;
@@ -237,47 +216,36 @@ int state_parse(const char *text, size_t len, const char *where, struct alertd_s
         return 0;
 }
 
-int state_load(const char *path, struct alertd_state *ret, char *reason, size_t reason_size) {
+int state_load(const char *path, struct alertd_state *ret, char reason[REASON_MAX]) {
         *ret = (struct alertd_state) {};
         _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW | O_NONBLOCK);
-        if (fd < 0) {
-                int e = errno;
-                if (e != ENOENT)
-                        snprintf(reason, reason_size, "%s: %s", path, strerror(e));
-                return -e;
-        }
+        if (fd < 0 && errno == ENOENT)
+                return -ENOENT;         /* no state yet: not an error to report */
+        if (fd < 0)
+                return reason_set(reason, errno, "%s: %m", path);
         struct stat st;
-        if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-                snprintf(reason, reason_size, "%s: not a regular file", path);
-                return -EBADMSG;
-        }
-        if (st.st_size > STATE_FILE_MAX) {
-                snprintf(reason, reason_size, "%s: too large for a state file (%lld bytes)", path,
+        if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+                return reason_set(reason, EBADMSG, "%s: not a regular file", path);
+        if (st.st_size > STATE_FILE_MAX)
+                return reason_set(reason, EBADMSG, "%s: too large for a state file (%lld bytes)", path,
                          (long long) st.st_size);
-                return -EBADMSG;
-        }
         _cleanup_free_ char *text = malloc((size_t) st.st_size + 1);
         if (!text)
                 return -ENOMEM;
         size_t n = 0;
         for (;;) {
                 ssize_t k = read(fd, text + n, (size_t) st.st_size + 1 - n);
-                if (k < 0) {
-                        int e = errno;
-                        snprintf(reason, reason_size, "%s: %s", path, strerror(e));
-                        return -e;
-                }
+                if (k < 0)
+                        return reason_set(reason, errno, "%s: %m", path);
                 if (k == 0 || (n += (size_t) k) == (size_t) st.st_size + 1)
                         break;
         }
-        if (n > (size_t) st.st_size) {
-                snprintf(reason, reason_size, "%s: grew while read", path);
-                return -EBADMSG;
-        }
-        return state_parse(text, n, path, ret, reason, reason_size);
+        if (n > (size_t) st.st_size)
+                return reason_set(reason, EBADMSG, "%s: grew while read", path);
+        return state_parse(text, n, path, ret, reason);
 }
 
-int state_save(const char *path, const struct alertd_state *s, char *reason, size_t reason_size) {
+int state_save(const char *path, const struct alertd_state *s, char reason[REASON_MAX]) {
         _cleanup_free_ char *text = state_format(s);
         struct atomic_file f;
 
@@ -292,6 +260,6 @@ int state_save(const char *path, const struct alertd_state *s, char *reason, siz
                         r = atomic_file_commit(&f);
         }
         if (r < 0)
-                snprintf(reason, reason_size, "%s: %s", path, strerror(-r));
+                return reason_set(reason, -r, "%s: %s", path, strerror(-r));
         return r;
 }

@@ -28,6 +28,7 @@
 #include <stdint.h>
 
 #include "cap.h"
+#include "reason.h"
 
 #define STATE_CURSOR_MAX 512
 #define STATE_FILE_MAX (4 * 1024 * 1024)
@@ -50,11 +51,10 @@ void state_free_sources(struct alertd_state *s);
 /* Loads path.  0 on success; -ENOENT when there is no state yet (*ret zeroed);
  * another negative errno with "path:line: reason" in reason for an unreadable
  * or corrupt file. */
-int state_load(const char *path, struct alertd_state *ret, char *reason, size_t reason_size);
+int state_load(const char *path, struct alertd_state *ret, char reason[REASON_MAX]);
 /* Writes path atomically; 0 or a negative errno with a reason. */
-int state_save(const char *path, const struct alertd_state *s, char *reason, size_t reason_size);
+int state_save(const char *path, const struct alertd_state *s, char reason[REASON_MAX]);
 /* The text form (for tests and state_save); a new string or NULL. */
 char *state_format(const struct alertd_state *s);
 /* Parses the text form; "where" prefixes reasons ("path"). */
-int state_parse(const char *text, size_t len, const char *where, struct alertd_state *ret, char *reason,
-                size_t reason_size);
+int state_parse(const char *text, size_t len, const char *where, struct alertd_state *ret, char reason[REASON_MAX]);

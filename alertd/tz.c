@@ -125,12 +125,10 @@ static int parse_tzif(const unsigned char *data, size_t size, struct time_zone *
         return 0;
 }
 
-int tz_load(const char *dir, const char *name, struct time_zone *ret, char *reason, size_t reason_size) {
+int tz_load(const char *dir, const char *name, struct time_zone *ret, char reason[REASON_MAX]) {
         *ret = (struct time_zone) {};
-        if (!zone_name_is_valid(name)) {
-                snprintf(reason, reason_size, "timezone \"%s\" is not a valid IANA zone name", name ? name : "");
-                return -EINVAL;
-        }
+        if (!zone_name_is_valid(name))
+                return reason_set(reason, EINVAL, "timezone \"%s\" is not a valid IANA zone name", name ? name : "");
         ret->name = strdup(name);
         if (!ret->name)
                 return -ENOMEM;
@@ -146,9 +144,8 @@ int tz_load(const char *dir, const char *name, struct time_zone *ret, char *reas
         struct stat st;
         if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > TZIF_MAX_SIZE) {
                 int e = fd < 0 ? errno : EINVAL;
-                snprintf(reason, reason_size, "timezone \"%s\": cannot read %s", name, path);
                 tz_free(ret);
-                return -e;
+                return reason_set(reason, e, "timezone \"%s\": cannot read %s", name, path);
         }
         _cleanup_free_ unsigned char *data = malloc((size_t) st.st_size + 1);
         if (!data) {
@@ -158,9 +155,8 @@ int tz_load(const char *dir, const char *name, struct time_zone *ret, char *reas
         ssize_t n = read(fd, data, (size_t) st.st_size);
         int r = n == st.st_size ? parse_tzif(data, (size_t) n, ret) : -EIO;
         if (r < 0) {
-                snprintf(reason, reason_size, "timezone \"%s\": %s is not a valid TZif file", name, path);
                 tz_free(ret);
-                return r;
+                return reason_set(reason, -r, "timezone \"%s\": %s is not a valid TZif file", name, path);
         }
         return 0;
 }

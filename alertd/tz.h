@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "reason.h"
+
 struct tz_transition {
         int64_t at;             /* UTC seconds */
         int32_t offset;         /* seconds east of UTC from then on */
@@ -24,8 +26,8 @@ struct time_zone {
 };
 
 /* Loads zone "name" ("UTC", "Asia/Tokyo") from dir (NULL: ZONEINFO_DIR).  0, or a
- * negative errno with a reason in reason (size reason_size). */
-int tz_load(const char *dir, const char *name, struct time_zone *ret, char *reason, size_t reason_size);
+ * negative errno with the reason. */
+int tz_load(const char *dir, const char *name, struct time_zone *ret, char reason[REASON_MAX]);
 /* Seconds east of UTC at time t. */
 int32_t tz_offset(const struct time_zone *tz, int64_t t);
 void tz_free(struct time_zone *tz);

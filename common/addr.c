@@ -10,6 +10,7 @@
 
 #include "addr.h"
 #include "macro.h"
+#include "reason.h"
 
 #define ENTRY_SHOWN_MAX 56      /* escaped entry bytes shown in a reason */
 
@@ -58,35 +59,19 @@ static size_t escape_entry(const char *text, size_t len, char *buf, size_t size)
         return o;
 }
 
-_printf_(4, 0)
-static int vfail(char reason[ADDR_REASON_MAX], const char *text, size_t len, const char *fmt, va_list ap) {
+int addr_reason_format(char reason[REASON_MAX], const char *text, size_t len, const char *fmt, ...) {
+        va_list ap;
+
         if (!reason)
                 return -EINVAL;
-
-        size_t o = escape_entry(text, len, reason, ADDR_REASON_MAX);
+        size_t o = escape_entry(text, len, reason, REASON_MAX);
         if (len == 0)
-                o = (size_t) snprintf(reason, ADDR_REASON_MAX, "\"\"");
-        o += (size_t) snprintf(reason + o, ADDR_REASON_MAX - o, ": ");
-        vsnprintf(reason + o, ADDR_REASON_MAX - o, fmt, ap);
+                o = (size_t) snprintf(reason, REASON_MAX, "\"\"");
+        o += (size_t) snprintf(reason + o, REASON_MAX - o, ": ");
+        va_start(ap, fmt);
+        vsnprintf(reason + o, REASON_MAX - o, fmt, ap);
+        va_end(ap);
         return -EINVAL;
-}
-
-/* Writes "<entry>: <what>" and returns -EINVAL. */
-_printf_(4, 5)
-static int fail(char reason[ADDR_REASON_MAX], const char *text, size_t len, const char *fmt, ...) {
-        va_list ap;
-        va_start(ap, fmt);
-        int r = vfail(reason, text, len, fmt, ap);
-        va_end(ap);
-        return r;
-}
-
-int addr_reason_format(char reason[ADDR_REASON_MAX], const char *text, size_t len, const char *fmt, ...) {
-        va_list ap;
-        va_start(ap, fmt);
-        int r = vfail(reason, text, len, fmt, ap);
-        va_end(ap);
-        return r;
 }
 
 static addr128 ipv4_mapped(uint32_t v4) {
@@ -110,9 +95,9 @@ static addr128 host_mask(unsigned prefix) {
         return m;
 }
 
-/* One dotted quad at text[0..len), nothing else.  On error fills *what with a
- * reason fragment (static text or into whatbuf). */
-static int parse_ipv4(const char *text, size_t len, uint32_t *ret, char *what, size_t what_size) {
+/* One dotted quad at text[0..len), nothing else.  On error fills what with a
+ * reason fragment (what is wrong, without the entry). */
+static int parse_ipv4(const char *text, size_t len, uint32_t *ret, char what[REASON_MAX]) {
         uint32_t value = 0;
         unsigned n_octets = 0;
         size_t i = 0;
@@ -129,27 +114,18 @@ static int parse_ipv4(const char *text, size_t len, uint32_t *ret, char *what, s
 
                 if (n_digits == 0) {
                         if (i < len && text[i] != '.')
-                                snprintf(what, what_size, "unexpected character '%c'", text[i]);
-                        else
-                                snprintf(what, what_size, "has an empty octet");
-                        return -EINVAL;
+                                return reason_set(what, EINVAL, "unexpected character '%c'", text[i]);
+                        return reason_set(what, EINVAL, "has an empty octet");
                 }
-                if (i < len && is_digit(text[i])) {
-                        snprintf(what, what_size, "an octet is out of range (0-255)");
-                        return -EINVAL;
-                }
-                if (n_digits > 1 && text[start] == '0') {
-                        snprintf(what, what_size, "octet \"%.*s\" has a leading zero", (int) n_digits, text + start);
-                        return -EINVAL;
-                }
-                if (octet > 255) {
-                        snprintf(what, what_size, "octet %u is out of range (0-255)", octet);
-                        return -EINVAL;
-                }
-                if (n_octets == 4) {
-                        snprintf(what, what_size, "has more than 4 octets");
-                        return -EINVAL;
-                }
+                if (i < len && is_digit(text[i]))
+                        return reason_set(what, EINVAL, "an octet is out of range (0-255)");
+                if (n_digits > 1 && text[start] == '0')
+                        return reason_set(what, EINVAL, "octet \"%.*s\" has a leading zero", (int) n_digits,
+                                          text + start);
+                if (octet > 255)
+                        return reason_set(what, EINVAL, "octet %u is out of range (0-255)", octet);
+                if (n_octets == 4)
+                        return reason_set(what, EINVAL, "has more than 4 octets");
                 value = value << 8 | octet;
                 n_octets++;
 
@@ -157,29 +133,25 @@ static int parse_ipv4(const char *text, size_t len, uint32_t *ret, char *what, s
                         break;
                 if (text[i] != '.') {
                         if (n_octets == 4)
-                                snprintf(what, what_size, "trailing garbage after the address");
-                        else
-                                snprintf(what, what_size, "unexpected character '%c'", text[i]);
-                        return -EINVAL;
+                                return reason_set(what, EINVAL, "trailing garbage after the address");
+                        return reason_set(what, EINVAL, "unexpected character '%c'", text[i]);
                 }
                 i++;
-                if (i == len) {
-                        snprintf(what, what_size, n_octets == 4 ? "trailing garbage after the address" : "has an empty octet");
-                        return -EINVAL;
-                }
+                if (i == len)
+                        return reason_set(what, EINVAL, "%s",
+                                          n_octets == 4 ? "trailing garbage after the address" : "has an empty octet");
         }
 
-        if (n_octets != 4) {
-                snprintf(what, what_size, "has %u octet%s, an IPv4 address has 4", n_octets, n_octets == 1 ? "" : "s");
-                return -EINVAL;
-        }
+        if (n_octets != 4)
+                return reason_set(what, EINVAL, "has %u octet%s, an IPv4 address has 4", n_octets,
+                                  n_octets == 1 ? "" : "s");
         *ret = value;
         return 0;
 }
 
 /* RFC 4291 §2.2 text form: groups of 1-4 hex digits, one "::", optional dotted
  * quad in the last 32 bits.  No zone. */
-static int parse_ipv6(const char *text, size_t len, addr128 *ret, char *what, size_t what_size) {
+static int parse_ipv6(const char *text, size_t len, addr128 *ret, char what[REASON_MAX]) {
         uint16_t groups[8] = {};
         unsigned n = 0;
         int gap = -1;           /* group index where "::" stands */
@@ -188,10 +160,8 @@ static int parse_ipv6(const char *text, size_t len, addr128 *ret, char *what, si
         if (len >= 2 && text[0] == ':' && text[1] == ':') {
                 gap = 0;
                 i = 2;
-        } else if (len >= 1 && text[0] == ':') {
-                snprintf(what, what_size, "starts with a single ':'");
-                return -EINVAL;
-        }
+        } else if (len >= 1 && text[0] == ':')
+                return reason_set(what, EINVAL, "starts with a single ':'");
 
         while (i < len) {
                 size_t start = i;
@@ -206,11 +176,9 @@ static int parse_ipv6(const char *text, size_t len, addr128 *ret, char *what, si
                 if (i < len && text[i] == '.') {
                         /* Embedded IPv4: must be the last 32 bits. */
                         uint32_t v4;
-                        if (n > 6) {
-                                snprintf(what, what_size, "too many groups before the embedded IPv4 address");
-                                return -EINVAL;
-                        }
-                        if (parse_ipv4(text + start, len - start, &v4, what, what_size) < 0)
+                        if (n > 6)
+                                return reason_set(what, EINVAL, "too many groups before the embedded IPv4 address");
+                        if (parse_ipv4(text + start, len - start, &v4, what) < 0)
                                 return -EINVAL;
                         groups[n++] = (uint16_t) (v4 >> 16);
                         groups[n++] = (uint16_t) v4;
@@ -219,54 +187,38 @@ static int parse_ipv6(const char *text, size_t len, addr128 *ret, char *what, si
                 }
                 if (i == start) {
                         if (i < len && text[i] == '%')
-                                snprintf(what, what_size, "a zone ('%%') is not allowed here");
-                        else if (i < len && text[i] == ':')
-                                snprintf(what, what_size, "has an empty IPv6 group");
-                        else
-                                snprintf(what, what_size, "unexpected character '%c'", text[i]);
-                        return -EINVAL;
+                                return reason_set(what, EINVAL, "a zone ('%%') is not allowed here");
+                        if (i < len && text[i] == ':')
+                                return reason_set(what, EINVAL, "has an empty IPv6 group");
+                        return reason_set(what, EINVAL, "unexpected character '%c'", text[i]);
                 }
-                if (i - start > 4) {
-                        snprintf(what, what_size, "an IPv6 group has more than 4 hex digits");
-                        return -EINVAL;
-                }
-                if (n == 8) {
-                        snprintf(what, what_size, "has more than 8 IPv6 groups");
-                        return -EINVAL;
-                }
+                if (i - start > 4)
+                        return reason_set(what, EINVAL, "an IPv6 group has more than 4 hex digits");
+                if (n == 8)
+                        return reason_set(what, EINVAL, "has more than 8 IPv6 groups");
                 groups[n++] = (uint16_t) value;
 
                 if (i == len)
                         break;
                 if (text[i] != ':') {
                         if (text[i] == '%')
-                                snprintf(what, what_size, "a zone ('%%') is not allowed here");
-                        else
-                                snprintf(what, what_size, "unexpected character '%c'", text[i]);
-                        return -EINVAL;
+                                return reason_set(what, EINVAL, "a zone ('%%') is not allowed here");
+                        return reason_set(what, EINVAL, "unexpected character '%c'", text[i]);
                 }
                 i++;
                 if (i < len && text[i] == ':') {
-                        if (gap >= 0) {
-                                snprintf(what, what_size, "\"::\" appears more than once");
-                                return -EINVAL;
-                        }
+                        if (gap >= 0)
+                                return reason_set(what, EINVAL, "\"::\" appears more than once");
                         gap = (int) n;
                         i++;
-                } else if (i == len) {
-                        snprintf(what, what_size, "ends with a single ':'");
-                        return -EINVAL;
-                }
+                } else if (i == len)
+                        return reason_set(what, EINVAL, "ends with a single ':'");
         }
 
-        if (gap >= 0 && n > 7) {
-                snprintf(what, what_size, "\"::\" stands for no group in a full address");
-                return -EINVAL;
-        }
-        if (gap < 0 && n != 8) {
-                snprintf(what, what_size, "has %u IPv6 groups, expected 8 (or \"::\")", n);
-                return -EINVAL;
-        }
+        if (gap >= 0 && n > 7)
+                return reason_set(what, EINVAL, "\"::\" stands for no group in a full address");
+        if (gap < 0 && n != 8)
+                return reason_set(what, EINVAL, "has %u IPv6 groups, expected 8 (or \"::\")", n);
 
         uint16_t full[8] = {};
         if (gap < 0)
@@ -293,23 +245,19 @@ static bool is_ascii_printable(const char *text, size_t len) {
 }
 
 /* Address only; family from the presence of ':'. */
-static int parse_address(const char *text, size_t len, addr128 *ret, int *family, char *what, size_t what_size) {
-        if (len == 0) {
-                snprintf(what, what_size, "no address before '/'");
-                return -EINVAL;
-        }
+static int parse_address(const char *text, size_t len, addr128 *ret, int *family, char what[REASON_MAX]) {
+        if (len == 0)
+                return reason_set(what, EINVAL, "no address before '/'");
         if (memchr(text, ':', len)) {
-                if (parse_ipv6(text, len, ret, what, what_size) < 0)
+                if (parse_ipv6(text, len, ret, what) < 0)
                         return -EINVAL;
                 *family = 6;
                 return 0;
         }
-        if (!is_digit(text[0])) {
-                snprintf(what, what_size, "not an IPv4 or IPv6 address");
-                return -EINVAL;
-        }
+        if (!is_digit(text[0]))
+                return reason_set(what, EINVAL, "not an IPv4 or IPv6 address");
         uint32_t v4;
-        if (parse_ipv4(text, len, &v4, what, what_size) < 0)
+        if (parse_ipv4(text, len, &v4, what) < 0)
                 return -EINVAL;
         *ret = ipv4_mapped(v4);
         *family = 4;
@@ -317,39 +265,29 @@ static int parse_address(const char *text, size_t len, addr128 *ret, int *family
 }
 
 int addr_parse(const char *text, size_t len, addr128 *ret, int *family) {
-        char what[ADDR_REASON_MAX];
+        char what[REASON_MAX];
 
         if (!text || len == 0 || !is_ascii_printable(text, len))
                 return -EINVAL;
-        return parse_address(text, len, ret, family, what, sizeof what);
+        return parse_address(text, len, ret, family, what);
 }
 
-static int parse_prefix(const char *text, size_t len, unsigned max, unsigned *ret, char *what, size_t what_size) {
+static int parse_prefix(const char *text, size_t len, unsigned max, unsigned *ret, char what[REASON_MAX]) {
         unsigned value = 0;
 
-        if (len == 0) {
-                snprintf(what, what_size, "the prefix after '/' is empty");
-                return -EINVAL;
-        }
+        if (len == 0)
+                return reason_set(what, EINVAL, "the prefix after '/' is empty");
         for (size_t i = 0; i < len; i++)
-                if (!is_digit(text[i])) {
-                        snprintf(what, what_size, "the prefix after '/' is not a decimal number");
-                        return -EINVAL;
-                }
-        if (len > 1 && text[0] == '0') {
-                snprintf(what, what_size, "prefix /%.*s has a leading zero", (int) (len > 5 ? 5 : len), text);
-                return -EINVAL;
-        }
-        if (len > 3) {
-                snprintf(what, what_size, "prefix is out of range (0-%u)", max);
-                return -EINVAL;
-        }
+                if (!is_digit(text[i]))
+                        return reason_set(what, EINVAL, "the prefix after '/' is not a decimal number");
+        if (len > 1 && text[0] == '0')
+                return reason_set(what, EINVAL, "prefix /%.*s has a leading zero", (int) (len > 5 ? 5 : len), text);
+        if (len > 3)
+                return reason_set(what, EINVAL, "prefix is out of range (0-%u)", max);
         for (size_t i = 0; i < len; i++)
                 value = value * 10 + (unsigned) (text[i] - '0');
-        if (value > max) {
-                snprintf(what, what_size, "prefix /%u is out of range (0-%u)", value, max);
-                return -EINVAL;
-        }
+        if (value > max)
+                return reason_set(what, EINVAL, "prefix /%u is out of range (0-%u)", value, max);
         *ret = value;
         return 0;
 }
@@ -403,31 +341,31 @@ size_t ip_block_scan_ipv4(const char *text, size_t len, struct ip_block *ret) {
         return i;
 }
 
-int ip_block_parse(const char *text, size_t len, struct ip_block *ret, char reason[ADDR_REASON_MAX]) {
-        char what[ADDR_REASON_MAX];
+int ip_block_parse(const char *text, size_t len, struct ip_block *ret, char reason[REASON_MAX]) {
+        char what[REASON_MAX];
 
         if (text && len > 0 && ip_block_scan_ipv4(text, len, ret) == len)
                 return 0;
         addr128 a;
         int family;
-        unsigned prefix;
+        unsigned prefix = 0;    /* set on every path; for -Wmaybe-uninitialized */
 
         if (!text || len == 0)
-                return fail(reason, "", 0, "empty entry");
+                return addr_reason_format(reason, "", 0, "empty entry");
         if (!is_ascii_printable(text, len))
-                return fail(reason, text, len, "contains a space, control or non-ASCII byte");
+                return addr_reason_format(reason, text, len, "contains a space, control or non-ASCII byte");
 
         const char *slash = memchr(text, '/', len);
         size_t addr_len = slash ? (size_t) (slash - text) : len;
 
-        if (parse_address(text, addr_len, &a, &family, what, sizeof what) < 0)
-                return fail(reason, text, len, "%s", what);
+        if (parse_address(text, addr_len, &a, &family, what) < 0)
+                return addr_reason_format(reason, text, len, "%s", what);
 
         unsigned max = family == 4 ? 32 : 128;
         if (!slash)
                 prefix = max;
-        else if (parse_prefix(slash + 1, len - addr_len - 1, max, &prefix, what, sizeof what) < 0)
-                return fail(reason, text, len, "%s", what);
+        else if (parse_prefix(slash + 1, len - addr_len - 1, max, &prefix, what) < 0)
+                return addr_reason_format(reason, text, len, "%s", what);
 
         unsigned prefix128 = family == 4 ? prefix + 96 : prefix;
         addr128 m = host_mask(prefix128);
@@ -439,8 +377,8 @@ int ip_block_parse(const char *text, size_t len, struct ip_block *ret, char reas
                 };
                 char fixed[IP_BLOCK_TEXT_MAX];
                 addr_format(suggested.first, family, fixed);
-                return fail(reason, text, len, "host bits are set below /%u (did you mean %s/%u?)",
-                            prefix, fixed, prefix);
+                return addr_reason_format(reason, text, len, "host bits are set below /%u (did you mean %s/%u?)",
+                                          prefix, fixed, prefix);
         }
 
         if (ret)
@@ -481,7 +419,7 @@ static bool ipv4_special_octet(uint32_t a) {
         return a == 0 || a == 10 || a == 100 || a == 127 || a == 169 || a == 172 || a == 192 || a == 198 || a >= 224;
 }
 
-int ip_block_check_global_as(const struct ip_block *b, const char *text, size_t len, char reason[ADDR_REASON_MAX]) {
+int ip_block_check_global_as(const struct ip_block *b, const char *text, size_t len, char reason[REASON_MAX]) {
         static const char tail[] = "only global addresses may be approved";
 
         if (b->family == 4) {
@@ -495,8 +433,8 @@ int ip_block_check_global_as(const struct ip_block *b, const char *text, size_t 
                         if (last < r->base || first > r_last)
                                 continue;
                         bool inside = first >= r->base && last <= r_last;
-                        return fail(reason, text, len, "%s %s (%s); %s",
-                                    inside ? "lies in" : "overlaps", r->text, r->name, tail);
+                        return addr_reason_format(reason, text, len, "%s %s (%s); %s",
+                                                  inside ? "lies in" : "overlaps", r->text, r->name, tail);
                 }
                 return 0;
         }
@@ -505,15 +443,15 @@ int ip_block_check_global_as(const struct ip_block *b, const char *text, size_t 
         bool first_in = b->first.hi >> 61 == 1, last_in = b->last.hi >> 61 == 1;
         if (first_in && last_in)
                 return 0;
-        return fail(reason, text, len, "%s 2000::/3 (global unicast); %s",
-                    first_in || last_in || b->prefix < 3 ? "reaches outside" : "lies outside", tail);
+        return addr_reason_format(reason, text, len, "%s 2000::/3 (global unicast); %s",
+                                  first_in || last_in || b->prefix < 3 ? "reaches outside" : "lies outside", tail);
 }
 
 /* One number line holds both families (IPv4 at ::ffff:a.b.c.d), so an IPv6
  * block reaching into ::ffff:0:0/96 would approve IPv4 clients, and ::/96 (the
  * deprecated IPv4-compatible form) is IPv4 in disguise too, but for :: and
  * ::1 (RFC 4291 keeps them out of it). */
-int ip_block_check_ipv4_space(const struct ip_block *b, const char *text, size_t len, char reason[ADDR_REASON_MAX]) {
+int ip_block_check_ipv4_space(const struct ip_block *b, const char *text, size_t len, char reason[REASON_MAX]) {
         static const struct {
                 uint64_t lo_top;        /* bits 32..63 of the low half */
                 const char *name;
@@ -539,16 +477,18 @@ int ip_block_check_ipv4_space(const struct ip_block *b, const char *text, size_t
                                 .prefix = (uint8_t) (b->prefix - 96),
                         };
                         ip_block_format(&as_v4, v4);
-                        return fail(reason, text, len, "lies in %s; an IPv6 entry never approves IPv4 clients: write %s",
-                                    spaces[k].name, v4);
+                        return addr_reason_format(reason, text, len,
+                                                  "lies in %s; an IPv6 entry never approves IPv4 clients: write %s",
+                                                  spaces[k].name, v4);
                 }
-                return fail(reason, text, len, "overlaps %s; an IPv6 entry never approves IPv4 clients: "
-                            "write IPv4 entries (0.0.0.0/0 is all of IPv4)", spaces[k].name);
+                return addr_reason_format(reason, text, len,
+                                          "overlaps %s; an IPv6 entry never approves IPv4 clients: "
+                                          "write IPv4 entries (0.0.0.0/0 is all of IPv4)", spaces[k].name);
         }
         return 0;
 }
 
-int ip_block_check_global(const struct ip_block *b, char reason[ADDR_REASON_MAX]) {
+int ip_block_check_global(const struct ip_block *b, char reason[REASON_MAX]) {
         char text[IP_BLOCK_TEXT_MAX];
 
         ip_block_format(b, text);

@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "reason.h"
+
 typedef struct addr128 {
         uint64_t hi, lo;
 } addr128;
@@ -22,7 +24,6 @@ struct ip_block {
 
 /* Longest text of a block: full IPv6 + "/128". */
 #define IP_BLOCK_TEXT_MAX 64
-#define ADDR_REASON_MAX 160
 
 static inline int addr128_cmp(addr128 a, addr128 b) {
         if (a.hi != b.hi) return a.hi < b.hi ? -1 : 1;
@@ -35,7 +36,7 @@ static inline int addr128_cmp(addr128 a, addr128 b) {
  * returns -EINVAL and writes the reason that follows the entry, e.g.
  * "203.0.113.5/24: host bits are set below /24 (did you mean 203.0.113.0/24?)".
  * Does not apply the global-only rule. */
-int ip_block_parse(const char *text, size_t len, struct ip_block *ret, char reason[ADDR_REASON_MAX]);
+int ip_block_parse(const char *text, size_t len, struct ip_block *ret, char reason[REASON_MAX]);
 
 /* The common case of ip_block_parse in one pass, for a parser of many lines:
  * a valid "a.b.c.d" or "a.b.c.d/p" (no leading zeros, no host bits) at the
@@ -50,19 +51,18 @@ int addr_parse(const char *text, size_t len, addr128 *ret, int *family);
 
 /* The global-only rule: -EINVAL with reason "<entry>: ... lies in 10.0.0.0/8 (private-use)"
  * when any address of the block is outside the global ranges of SPEC §1. */
-int ip_block_check_global(const struct ip_block *b, char reason[ADDR_REASON_MAX]);
+int ip_block_check_global(const struct ip_block *b, char reason[REASON_MAX]);
 /* The same, with the reason starting with text[0..len) (the entry as written). */
-int ip_block_check_global_as(const struct ip_block *b, const char *text, size_t len, char reason[ADDR_REASON_MAX]);
+int ip_block_check_global_as(const struct ip_block *b, const char *text, size_t len, char reason[REASON_MAX]);
 
 /* SPEC §1: an IPv6 block that overlaps ::ffff:0:0/96 or ::/96 is invalid even with
  * allow_private: -EINVAL with a reason that names the IPv4 form to write. */
-int ip_block_check_ipv4_space(const struct ip_block *b, const char *text, size_t len, char reason[ADDR_REASON_MAX]);
+int ip_block_check_ipv4_space(const struct ip_block *b, const char *text, size_t len, char reason[REASON_MAX]);
 
 /* "<entry>: <what>" into reason, the entry escaped (\xNN for control and
  * non-ASCII bytes) and capped; returns -EINVAL.  For callers that reject an
  * entry for reasons of their own (an overlong line). */
-int addr_reason_format(char reason[ADDR_REASON_MAX], const char *text, size_t len, const char *fmt, ...)
-        __attribute__((format(printf, 4, 5)));
+int addr_reason_format(char reason[REASON_MAX], const char *text, size_t len, const char *fmt, ...) _printf_(4, 5);
 
 /* Canonical text: "203.0.113.0/24", "203.0.113.7" for /32, "2001:db8::/32", RFC 5952 for IPv6. */
 void ip_block_format(const struct ip_block *b, char buf[IP_BLOCK_TEXT_MAX]);

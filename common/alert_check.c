@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,26 +9,6 @@
 #include "alert_check.h"
 #include "macro.h"
 
-/* "file:line" of a key, or "file" when the key has its default. */
-static void where(const struct config *c, unsigned line, char *buf, size_t size) {
-        if (line > 0)
-                snprintf(buf, size, "%s:%u", c->path, line);
-        else
-                snprintf(buf, size, "%s", c->path);
-}
-
-_printf_(4, 5) static void error(const struct config *c, unsigned line, struct diag_list *errors, const char *fmt,
-                                 ...) {
-        char w[4096], msg[1024];
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(msg, sizeof(msg), fmt, ap);
-        va_end(ap);
-        where(c, line, w, sizeof(w));
-        diag_add(errors, w, "%s", msg);
-        diag_count_error(errors);
-}
-
 static void check_credentials(const struct config *c, struct diag_list *errors) {
         const struct alert_config *a = &c->alert;
         if (!a->smtp_user)
@@ -37,12 +16,12 @@ static void check_credentials(const struct config *c, struct diag_list *errors) 
         /* try would log in over plain text with a server (or a man in the middle)
          * that does not offer STARTTLS; no never starts TLS at all. */
         if (a->smtp_url && strncmp(a->smtp_url, "smtp://", 7) == 0 && a->smtp_starttls != SMTP_STARTTLS_REQUIRED)
-                error(c, a->line.smtp_starttls ? a->line.smtp_starttls : a->line.smtp_user, errors,
-                      "smtp_user is set and smtp_url is smtp://, so smtp_starttls must be \"required\" "
-                      "(\"%s\" could send the password in clear); or use smtps://",
-                      a->smtp_starttls == SMTP_STARTTLS_NO ? "no" : "try");
+                config_error(c, a->line.smtp_starttls ? a->line.smtp_starttls : a->line.smtp_user, errors,
+                             "smtp_user is set and smtp_url is smtp://, so smtp_starttls must be \"required\" "
+                             "(\"%s\" could send the password in clear); or use smtps://",
+                             a->smtp_starttls == SMTP_STARTTLS_NO ? "no" : "try");
         if (!a->smtp_password_file)
-                error(c, a->line.smtp_user, errors, "smtp_user is set but smtp_password_file is not");
+                config_error(c, a->line.smtp_user, errors, "smtp_user is set but smtp_password_file is not");
 }
 
 static void check_password_file(const struct config *c, struct diag_list *errors) {
@@ -51,23 +30,24 @@ static void check_password_file(const struct config *c, struct diag_list *errors
         if (!a->smtp_password_file)
                 return;
         if (stat(a->smtp_password_file, &st) < 0) {
-                error(c, a->line.smtp_password_file, errors, "smtp_password_file %s: %s", a->smtp_password_file,
-                      strerror(errno));
+                config_error(c, a->line.smtp_password_file, errors, "smtp_password_file %s: %s",
+                             a->smtp_password_file, strerror(errno));
                 return;
         }
         if (!S_ISREG(st.st_mode))
-                error(c, a->line.smtp_password_file, errors, "smtp_password_file %s: not a regular file",
-                      a->smtp_password_file);
+                config_error(c, a->line.smtp_password_file, errors, "smtp_password_file %s: not a regular file",
+                             a->smtp_password_file);
         else if (st.st_mode & (S_IROTH | S_IWOTH | S_IWGRP))
-                error(c, a->line.smtp_password_file, errors,
-                      "smtp_password_file %s: mode %04o lets others read or change the password "
-                      "(make it root:logonacl 0640)", a->smtp_password_file, (unsigned) (st.st_mode & 07777));
+                config_error(c, a->line.smtp_password_file, errors,
+                             "smtp_password_file %s: mode %04o lets others read or change the password "
+                             "(make it root:logonacl 0640)", a->smtp_password_file, (unsigned) (st.st_mode & 07777));
 }
 
 static void check_ca_file(const struct config *c, struct diag_list *errors) {
         const struct alert_config *a = &c->alert;
         if (a->smtp_ca_file && access(a->smtp_ca_file, R_OK) < 0)
-                error(c, a->line.smtp_ca_file, errors, "smtp_ca_file %s: %s", a->smtp_ca_file, strerror(errno));
+                config_error(c, a->line.smtp_ca_file, errors, "smtp_ca_file %s: %s", a->smtp_ca_file,
+                             strerror(errno));
 }
 
 static void check_trusted_users(const struct config *c, struct diag_list *errors, struct diag_list *warnings) {
@@ -75,20 +55,16 @@ static void check_trusted_users(const struct config *c, struct diag_list *errors
         size_t n = 0;
         _cleanup_(diag_free) struct diag_list unknown = {};
         if (config_trusted_uids(c, &uids, &n, &unknown) < 0) {
-                error(c, 0, errors, "out of memory");
+                config_error(c, 0, errors, "out of memory");
                 return;
         }
-        char w[4096];
-        where(c, c->alert.line.trusted_users, w, sizeof(w));
         if (n == 0)
                 /* Nobody's entries would count: alertd would run and alert nothing. */
-                error(c, c->alert.line.trusted_users, errors,
-                      "trusted_users: no user in it exists, so no logonacl entry would count");
+                config_error(c, c->alert.line.trusted_users, errors,
+                             "trusted_users: no user in it exists, so no logonacl entry would count");
         else
-                for (size_t i = 0; i < unknown.n_lines; i++) {
-                        const char *msg = strstr(unknown.lines[i], "trusted_users:");
-                        diag_add(warnings, w, "%s", msg ? msg : unknown.lines[i]);
-                }
+                for (size_t i = 0; i < unknown.n_lines; i++)
+                        diag_add(warnings, NULL, "%s", unknown.lines[i]);
 }
 
 int alert_check(const struct config *c, struct diag_list *errors, struct diag_list *warnings) {

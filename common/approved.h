@@ -83,7 +83,7 @@ struct approved_line {
         const char *comment;            /* after '#' and the blanks that follow it */
         size_t comment_len;
 };
-int approved_line_split(const char *line, size_t len, struct approved_line *ret, char reason[ADDR_REASON_MAX]);
+int approved_line_split(const char *line, size_t len, struct approved_line *ret, char reason[REASON_MAX]);
 
 /* Number of valid entries as written (duplicates included). */
 size_t approved_list_entries(const struct approved_list *l);

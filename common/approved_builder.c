@@ -28,14 +28,11 @@ bool builder_full(const struct builder *b) {
 
 /* A whole-file problem (unreadable, too big, bad permissions): one line. */
 int builder_fail(struct builder *b, int r, const char *fmt, ...) {
-        char msg[1024];
         va_list ap;
 
         va_start(ap, fmt);
-        vsnprintf(msg, sizeof msg, fmt, ap);
+        diag_errorv(b->diags, NULL, fmt, ap);
         va_end(ap);
-        diag_add(b->diags, NULL, "%s", msg);
-        diag_count_error(b->diags);
         b->n_errors++;
         return r;
 }

@@ -187,7 +187,7 @@ static int check_fresh(const struct approved_list *l, const struct approved_sour
          * index's own check covers the main file's folders).  Sources found
          * with the ownership walk had theirs checked already. */
         if (!s->checked && s->dir && s->dir_stamp.mode != 0) {
-                char why[SAFE_PATH_REASON_MAX];
+                char why[REASON_MAX];
                 return safe_path_check_dir(s->dir, why);
         }
         return 0;
@@ -221,7 +221,7 @@ static bool name_ok(const struct index_name *n, uint64_t size) {
 
 /* The index file, checked like every configuration file, open for reading. */
 static int open_index(const char *path, int *ret_fd, uint64_t *ret_size) {
-        char reason[SAFE_PATH_REASON_MAX];
+        char reason[REASON_MAX];
         int r = safe_path_check_file(path, reason);
         if (r < 0)
                 return r;

@@ -33,7 +33,7 @@ static void report(struct builder *b, const char *source, unsigned line, const c
 }
 
 static int parse_entry(const char *text, size_t len, bool allow_private, struct ip_block *ret,
-                       char reason[ADDR_REASON_MAX]) {
+                       char reason[REASON_MAX]) {
         int r = ip_block_parse(text, len, ret, reason);
         if (r < 0)
                 return r;
@@ -46,7 +46,7 @@ static int parse_entry(const char *text, size_t len, bool allow_private, struct 
 }
 
 int approved_entry_parse(const char *text, bool allow_private, struct ip_block *ret, struct diag_list *diags) {
-        char reason[ADDR_REASON_MAX];
+        char reason[REASON_MAX];
         struct ip_block block;
 
         int r = parse_entry(text ?: "", text ? strlen(text) : 0, allow_private, &block, reason);
@@ -87,7 +87,7 @@ static void set_comment(const char *line, size_t hash, size_t len, struct approv
         ret->comment_len = c_end - c;
 }
 
-int approved_line_split(const char *line, size_t len, struct approved_line *ret, char reason[ADDR_REASON_MAX]) {
+int approved_line_split(const char *line, size_t len, struct approved_line *ret, char reason[REASON_MAX]) {
         static const char expires_key[] = "expires=";
         const size_t key_len = sizeof expires_key - 1;
 
@@ -139,7 +139,7 @@ int approved_line_split(const char *line, size_t len, struct approved_line *ret,
 
 /* One line: an optional entry, an optional expires=, an optional '#' comment, blanks around. */
 static int parse_line(struct builder *b, const char *line, size_t len, uint32_t source, unsigned line_no) {
-        char reason[ADDR_REASON_MAX];
+        char reason[REASON_MAX];
         struct approved_line parts;
         struct ip_block block;
 
@@ -170,7 +170,7 @@ static int handle_line(struct builder *b, struct line_state *st, const char *lin
                 return -E2BIG;
         st->line_no++;
         if (len > APPROVED_LINE_MAX) {
-                char reason[ADDR_REASON_MAX];
+                char reason[REASON_MAX];
                 addr_reason_format(reason, line, len, "the line is longer than %u bytes", APPROVED_LINE_MAX);
                 report(b, b->sources[source], st->line_no, reason);
                 return 0;
@@ -184,7 +184,7 @@ static int handle_line(struct builder *b, struct line_state *st, const char *lin
 static size_t plain_ipv4_line(struct builder *b, struct line_state *st, const char *data, size_t size,
                               uint32_t source, int *r) {
         struct ip_block block;
-        char reason[ADDR_REASON_MAX];
+        char reason[REASON_MAX];
 
         size_t n = st->skipping || st->line_no == UINT32_MAX ? 0 : ip_block_scan_ipv4(data, size, &block);
         if (n == 0 || n == size || data[n] != '\n')

@@ -14,7 +14,6 @@
 #include "approved_sources.h"
 #include "safe_path.h"
 
-#define SOURCES_REASON_MAX 1024
 
 void approved_stamp_from_stat(struct approved_stamp *s, const struct stat *st) {
         *s = (struct approved_stamp) {
@@ -40,14 +39,11 @@ void approved_sources_free(struct approved_sources *s) {
 
 static int fail(struct diag_list *diags, int r, const char *fmt, ...) _printf_(3, 4);
 static int fail(struct diag_list *diags, int r, const char *fmt, ...) {
-        char msg[SOURCES_REASON_MAX];
         va_list ap;
 
         va_start(ap, fmt);
-        vsnprintf(msg, sizeof msg, fmt, ap);
+        diag_errorv(diags, NULL, fmt, ap);
         va_end(ap);
-        diag_add(diags, NULL, "%s", msg);
-        diag_count_error(diags);
         return r;
 }
 
@@ -94,7 +90,7 @@ static int list_dropins(struct approved_sources *s, bool check_perms, struct dia
                 return fail(diags, -errno, "%s: cannot stat folder: %s", s->dir, strerror(errno));
         approved_stamp_from_stat(&s->dir_stamp, &st);
         if (check_perms) {
-                char why[SAFE_PATH_REASON_MAX];
+                char why[REASON_MAX];
                 int r = safe_path_check_dir(s->dir, why);
                 if (r < 0)
                         return fail(diags, r, "%s", why);
@@ -123,7 +119,7 @@ static int list_dropins(struct approved_sources *s, bool check_perms, struct dia
 static int stamp_files(struct approved_sources *s, size_t from, size_t to, bool check_perms,
                        struct diag_list *diags) {
         for (size_t i = from; i < to; i++) {
-                char why[SAFE_PATH_REASON_MAX];
+                char why[REASON_MAX];
                 struct stat st;
                 int r;
 

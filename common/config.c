@@ -13,6 +13,7 @@
 #include "config.h"
 #include "hostname.h"
 #include "logonacl-build.h"
+#include "reason.h"
 #include "safe_path.h"
 #include "utf8.h"
 #include "zone_name.h"
@@ -21,7 +22,6 @@
  * the work hostile input can cause.  The whole file is bounded too. */
 #define CONFIG_LINE_MAX 4096
 #define CONFIG_FILE_MAX (1024 * 1024)
-#define CONFIG_REASON_MAX 256
 #define CONFIG_VALUE_SHOWN 80           /* bytes of a bad value quoted in a message */
 
 #define SERVICE_NAME_MAX 64
@@ -69,14 +69,6 @@ static bool is_blank(char c) {
 
 static bool is_ascii_alnum(char c) {
         return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-}
-
-_printf_(2, 3) static int reason_set(char reason[CONFIG_REASON_MAX], const char *fmt, ...) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(reason, CONFIG_REASON_MAX, fmt, ap);
-        va_end(ap);
-        return -EINVAL;
 }
 
 /* Quotes at most CONFIG_VALUE_SHOWN bytes of value, marking a cut with "...".
@@ -145,7 +137,7 @@ static bool is_atext(char c) {
 
 /* A plain address local@domain for the SMTP envelope: dot-atom local part,
  * host-name domain, ASCII only, no quotes, brackets, comments or display names. */
-static int email_check(const char *s, size_t len, char reason[CONFIG_REASON_MAX]) {
+static int email_check(const char *s, size_t len, char reason[REASON_MAX]) {
         char quoted[CONFIG_VALUE_SHOWN + 8];
         _cleanup_free_ char *copy = strndup(s, len);
         if (!copy)
@@ -153,24 +145,28 @@ static int email_check(const char *s, size_t len, char reason[CONFIG_REASON_MAX]
         shown(copy, quoted);
 
         if (len > EMAIL_MAX)
-                return reason_set(reason, "%s is not a valid e-mail address: longer than %d bytes", quoted, EMAIL_MAX);
+                return reason_set(reason, EINVAL,
+                                  "%s is not a valid e-mail address: longer than %d bytes", quoted, EMAIL_MAX);
         const char *at = memrchr(s, '@', len);
         if (!at)
-                return reason_set(reason, "%s is not a valid e-mail address: no '@'", quoted);
+                return reason_set(reason, EINVAL, "%s is not a valid e-mail address: no '@'", quoted);
         size_t local_len = at - s, domain_len = len - local_len - 1;
         if (local_len == 0 || local_len > EMAIL_LOCAL_MAX)
-                return reason_set(reason, "%s is not a valid e-mail address: the part before '@' must be 1 to %d bytes",
+                return reason_set(reason, EINVAL,
+                                  "%s is not a valid e-mail address: the part before '@' must be 1 to %d bytes",
                                   quoted, EMAIL_LOCAL_MAX);
         for (size_t i = 0; i < local_len; i++) {
                 if (s[i] == '.') {
                         if (i == 0 || i == local_len - 1 || s[i - 1] == '.')
-                                return reason_set(reason, "%s is not a valid e-mail address: misplaced '.'", quoted);
+                                return reason_set(reason, EINVAL,
+                                                  "%s is not a valid e-mail address: misplaced '.'", quoted);
                 } else if (!is_atext(s[i]))
-                        return reason_set(reason, "%s is not a valid e-mail address: character '%c' not allowed",
+                        return reason_set(reason, EINVAL,
+                                          "%s is not a valid e-mail address: character '%c' not allowed",
                                           quoted, s[i] >= 0x20 && s[i] < 0x7f ? s[i] : '?');
         }
         if (!hostname_is_valid(at + 1, domain_len, 0))
-                return reason_set(reason, "%s is not a valid e-mail address: bad domain after '@'", quoted);
+                return reason_set(reason, EINVAL, "%s is not a valid e-mail address: bad domain after '@'", quoted);
         return 0;
 }
 
@@ -200,64 +196,64 @@ static bool user_name_valid(const char *s, size_t len) {
 
 /* ---- value parsers: one per kind of value, all of the same shape -------- */
 
-typedef int (*value_parser)(const char *value, void *field, char reason[CONFIG_REASON_MAX]);
+typedef int (*value_parser)(const char *value, void *field, char reason[REASON_MAX]);
 
-static int parse_path(const char *value, void *field, char reason[CONFIG_REASON_MAX]) {
+static int parse_path(const char *value, void *field, char reason[REASON_MAX]) {
         if (value[0] != '/')
-                return reason_set(reason, "%s is not an absolute path", SHOWN(value));
+                return reason_set(reason, EINVAL, "%s is not an absolute path", SHOWN(value));
         if (strlen(value) >= PATH_MAX)
-                return reason_set(reason, "path longer than %d bytes", PATH_MAX - 1);
+                return reason_set(reason, EINVAL, "path longer than %d bytes", PATH_MAX - 1);
         return string_replace(field, value);
 }
 
 /* An empty value keeps the built-in behaviour (NULL). */
-static int parse_optional_path(const char *value, void *field, char reason[CONFIG_REASON_MAX]) {
+static int parse_optional_path(const char *value, void *field, char reason[REASON_MAX]) {
         if (!*value)
                 return string_replace(field, NULL);
         return parse_path(value, field, reason);
 }
 
-static int parse_yes_no(const char *value, void *field, char reason[CONFIG_REASON_MAX]) {
+static int parse_yes_no(const char *value, void *field, char reason[REASON_MAX]) {
         bool *b = field;
         if (strcmp(value, "yes") == 0)
                 *b = true;
         else if (strcmp(value, "no") == 0)
                 *b = false;
         else
-                return reason_set(reason, "%s is not yes or no", SHOWN(value));
+                return reason_set(reason, EINVAL, "%s is not yes or no", SHOWN(value));
         return 0;
 }
 
-static int parse_action(const char *value, void *field, char reason[CONFIG_REASON_MAX]) {
+static int parse_action(const char *value, void *field, char reason[REASON_MAX]) {
         enum action a = action_from_string(value);
         if (a == ACTION_INVALID)
-                return reason_set(reason, "%s is not one of none, allow-and-log, block-and-log", SHOWN(value));
+                return reason_set(reason, EINVAL, "%s is not one of none, allow-and-log, block-and-log", SHOWN(value));
         *(enum action *) field = a;
         return 0;
 }
 
-static int parse_missing_rhost(const char *value, void *field, char reason[CONFIG_REASON_MAX]) {
+static int parse_missing_rhost(const char *value, void *field, char reason[REASON_MAX]) {
         enum missing_rhost *m = field;
         if (strcmp(value, "local") == 0)
                 *m = MISSING_RHOST_LOCAL;
         else if (strcmp(value, "unapproved") == 0)
                 *m = MISSING_RHOST_UNAPPROVED;
         else
-                return reason_set(reason, "%s is not local or unapproved", SHOWN(value));
+                return reason_set(reason, EINVAL, "%s is not local or unapproved", SHOWN(value));
         return 0;
 }
 
-static int parse_threshold(const char *value, void *field, char reason[CONFIG_REASON_MAX]) {
+static int parse_threshold(const char *value, void *field, char reason[REASON_MAX]) {
         static const char *const allowed[] = { "5", "20", "50", "100" };
         for (size_t i = 0; i < ELEMENTSOF(allowed); i++)
                 if (strcmp(value, allowed[i]) == 0) {
                         *(unsigned *) field = (unsigned) atoi(allowed[i]);
                         return 0;
                 }
-        return reason_set(reason, "%s is not one of 5, 20, 50, 100", SHOWN(value));
+        return reason_set(reason, EINVAL, "%s is not one of 5, 20, 50, 100", SHOWN(value));
 }
 
-static int parse_starttls(const char *value, void *field, char reason[CONFIG_REASON_MAX]) {
+static int parse_starttls(const char *value, void *field, char reason[REASON_MAX]) {
         enum smtp_starttls *s = field;
         if (strcmp(value, "try") == 0)
                 *s = SMTP_STARTTLS_TRY;
@@ -266,14 +262,14 @@ static int parse_starttls(const char *value, void *field, char reason[CONFIG_REA
         else if (strcmp(value, "no") == 0)
                 *s = SMTP_STARTTLS_NO;
         else
-                return reason_set(reason, "%s is not one of required, try, no", SHOWN(value));
+                return reason_set(reason, EINVAL, "%s is not one of required, try, no", SHOWN(value));
         return 0;
 }
 
 /* Lists are separated by commas, blanks or both: "sshd cockpit", "a@x, b@y". */
-typedef int (*item_check)(const char *item, size_t len, char reason[CONFIG_REASON_MAX]);
+typedef int (*item_check)(const char *item, size_t len, char reason[REASON_MAX]);
 
-static int parse_list(const char *value, struct string_list *l, item_check check, char reason[CONFIG_REASON_MAX]) {
+static int parse_list(const char *value, struct string_list *l, item_check check, char reason[REASON_MAX]) {
         struct string_list parsed = {};
         const char *p = value;
         int r = 0;
@@ -307,7 +303,7 @@ static bool has_upper(const char *s, size_t len) {
         return false;
 }
 
-static int check_service(const char *s, size_t len, char reason[CONFIG_REASON_MAX]) {
+static int check_service(const char *s, size_t len, char reason[REASON_MAX]) {
         bool valid = service_name_valid(s, len);
         if (valid && !has_upper(s, len))
                 return 0;
@@ -315,7 +311,8 @@ static int check_service(const char *s, size_t len, char reason[CONFIG_REASON_MA
         if (!copy)
                 return -ENOMEM;
         if (!valid)
-                return reason_set(reason, "%s is not a valid PAM service name (letters, digits, \"._+@-\", at most %d)",
+                return reason_set(reason, EINVAL,
+                                  "%s is not a valid PAM service name (letters, digits, \"._+@-\", at most %d)",
                                   SHOWN(copy), SERVICE_NAME_MAX);
         /* libpam lower-cases PAM_SERVICE: "SSHD" would never match, silently. */
         char quoted_buf[CONFIG_VALUE_SHOWN + 8];
@@ -323,35 +320,35 @@ static int check_service(const char *s, size_t len, char reason[CONFIG_REASON_MA
         for (char *p = copy; *p; p++)
                 if (*p >= 'A' && *p <= 'Z')
                         *p = (char) (*p - 'A' + 'a');
-        return reason_set(reason, "%s: PAM service names are lower-case (libpam lower-cases them), write %s",
+        return reason_set(reason, EINVAL, "%s: PAM service names are lower-case (libpam lower-cases them), write %s",
                           quoted, SHOWN(copy));
 }
 
-static int check_user(const char *s, size_t len, char reason[CONFIG_REASON_MAX]) {
+static int check_user(const char *s, size_t len, char reason[REASON_MAX]) {
         if (user_name_valid(s, len))
                 return 0;
         _cleanup_free_ char *copy = strndup(s, len);
         if (!copy)
                 return -ENOMEM;
-        return reason_set(reason, "%s is not a valid user name", SHOWN(copy));
+        return reason_set(reason, EINVAL, "%s is not a valid user name", SHOWN(copy));
 }
 
-static int parse_services(const char *value, void *field, char reason[CONFIG_REASON_MAX]) {
+static int parse_services(const char *value, void *field, char reason[REASON_MAX]) {
         return parse_list(value, field, check_service, reason);
 }
 
-static int parse_email_list(const char *value, void *field, char reason[CONFIG_REASON_MAX]) {
+static int parse_email_list(const char *value, void *field, char reason[REASON_MAX]) {
         return parse_list(value, field, email_check, reason);
 }
 
-static int parse_user_list(const char *value, void *field, char reason[CONFIG_REASON_MAX]) {
+static int parse_user_list(const char *value, void *field, char reason[REASON_MAX]) {
         if (!value[strspn(value, ", \t")])
-                return reason_set(reason, "must name at least one user (root)");
+                return reason_set(reason, EINVAL, "must name at least one user (root)");
         return parse_list(value, field, check_user, reason);
 }
 
 /* from: one plain address; empty keeps the default no-reply@<hostname>. */
-static int parse_from(const char *value, void *field, char reason[CONFIG_REASON_MAX]) {
+static int parse_from(const char *value, void *field, char reason[REASON_MAX]) {
         if (!*value)
                 return string_replace(field, NULL);
         int r = email_check(value, strlen(value), reason);
@@ -361,14 +358,15 @@ static int parse_from(const char *value, void *field, char reason[CONFIG_REASON_
 }
 
 /* smtp_user: a login name, no blanks; empty means no AUTH. */
-static int parse_smtp_user(const char *value, void *field, char reason[CONFIG_REASON_MAX]) {
+static int parse_smtp_user(const char *value, void *field, char reason[REASON_MAX]) {
         if (!*value)
                 return string_replace(field, NULL);
         if (strlen(value) > 255)
-                return reason_set(reason, "longer than 255 bytes");
+                return reason_set(reason, EINVAL, "longer than 255 bytes");
         for (const char *p = value; *p; p++)
                 if (is_blank(*p) || (unsigned char) *p >= 0x80)
-                        return reason_set(reason, "%s: blanks and non-ASCII characters are not allowed", SHOWN(value));
+                        return reason_set(reason, EINVAL,
+                                          "%s: blanks and non-ASCII characters are not allowed", SHOWN(value));
         return string_replace(field, value);
 }
 
@@ -381,35 +379,35 @@ static bool smtp_host_valid(const char *host, size_t len) {
 
 /* smtp://host[:port][/ehlo-name] or smtps://...  No user info: credentials
  * belong in smtp_user and smtp_password_file, not in this world-readable file. */
-static int parse_smtp_url(const char *value, void *field, char reason[CONFIG_REASON_MAX]) {
+static int parse_smtp_url(const char *value, void *field, char reason[REASON_MAX]) {
         const char *p;
         if (strncmp(value, "smtp://", 7) == 0)
                 p = value + 7;
         else if (strncmp(value, "smtps://", 8) == 0)
                 p = value + 8;
         else
-                return reason_set(reason, "%s must start with smtp:// or smtps://", SHOWN(value));
+                return reason_set(reason, EINVAL, "%s must start with smtp:// or smtps://", SHOWN(value));
         if (strlen(value) > SMTP_URL_MAX)
-                return reason_set(reason, "longer than %d bytes", SMTP_URL_MAX);
+                return reason_set(reason, EINVAL, "longer than %d bytes", SMTP_URL_MAX);
 
         size_t authority_len = strcspn(p, "/");
         if (memchr(p, '@', authority_len))
-                return reason_set(reason, "%s must not contain a user name or password "
+                return reason_set(reason, EINVAL, "%s must not contain a user name or password "
                                   "(use smtp_user and smtp_password_file)", SHOWN(value));
 
         const char *host = p, *host_end;
         if (*p == '[') {
                 host_end = memchr(p, ']', authority_len);
                 if (!host_end || host_end == p + 1)
-                        return reason_set(reason, "%s: bad [IPv6] host", SHOWN(value));
+                        return reason_set(reason, EINVAL, "%s: bad [IPv6] host", SHOWN(value));
                 for (const char *q = p + 1; q < host_end; q++)
                         if (!strchr("0123456789abcdefABCDEF:.", *q))
-                                return reason_set(reason, "%s: bad [IPv6] host", SHOWN(value));
+                                return reason_set(reason, EINVAL, "%s: bad [IPv6] host", SHOWN(value));
                 host_end++;
         } else {
                 host_end = p + strcspn(p, ":/");
                 if (!smtp_host_valid(host, host_end - host))
-                        return reason_set(reason, "%s: bad host name", SHOWN(value));
+                        return reason_set(reason, EINVAL, "%s: bad host name", SHOWN(value));
         }
 
         p = host_end;
@@ -418,26 +416,26 @@ static int parse_smtp_url(const char *value, void *field, char reason[CONFIG_REA
                 size_t digits = strspn(p, "0123456789");
                 unsigned long port = digits > 0 && digits <= 5 ? strtoul(p, NULL, 10) : 0;
                 if (port == 0 || port > 65535 || (p[digits] && p[digits] != '/'))
-                        return reason_set(reason, "%s: port must be 1 to 65535", SHOWN(value));
+                        return reason_set(reason, EINVAL, "%s: port must be 1 to 65535", SHOWN(value));
                 p += digits;
         }
         if (*p == '/' && p[1] && !hostname_is_valid(p + 1, strlen(p + 1), 0))
-                return reason_set(reason, "%s: after the host only a /name for EHLO may follow", SHOWN(value));
+                return reason_set(reason, EINVAL, "%s: after the host only a /name for EHLO may follow", SHOWN(value));
         if (*p && *p != '/')
-                return reason_set(reason, "%s: bad host", SHOWN(value));
+                return reason_set(reason, EINVAL, "%s: bad host", SHOWN(value));
         return string_replace(field, value);
 }
 
 /* An IANA name that names a TZif file under /usr/share/zoneinfo, with no way out
  * of that folder.  "UTC" is always valid (the C library knows it without a file). */
-static int parse_timezone(const char *value, void *field, char reason[CONFIG_REASON_MAX]) {
+static int parse_timezone(const char *value, void *field, char reason[REASON_MAX]) {
         if (value[0] == '\0' || strlen(value) > ZONE_NAME_MAX)
-                return reason_set(reason, "%s is not a time zone name", SHOWN(value));
+                return reason_set(reason, EINVAL, "%s is not a time zone name", SHOWN(value));
         if (strcmp(value, "UTC") == 0)
                 return string_replace(field, value);
 
         if (!zone_name_is_valid(value))
-                return reason_set(reason, "%s is not a time zone name (like Asia/Tokyo)", SHOWN(value));
+                return reason_set(reason, EINVAL, "%s is not a time zone name (like Asia/Tokyo)", SHOWN(value));
 
         _cleanup_free_ char *path = NULL;
         if (asprintf(&path, ZONEINFO_DIR "/%s", value) < 0)
@@ -447,7 +445,7 @@ static int parse_timezone(const char *value, void *field, char reason[CONFIG_REA
         struct stat st;
         if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
             read(fd, magic, sizeof magic) != sizeof magic || memcmp(magic, "TZif", 4) != 0)
-                return reason_set(reason, "%s is not a time zone in " ZONEINFO_DIR, SHOWN(value));
+                return reason_set(reason, EINVAL, "%s is not a time zone in " ZONEINFO_DIR, SHOWN(value));
         return string_replace(field, value);
 }
 
@@ -564,21 +562,37 @@ static bool parser_full(const struct parser *p) {
         return p->max_errors > 0 && p->n_errors >= p->max_errors;
 }
 
+/* "file:line" of a key, or "file" for a key left at its default (line 0). */
+static const char *key_where(const struct config *c, unsigned line, char buf[PATH_MAX + 16]) {
+        if (line > 0)
+                snprintf(buf, PATH_MAX + 16, "%s:%u", c->path, line);
+        else
+                snprintf(buf, PATH_MAX + 16, "%s", c->path);
+        return buf;
+}
+
+void config_errorv(const struct config *c, unsigned line, struct diag_list *diags, const char *fmt, va_list ap) {
+        char where[PATH_MAX + 16];
+
+        diag_errorv(diags, key_where(c, line, where), fmt, ap);
+}
+
+void config_error(const struct config *c, unsigned line, struct diag_list *diags, const char *fmt, ...) {
+        va_list ap;
+
+        va_start(ap, fmt);
+        config_errorv(c, line, diags, fmt, ap);
+        va_end(ap);
+}
+
 _printf_(3, 4) static void parser_error(struct parser *p, unsigned line, const char *fmt, ...) {
-        char where[PATH_MAX + 32], msg[1024];
         va_list ap;
 
         if (parser_full(p))
                 return;
         va_start(ap, fmt);
-        vsnprintf(msg, sizeof msg, fmt, ap);
+        config_errorv(p->config, line, p->diags, fmt, ap);
         va_end(ap);
-        if (line > 0)
-                snprintf(where, sizeof where, "%s:%u", p->config->path, line);
-        else
-                snprintf(where, sizeof where, "%s", p->config->path);
-        diag_add(p->diags, where, "%s", msg);
-        diag_count_error(p->diags);
         p->n_errors++;
 }
 
@@ -706,7 +720,7 @@ static void parse_key_line(struct parser *p, unsigned line, char *text) {
         if (p->section == SECTION_ALERT)
                 note_alert_line(&p->config->alert, key, line);
 
-        char reason[CONFIG_REASON_MAX] = "";
+        char reason[REASON_MAX] = "";
         int r = config_table[i].parse(value, (uint8_t *) p->config + config_table[i].offset, reason);
         if (r == -ENOMEM) {
                 p->out_of_memory = true;
@@ -826,7 +840,7 @@ static void check_one_channel_per_service(struct parser *p) {
 
 static int read_config_file(struct parser *p, bool check_perms, char **ret_data, size_t *ret_size) {
         const char *path = p->config->path;
-        char reason[SAFE_PATH_REASON_MAX];
+        char reason[REASON_MAX];
         int r;
 
         if (check_perms) {
@@ -1002,12 +1016,12 @@ int config_trusted_uids(const struct config *c, uid_t **ret, size_t *ret_n, stru
                 return -ENOMEM;
         for (size_t i = 0; i < users->n; i++) {
                 struct passwd pw, *found = NULL;
-                char buf[4096];
+                char buf[4096], where[PATH_MAX + 16];
                 int r = getpwnam_r(users->items[i], &pw, buf, sizeof buf, &found);
                 if (r != 0 || !found) {
                         if (warnings)
-                                diag_add(warnings, c->path, "trusted_users: unknown user \"%s\", ignored",
-                                         users->items[i]);
+                                diag_add(warnings, key_where(c, c->alert.line.trusted_users, where),
+                                         "trusted_users: unknown user \"%s\", ignored", users->items[i]);
                         continue;
                 }
                 uids[n++] = found->pw_uid;

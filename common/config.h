@@ -9,6 +9,7 @@
  * (services, email, trusted_users) are separated by commas, blanks or both.
  * Lines: at most 4096 bytes, UTF-8, no control bytes but TAB; file: 1 MiB. */
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
@@ -89,6 +90,13 @@ int config_load(const char *path, bool check_perms, size_t max_errors, struct co
 void config_init_defaults(struct config *c);
 void config_free(struct config *c);
 
+/* Reports an error about the key on line (0: a key left at its default) as
+ * "file:line: what" ("file: what") in diags, counted as one error. */
+void config_error(const struct config *c, unsigned line, struct diag_list *diags, const char *fmt, ...)
+        _printf_(4, 5);
+void config_errorv(const struct config *c, unsigned line, struct diag_list *diags, const char *fmt, va_list ap)
+        _printf_(4, 0);
+
 /* Which channel a PAM service stands in (services, sso_services, inline_services
  * of each section); CHANNEL_INVALID when none.  *sso and *inline_service tell how. */
 enum channel config_channel_of(const struct config *c, const char *service, bool *sso, bool *inline_service);
@@ -96,7 +104,7 @@ enum channel config_channel_of(const struct config *c, const char *service, bool
 /* The envelope and header sender: [alert] from, or no-reply@<hostname>. */
 int config_alert_from(const struct config *c, char **ret);
 /* The uids of trusted_users that exist; an unknown user is skipped with a
- * warning line in warnings (may be NULL): trusting fewer is the safe side. */
+ * "file:line: " warning line in warnings (may be NULL): trusting fewer is the safe side. */
 int config_trusted_uids(const struct config *c, uid_t **ret, size_t *ret_n, struct diag_list *warnings);
 
 const char *channel_to_string(enum channel c);          /* "admin", "enduser", "api" */

@@ -4,18 +4,15 @@
 
 #include "diag.h"
 
-void diag_add(struct diag_list *d, const char *where, const char *fmt, ...) {
-        char msg[1024];
-        va_list ap;
+void diag_addv(struct diag_list *d, const char *where, const char *fmt, va_list ap) {
+        char msg[DIAG_LINE_MAX];
 
         if (d->n_lines >= DIAG_MAX_LINES) {
                 d->n_dropped++;
                 return;
         }
 
-        va_start(ap, fmt);
         vsnprintf(msg, sizeof msg, fmt, ap);
-        va_end(ap);
 
         char *line = NULL;
         if (asprintf(&line, "%s%s%s", where ?: "", where ? ": " : "", msg) < 0) {
@@ -31,6 +28,27 @@ void diag_add(struct diag_list *d, const char *where, const char *fmt, ...) {
         }
         d->lines = n;
         d->lines[d->n_lines++] = line;
+}
+
+void diag_add(struct diag_list *d, const char *where, const char *fmt, ...) {
+        va_list ap;
+
+        va_start(ap, fmt);
+        diag_addv(d, where, fmt, ap);
+        va_end(ap);
+}
+
+void diag_errorv(struct diag_list *d, const char *where, const char *fmt, va_list ap) {
+        diag_addv(d, where, fmt, ap);
+        diag_count_error(d);
+}
+
+void diag_error(struct diag_list *d, const char *where, const char *fmt, ...) {
+        va_list ap;
+
+        va_start(ap, fmt);
+        diag_errorv(d, where, fmt, ap);
+        va_end(ap);
 }
 
 void diag_count_error(struct diag_list *d) {

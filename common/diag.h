@@ -6,11 +6,13 @@
  * it (logonaclctl check), put it in a journal field (the module's config-error
  * entry) or stop at the first one.  Bounded so hostile input cannot grow it. */
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include "macro.h"
 
 #define DIAG_MAX_LINES 1000
+#define DIAG_LINE_MAX 1024      /* bytes of one message after "where: "; longer is cut */
 
 struct diag_list {
         char **lines;
@@ -22,6 +24,10 @@ struct diag_list {
 /* Appends one line; "where" may be NULL (no prefix).  Never fails visibly:
  * on allocation failure the line is counted in n_dropped. */
 void diag_add(struct diag_list *d, const char *where, const char *fmt, ...) _printf_(3, 4);
+void diag_addv(struct diag_list *d, const char *where, const char *fmt, va_list ap) _printf_(3, 0);
+/* diag_add and diag_count_error: a line that is one error by itself. */
+void diag_error(struct diag_list *d, const char *where, const char *fmt, ...) _printf_(3, 4);
+void diag_errorv(struct diag_list *d, const char *where, const char *fmt, va_list ap) _printf_(3, 0);
 /* Marks that one more error was reported (the lines were added with diag_add). */
 void diag_count_error(struct diag_list *d);
 bool diag_has_errors(const struct diag_list *d);

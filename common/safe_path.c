@@ -1,56 +1,39 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
-#include <stdarg.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <string.h>
 #include <sys/stat.h>
 
-#include "macro.h"
+#include "reason.h"
 #include "safe_path.h"
 
-_printf_(2, 3) static int fail(char reason[SAFE_PATH_REASON_MAX], const char *fmt, ...);
-
-static int fail(char reason[SAFE_PATH_REASON_MAX], const char *fmt, ...) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(reason, SAFE_PATH_REASON_MAX, fmt, ap);
-        va_end(ap);
-        return -EPERM;
-}
-
-static int lstat_or_fail(const char *path, struct stat *st, char reason[SAFE_PATH_REASON_MAX]) {
-        if (lstat(path, st) < 0) {
-                int r = -errno;
-                snprintf(reason, SAFE_PATH_REASON_MAX, "%s: %s", path, strerror(-r));
-                return r;
-        }
+static int lstat_or_fail(const char *path, struct stat *st, char reason[REASON_MAX]) {
+        if (lstat(path, st) < 0)
+                return reason_set(reason, errno, "%s: %m", path);
         if (S_ISLNK(st->st_mode))
-                return fail(reason, "%s: is a symbolic link, must be the real path", path);
+                return reason_set(reason, EPERM, "%s: is a symbolic link, must be the real path", path);
         return 0;
 }
 
 /* Makes path absolute (relative to the working folder) in buf, without resolving
  * anything: every folder named on the way is then checked as written. */
-static int make_absolute(const char *path, char buf[PATH_MAX], char reason[SAFE_PATH_REASON_MAX]) {
+static int make_absolute(const char *path, char buf[PATH_MAX], char reason[REASON_MAX]) {
         if (!path || !*path)
-                return fail(reason, "empty path"), -EINVAL;
+                return reason_set(reason, EINVAL, "empty path");
 
         if (path[0] == '/') {
                 if (strlen(path) >= PATH_MAX)
-                        return fail(reason, "%.64s...: path too long", path), -ENAMETOOLONG;
+                        return reason_set(reason, ENAMETOOLONG, "%.64s...: path too long", path);
                 strcpy(buf, path);
                 return 0;
         }
 
-        if (!getcwd(buf, PATH_MAX)) {
-                int r = -errno;
-                snprintf(reason, SAFE_PATH_REASON_MAX, "%s: cannot get the working folder: %s", path, strerror(-r));
-                return r;
-        }
+        if (!getcwd(buf, PATH_MAX))
+                return reason_set(reason, errno, "%s: cannot get the working folder: %m", path);
         size_t len = strlen(buf);
         if (len + 1 + strlen(path) >= PATH_MAX)
-                return fail(reason, "%.64s...: path too long", path), -ENAMETOOLONG;
+                return reason_set(reason, ENAMETOOLONG, "%.64s...: path too long", path);
         if (len > 1)
                 buf[len++] = '/';
         strcpy(buf + len, path);
@@ -74,47 +57,48 @@ static bool cut_last_component(char *path) {
 }
 
 /* The folders above "path" (already checked and owned by root), up to "/". */
-static int check_folders_above(char *path, char reason[SAFE_PATH_REASON_MAX]) {
+static int check_folders_above(char *path, char reason[REASON_MAX]) {
         while (cut_last_component(path)) {
                 struct stat st;
                 int r = lstat_or_fail(path, &st, reason);
                 if (r < 0)
                         return r;
                 if (!S_ISDIR(st.st_mode))
-                        return fail(reason, "%s: not a folder", path), -ENOTDIR;
+                        return reason_set(reason, ENOTDIR, "%s: not a folder", path);
                 if (st.st_uid != 0)
-                        return fail(reason, "%s: folder owned by uid %u, must be owned by root", path,
-                                    (unsigned) st.st_uid);
+                        return reason_set(reason, EPERM, "%s: folder owned by uid %u, must be owned by root",
+                                          path, (unsigned) st.st_uid);
                 /* A sticky folder (like /tmp) may be writable by others: nobody but root
                  * can rename or remove the root-owned entry below it, which the step
                  * before this one has already required. */
                 if ((st.st_mode & (S_IWGRP | S_IWOTH)) && !(st.st_mode & S_ISVTX))
-                        return fail(reason, "%s: folder writable by group or others", path);
+                        return reason_set(reason, EPERM, "%s: folder writable by group or others", path);
         }
         return 0;
 }
 
 /* The entry itself (absolute path in buf), not the folders above it. */
-static int check_one(const char *buf, bool want_dir, struct stat *st, char reason[SAFE_PATH_REASON_MAX]) {
+static int check_one(const char *buf, bool want_dir, struct stat *st, char reason[REASON_MAX]) {
         int r = lstat_or_fail(buf, st, reason);
         if (r < 0)
                 return r;
         if (want_dir && !S_ISDIR(st->st_mode))
-                return fail(reason, "%s: not a folder", buf), -ENOTDIR;
+                return reason_set(reason, ENOTDIR, "%s: not a folder", buf);
         if (!want_dir && !S_ISREG(st->st_mode))
-                return fail(reason, "%s: not a regular file", buf), -EINVAL;
+                return reason_set(reason, EINVAL, "%s: not a regular file", buf);
         /* A folder is named as the walk above a file names it: the same problem
          * reads the same, so check can say it once. */
         const char *kind = want_dir ? "folder " : "";
         if (st->st_uid != 0)
-                return fail(reason, "%s: %sowned by uid %u, must be owned by root", buf, kind, (unsigned) st->st_uid);
+                return reason_set(reason, EPERM, "%s: %sowned by uid %u, must be owned by root", buf, kind,
+                                  (unsigned) st->st_uid);
         if (st->st_mode & (S_IWGRP | S_IWOTH))
-                return fail(reason, "%s: %swritable by group or others", buf, kind);
+                return reason_set(reason, EPERM, "%s: %swritable by group or others", buf, kind);
         return 0;
 }
 
 static int check_entry(const char *path, bool want_dir, bool walk_up, struct stat *st,
-                       char reason[SAFE_PATH_REASON_MAX]) {
+                       char reason[REASON_MAX]) {
         char buf[PATH_MAX];
 
         int r = make_absolute(path, buf, reason);
@@ -126,20 +110,20 @@ static int check_entry(const char *path, bool want_dir, bool walk_up, struct sta
         return check_folders_above(buf, reason);
 }
 
-int safe_path_check_file(const char *path, char reason[SAFE_PATH_REASON_MAX]) {
+int safe_path_check_file(const char *path, char reason[REASON_MAX]) {
         struct stat st;
         return check_entry(path, false, true, &st, reason);
 }
 
-int safe_path_check_file_stat(const char *path, struct stat *ret, char reason[SAFE_PATH_REASON_MAX]) {
+int safe_path_check_file_stat(const char *path, struct stat *ret, char reason[REASON_MAX]) {
         return check_entry(path, false, true, ret, reason);
 }
 
-int safe_path_check_file_in_checked_dir(const char *path, struct stat *ret, char reason[SAFE_PATH_REASON_MAX]) {
+int safe_path_check_file_in_checked_dir(const char *path, struct stat *ret, char reason[REASON_MAX]) {
         return check_entry(path, false, false, ret, reason);
 }
 
-int safe_path_check_dir(const char *path, char reason[SAFE_PATH_REASON_MAX]) {
+int safe_path_check_dir(const char *path, char reason[REASON_MAX]) {
         struct stat st;
         return check_entry(path, true, true, &st, reason);
 }

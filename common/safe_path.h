@@ -9,17 +9,17 @@
 
 #include <stddef.h>
 
+#include "reason.h"
+
 struct stat;
 
-#define SAFE_PATH_REASON_MAX 512
-
 /* 0, or a negative errno with reason "PATH: <what is wrong>" naming the offending path. */
-int safe_path_check_file(const char *path, char reason[SAFE_PATH_REASON_MAX]);
+int safe_path_check_file(const char *path, char reason[REASON_MAX]);
 /* Same for a folder (approved_dir) and the folders above it. */
-int safe_path_check_dir(const char *path, char reason[SAFE_PATH_REASON_MAX]);
+int safe_path_check_dir(const char *path, char reason[REASON_MAX]);
 
 /* safe_path_check_file, also giving the file's lstat (no second stat for its stamp). */
-int safe_path_check_file_stat(const char *path, struct stat *ret, char reason[SAFE_PATH_REASON_MAX]);
+int safe_path_check_file_stat(const char *path, struct stat *ret, char reason[REASON_MAX]);
 /* The file alone, for an entry of a folder that safe_path_check_dir accepted (a
  * drop-in): the folders above were walked once for all of its entries. */
-int safe_path_check_file_in_checked_dir(const char *path, struct stat *ret, char reason[SAFE_PATH_REASON_MAX]);
+int safe_path_check_file_in_checked_dir(const char *path, struct stat *ret, char reason[REASON_MAX]);

@@ -64,7 +64,7 @@ static int read_all(int fd, const struct stat *st, char **ret, size_t *ret_size)
 /* The lock file and the temp files are made in the main file's folder: only
  * in one the ownership walk accepts, where nobody else can plant them. */
 static int check_folder(const char *path) {
-        char reason[SAFE_PATH_REASON_MAX];
+        char reason[REASON_MAX];
         _cleanup_free_ char *copy = strdup(path);
 
         if (!copy)

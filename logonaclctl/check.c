@@ -87,7 +87,7 @@ static bool about_refused(const struct check_state *s, const char *line) {
 
 /* Ownership and mode of one file or folder (safe_path), as one error line. */
 static void check_path(struct check_state *s, const char *path, bool folder) {
-        char reason[SAFE_PATH_REASON_MAX];
+        char reason[REASON_MAX];
 
         if ((folder ? safe_path_check_dir(path, reason) : safe_path_check_file(path, reason)) >= 0)
                 return;

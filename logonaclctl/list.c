@@ -69,7 +69,7 @@ static const char *line_reader_get(struct line_reader *r, const char *source, un
 }
 
 static void print_entry(const struct approved_entry_info *info, struct line_reader *reader, int64_t now) {
-        char reason[ADDR_REASON_MAX];
+        char reason[REASON_MAX];
         struct approved_line parts = {};
         size_t len;
 
@@ -89,7 +89,7 @@ static void print_entry(const struct approved_entry_info *info, struct line_read
 
 static void print_entry_json(const struct approved_entry_info *info, const struct config *c,
                              struct line_reader *reader, int64_t now) {
-        char reason[ADDR_REASON_MAX];
+        char reason[REASON_MAX];
         struct approved_line parts = {};
         size_t len;
 

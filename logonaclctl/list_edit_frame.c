@@ -28,7 +28,7 @@ int ctl_parse_entries(char **args, size_t n, bool allow_private, struct ip_block
 
 bool ctl_block_covered(const struct approved_list *l, const struct ip_block *block, struct approved_entry_info *info) {
         struct ip_block covering;
-        char reason[ADDR_REASON_MAX];
+        char reason[REASON_MAX];
 
         /* The most specific entry covering the first address covers the whole
          * block if any single entry does not; checking it is enough for a note. */

@@ -312,7 +312,7 @@ static int parse_options(int argc, char **argv, struct journal_query *q, struct 
                         st->user = optarg;
                         break;
                 case 'r': {
-                        char reason[ADDR_REASON_MAX];
+                        char reason[REASON_MAX];
                         st->rhost = optarg;
                         st->rhost_is_block = ip_block_parse(optarg, strlen(optarg), &st->block, reason) >= 0;
                         break;

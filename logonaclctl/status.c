@@ -78,7 +78,7 @@ static void gather_decisions(struct status_report *s, const char *directory) {
 
 static void gather_alertd(struct status_report *s) {
         s->holder_r = state_lock_holder(s->state_path, &s->holder);
-        s->state_r = state_load(s->state_path, &s->state, s->state_reason, sizeof s->state_reason);
+        s->state_r = state_load(s->state_path, &s->state, s->state_reason);
         s->delivery_r = status_read_delivery_error(&s->delivery);
 }
 

@@ -43,7 +43,7 @@ struct status_report {
         int holder_r;
         pid_t holder;                   /* 0: alertd not running */
         int state_r;                    /* -ENOENT: no state yet */
-        char state_reason[512];
+        char state_reason[REASON_MAX];
         struct alertd_state state;
 
         int delivery_r;

@@ -27,8 +27,8 @@ static const char good[] =
 
 static void test_parse_good(void **state) {
         struct alertd_state s;
-        char reason[256];
-        assert_int_equal(state_parse(good, strlen(good), "f", &s, reason, sizeof(reason)), 0);
+        char reason[REASON_MAX];
+        assert_int_equal(state_parse(good, strlen(good), "f", &s, reason), 0);
         assert_string_equal(s.cursor, "s=4fc8;i=3;b=0123;m=60;t=60;x=73");
         assert_true(s.realtime_usec == 1698809326000000ULL);
         assert_true(s.window.open);
@@ -47,14 +47,14 @@ static void test_round_trip_on_disk(void **state) {
         assert_non_null(mkdtemp(dir));
         char path[128];
         snprintf(path, sizeof(path), "%s/alertd.state", dir);
-        char reason[256];
+        char reason[REASON_MAX];
         char *sources[] = { "s=abc;i=1;b=0123", "s=def;i=9;b=4567" };
         struct alertd_state s = { .realtime_usec = 42, .window = { true, 1000, 5, 99 }, .pending = false,
                                   .journal_dropped = 0, .sources = sources, .n_sources = 2, .version = 2 };
         strcpy(s.cursor, "s=abc;i=1");
-        assert_int_equal(state_save(path, &s, reason, sizeof(reason)), 0);
+        assert_int_equal(state_save(path, &s, reason), 0);
         struct alertd_state t;
-        assert_int_equal(state_load(path, &t, reason, sizeof(reason)), 0);
+        assert_int_equal(state_load(path, &t, reason), 0);
         /* One position per boot comes back, in order. */
         assert_int_equal(t.n_sources, 2);
         assert_string_equal(t.sources[0], sources[0]);
@@ -71,14 +71,14 @@ static void test_round_trip_on_disk(void **state) {
         assert_int_equal(stat(path, &st), 0);
         assert_int_equal(st.st_mode & 0777, 0600);
         unlink(path);
-        assert_int_equal(state_load(path, &t, reason, sizeof(reason)), -ENOENT);
+        assert_int_equal(state_load(path, &t, reason), -ENOENT);
         rmdir(dir);
 }
 
 static void expect_bad(const char *text, size_t len, const char *reason_part) {
         struct alertd_state s;
-        char reason[256] = "";
-        assert_true(state_parse(text, len, "alertd.state", &s, reason, sizeof(reason)) < 0);
+        char reason[REASON_MAX] = "";
+        assert_true(state_parse(text, len, "alertd.state", &s, reason) < 0);
         if (!strstr(reason, reason_part))
                 fail_msg("reason \"%s\" lacks \"%s\"", reason, reason_part);
 }
@@ -139,16 +139,16 @@ static void test_corrupt(void **state) {
                 for (int k = 0; k < 4; k++)
                         buf[rand() % (int) sizeof(buf)] = (char) rand();
                 struct alertd_state s;
-                char reason[256];
-                if (state_parse(buf, len, "fuzz", &s, reason, sizeof(reason)) == 0)
+                char reason[REASON_MAX];
+                if (state_parse(buf, len, "fuzz", &s, reason) == 0)
                         state_free_sources(&s);
         }
 }
 
 static void test_load_refuses_odd_files(void **state) {
         struct alertd_state s;
-        char reason[256] = "";
-        assert_true(state_load("/tmp", &s, reason, sizeof(reason)) < 0);
+        char reason[REASON_MAX] = "";
+        assert_true(state_load("/tmp", &s, reason) < 0);
         assert_non_null(strstr(reason, "/tmp"));
         char dir[] = "/tmp/test-state-XXXXXX";
         assert_non_null(mkdtemp(dir));
@@ -158,12 +158,12 @@ static void test_load_refuses_odd_files(void **state) {
         for (int i = 0; i < (STATE_FILE_MAX / 10) + 1; i++)
                 fputs("# padding\n", f);
         fclose(f);
-        assert_true(state_load(path, &s, reason, sizeof(reason)) < 0);
+        assert_true(state_load(path, &s, reason) < 0);
         assert_non_null(strstr(reason, "too large"));
         char link[160];
         snprintf(link, sizeof(link), "%s/link", dir);
         assert_int_equal(symlink(path, link), 0);
-        assert_true(state_load(link, &s, reason, sizeof(reason)) < 0);
+        assert_true(state_load(link, &s, reason) < 0);
         unlink(link);
         unlink(path);
         rmdir(dir);

@@ -12,8 +12,8 @@
 
 static int32_t offset_of(const char *zone, int64_t t) {
         struct time_zone tz;
-        char reason[256];
-        assert_int_equal(tz_load(NULL, zone, &tz, reason, sizeof(reason)), 0);
+        char reason[REASON_MAX];
+        assert_int_equal(tz_load(NULL, zone, &tz, reason), 0);
         int32_t o = tz_offset(&tz, t);
         tz_free(&tz);
         return o;
@@ -35,8 +35,8 @@ static void test_bad_names(void **state) {
                                            "Asia//Tokyo", ".hidden" };
         for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
                 struct time_zone tz;
-                char reason[256] = "";
-                assert_true(tz_load(NULL, bad[i], &tz, reason, sizeof(reason)) < 0);
+                char reason[REASON_MAX] = "";
+                assert_true(tz_load(NULL, bad[i], &tz, reason) < 0);
                 assert_true(reason[0] != '\0');
                 assert_null(tz.transitions);
         }

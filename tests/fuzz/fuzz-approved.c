@@ -62,7 +62,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                         abort();
                 /* an entry covers its own first address, through a match of some entry */
                 struct ip_block b;
-                char reason[ADDR_REASON_MAX];
+                char reason[REASON_MAX];
                 if (ip_block_parse(e.text, strlen(e.text), &b, reason) < 0)
                         abort();
                 struct approved_entry_info m1, m2;

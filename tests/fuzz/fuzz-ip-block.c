@@ -12,8 +12,8 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void check_reason(const char *reason) {
-        size_t n = strnlen(reason, ADDR_REASON_MAX);
-        if (n == 0 || n >= ADDR_REASON_MAX || !strstr(reason, ": "))
+        size_t n = strnlen(reason, REASON_MAX);
+        if (n == 0 || n >= REASON_MAX || !strstr(reason, ": "))
                 abort();
         for (size_t i = 0; i < n; i++)
                 if ((unsigned char) reason[i] < 0x20 || (unsigned char) reason[i] > 0x7e)
@@ -23,7 +23,7 @@ static void check_reason(const char *reason) {
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         const char *text = (const char *) data;
         struct ip_block b;
-        char reason[ADDR_REASON_MAX];
+        char reason[REASON_MAX];
 
         memset(reason, 0, sizeof reason);
         if (ip_block_parse(text, size, &b, reason) < 0) {

@@ -252,7 +252,7 @@ static void test_valid(void **state) {
         for (size_t i = 0; i < sizeof valid_cases / sizeof valid_cases[0]; i++) {
                 const struct valid_case *c = &valid_cases[i];
                 struct ip_block b;
-                char reason[ADDR_REASON_MAX] = "";
+                char reason[REASON_MAX] = "";
                 char buf[IP_BLOCK_TEXT_MAX];
 
                 int r = ip_block_parse(c->text, strlen(c->text), &b, reason);
@@ -283,7 +283,7 @@ static void test_valid(void **state) {
 
 static void test_invalid(void **state) {
         for (size_t i = 0; i < sizeof invalid_cases / sizeof invalid_cases[0]; i++) {
-                char reason[ADDR_REASON_MAX] = "";
+                char reason[REASON_MAX] = "";
                 struct ip_block b;
                 int r = ip_block_parse(invalid_cases[i].text, strlen(invalid_cases[i].text), &b, reason);
                 if (r != -EINVAL || strcmp(reason, invalid_cases[i].reason) != 0)
@@ -302,7 +302,7 @@ static void test_not_nul_terminated(void **state) {
         /* The length is what counts: "203.0.113.7" followed by junk that is not passed. */
         const char text[] = "203.0.113.7garbage";
         struct ip_block b;
-        char reason[ADDR_REASON_MAX];
+        char reason[REASON_MAX];
         assert_int_equal(ip_block_parse(text, 11, &b, reason), 0);
         assert_int_equal(ip_block_parse(text, 12, &b, reason), -EINVAL);
         assert_string_equal(reason, "203.0.113.7g: trailing garbage after the address");
@@ -316,7 +316,7 @@ static void test_not_nul_terminated(void **state) {
 static void test_non_global(void **state) {
         for (size_t i = 0; i < sizeof non_global_cases / sizeof non_global_cases[0]; i++) {
                 const char *text = non_global_cases[i].text;
-                char reason[ADDR_REASON_MAX] = "";
+                char reason[REASON_MAX] = "";
                 struct ip_block b;
                 assert_int_equal(ip_block_parse(text, strlen(text), &b, reason), 0);
                 int r = ip_block_check_global_as(&b, text, strlen(text), reason);
@@ -327,7 +327,7 @@ static void test_non_global(void **state) {
         }
         /* the canonical form when no text is given */
         struct ip_block b;
-        char reason[ADDR_REASON_MAX];
+        char reason[REASON_MAX];
         assert_int_equal(ip_block_parse("2001:0db8::ffff:10.0.0.1", 24, &b, reason), 0);
         assert_int_equal(ip_block_check_global(&b, reason), 0);
         assert_int_equal(ip_block_parse("10.000", 6, &b, reason), -EINVAL);
@@ -338,7 +338,7 @@ static void test_non_global(void **state) {
 
 static void test_global(void **state) {
         for (size_t i = 0; i < sizeof global_cases / sizeof global_cases[0]; i++) {
-                char reason[ADDR_REASON_MAX] = "";
+                char reason[REASON_MAX] = "";
                 struct ip_block b;
                 assert_int_equal(ip_block_parse(global_cases[i], strlen(global_cases[i]), &b, reason), 0);
                 int r = ip_block_check_global(&b, reason);
@@ -444,7 +444,7 @@ static void test_scan_ipv4(void **state) {
                                                 (v >> 8) & 255, v & 255, p);
                 }
                 struct ip_block a, b;
-                char reason[ADDR_REASON_MAX];
+                char reason[REASON_MAX];
                 size_t k = ip_block_scan_ipv4(text, len, &a);
                 if (k == 0)
                         continue;

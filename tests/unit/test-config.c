@@ -752,7 +752,7 @@ static void test_alert_from_and_uids(void **state) {
         assert_int_equal(uids[1], 65534);
         assert_int_equal(warnings.n_lines, 1);
         assert_false(diag_has_errors(&warnings));
-        snprintf(want, sizeof want, "%s: trusted_users: unknown user \"nosuchuser42\", ignored", conf_path);
+        snprintf(want, sizeof want, "%s:3: trusted_users: unknown user \"nosuchuser42\", ignored", conf_path);
         assert_string_equal(warnings.lines[0], want);
         free(uids);
         diag_free(&warnings);

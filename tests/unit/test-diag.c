@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* diag_list: prefixes, error counting, the bound on hostile input, joining. */
+/* diag_list: prefixes, error counting, the bound on hostile input, joining;
+ * and reason_set, the one-line reason a failing function hands its caller. */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,6 +10,7 @@
 #include <cmocka.h>
 
 #include "diag.h"
+#include "reason.h"
 
 static void test_lines_and_prefix(void **state) {
         struct diag_list d = {};
@@ -84,6 +87,29 @@ static void test_long_message_truncated(void **state) {
         diag_free(&d);
 }
 
+static void test_diag_error_counts_one(void **state) {
+        struct diag_list d = {};
+        diag_error(&d, "logonacl.conf:7", "%s is not yes or no", "\"maybe\"");
+        diag_add(&d, "logonacl.conf:8", "a note");
+        assert_int_equal(d.n_lines, 2);
+        assert_int_equal(d.n_errors, 1);
+        assert_string_equal(d.lines[0], "logonacl.conf:7: \"maybe\" is not yes or no");
+        diag_free(&d);
+}
+
+static void test_reason_set(void **state) {
+        char reason[REASON_MAX];
+        assert_int_equal(reason_set(reason, EPERM, "%s: folder writable by group or others", "/etc/x"), -EPERM);
+        assert_string_equal(reason, "/etc/x: folder writable by group or others");
+
+        char big[REASON_MAX * 2];
+        memset(big, 'x', sizeof big - 1);
+        big[sizeof big - 1] = 0;
+        assert_int_equal(reason_set(reason, EINVAL, "p: %s", big), -EINVAL);
+        assert_int_equal(strlen(reason), REASON_MAX - 1);       /* cut, still one terminated line */
+        assert_memory_equal(reason, "p: xxx", 6);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_lines_and_prefix),
@@ -91,6 +117,8 @@ int main(void) {
                 cmocka_unit_test(test_join_empty),
                 cmocka_unit_test(test_bounded),
                 cmocka_unit_test(test_long_message_truncated),
+                cmocka_unit_test(test_diag_error_counts_one),
+                cmocka_unit_test(test_reason_set),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

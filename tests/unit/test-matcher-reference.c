@@ -85,7 +85,7 @@ static void random_entry_once(struct ref_entry *e, bool wide, unsigned line) {
 
 /* An IPv6 block over the IPv4 spaces is invalid (SPEC §1): draw again. */
 static void random_entry(struct ref_entry *e, bool wide, unsigned line) {
-        char reason[ADDR_REASON_MAX];
+        char reason[REASON_MAX];
         do
                 random_entry_once(e, wide, line);
         while (ip_block_check_ipv4_space(&e->block, "x", 1, reason) < 0);

@@ -55,7 +55,7 @@ static int teardown(void **state) {
 }
 
 static void expect_file(const char *rel, int want_r, const char *want_reason_rel) {
-        char p[PATH_MAX], reason[SAFE_PATH_REASON_MAX] = "", want[PATH_MAX + 128];
+        char p[PATH_MAX], reason[REASON_MAX] = "", want[PATH_MAX + 128];
         pathf(p, rel);
         int r = safe_path_check_file(p, reason);
         if (want_reason_rel) {
@@ -66,7 +66,7 @@ static void expect_file(const char *rel, int want_r, const char *want_reason_rel
 }
 
 static void expect_dir(const char *rel, int want_r, const char *want_reason_rel) {
-        char p[PATH_MAX], reason[SAFE_PATH_REASON_MAX] = "", want[PATH_MAX + 128];
+        char p[PATH_MAX], reason[REASON_MAX] = "", want[PATH_MAX + 128];
         pathf(p, rel);
         int r = safe_path_check_dir(p, reason);
         if (want_reason_rel) {
@@ -91,7 +91,7 @@ static void test_good(void **state) {
         expect_file("good/../good/logonacl.conf", 0, NULL);
         expect_dir("good/", 0, NULL);
 
-        char reason[SAFE_PATH_REASON_MAX];
+        char reason[REASON_MAX];
         assert_int_equal(safe_path_check_file("/etc/passwd", reason), 0);
         assert_int_equal(safe_path_check_dir("/", reason), 0);
         assert_int_equal(safe_path_check_dir("/etc", reason), 0);
@@ -186,7 +186,7 @@ static void test_folders_above(void **state) {
 }
 
 static void test_relative_path(void **state) {
-        char cwd[PATH_MAX], reason[SAFE_PATH_REASON_MAX], want[PATH_MAX + 64], p[PATH_MAX];
+        char cwd[PATH_MAX], reason[REASON_MAX], want[PATH_MAX + 64], p[PATH_MAX];
         assert_non_null(getcwd(cwd, sizeof cwd));
 
         make_dir("rel", 0755, 0);

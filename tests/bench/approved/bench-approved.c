@@ -45,7 +45,7 @@ static double now_s(void) {
 static void random_block(char buf[IP_BLOCK_TEXT_MAX]) {
         for (;;) {
                 struct ip_block b;
-                char reason[ADDR_REASON_MAX];
+                char reason[REASON_MAX];
                 char text[IP_BLOCK_TEXT_MAX];
                 if (rnd() % 2) {
                         uint32_t v = (uint32_t) rnd();
