@@ -90,7 +90,7 @@ static void record_added(const char *added, size_t len, const char *file) {
 static int add_locked(const struct config *config, const struct ctl_entry_options *o, struct entry_hits *hits,
                       const struct ip_block *blocks, size_t n) {
         struct approved_edit edit = APPROVED_EDIT_INIT;
-        struct approved_list *list = NULL;
+        _cleanup_(approved_list_freep) struct approved_list *list = NULL;
         _cleanup_free_ char *added = NULL;
         size_t added_len = 0;
         int exit_code = EXIT_INVALID;
@@ -125,8 +125,6 @@ static int add_locked(const struct config *config, const struct ctl_entry_option
         exit_code = ctl_refresh_index(config, added_len > 0, NULL) < 0 || refused ? EXIT_INVALID : EXIT_OK;
 
 finish:
-        if (list)
-                approved_list_free(list);
         approved_edit_end(&edit);
         return exit_code;
 }

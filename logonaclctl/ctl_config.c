@@ -49,15 +49,13 @@ void ctl_record_change(const char *change, const char *file) {
 }
 
 int ctl_refresh_index(const struct config *c, bool force, struct approved_list **ret_list) {
-        struct approved_list *list = NULL;
+        _cleanup_(approved_list_freep) struct approved_list *list = NULL;
         int r;
 
         if (ret_list)
                 *ret_list = NULL;
-        if (!force && approved_index_open(c->approved_file, c->approved_dir, c->allow_private, &list) >= 0) {
-                approved_list_free(list);
+        if (!force && approved_index_open(c->approved_file, c->approved_dir, c->allow_private, &list) >= 0)
                 return 0;
-        }
         r = ctl_load_approved(c, &list);
         if (r < 0)
                 return r;
@@ -67,8 +65,6 @@ int ctl_refresh_index(const struct config *c, bool force, struct approved_list *
                 fprintf(stderr, "logonaclctl: cannot write %s: %s\n", path ?: "the index", strerror(-r));
         }
         if (ret_list)
-                *ret_list = list;
-        else
-                approved_list_free(list);
+                *ret_list = TAKE_PTR(list);
         return r;
 }

@@ -113,7 +113,7 @@ static void record_removed(const struct entry_hits *hits, size_t n, const char *
 static int remove_locked(const struct config *config, const struct ctl_entry_options *o, struct entry_hits *hits,
                          const struct ip_block *blocks, size_t n) {
         struct approved_edit edit = APPROVED_EDIT_INIT;
-        struct approved_list *list = NULL, *after = NULL;
+        _cleanup_(approved_list_freep) struct approved_list *list = NULL, *after = NULL;
         _cleanup_free_ unsigned *lines = NULL;
         _cleanup_free_ struct text_part *parts = NULL;
         size_t n_lines = 0;
@@ -146,10 +146,6 @@ static int remove_locked(const struct config *config, const struct ctl_entry_opt
         exit_code = missing ? EXIT_INVALID : EXIT_OK;
 
 finish:
-        if (after)
-                approved_list_free(after);
-        if (list)
-                approved_list_free(list);
         approved_edit_end(&edit);
         return exit_code;
 }

@@ -141,7 +141,7 @@ static int exit_code_of(enum decision_result r) {
 
 int ctl_test(const struct ctl *ctl, int argc, char **argv) {
         _cleanup_(config_free) struct config config = {};
-        struct approved_list *list = NULL;
+        _cleanup_(approved_list_freep) struct approved_list *list = NULL;
         struct test_args a;
         struct decision d;
         int r = parse_options(argc, argv, &a);
@@ -169,7 +169,5 @@ int ctl_test(const struct ctl *ctl, int argc, char **argv) {
                 decision_finish(&d, list);
         }
         print_decision(&config, &a, &d);
-        if (list)
-                approved_list_free(list);
         return exit_code_of(d.result);
 }
