@@ -846,8 +846,7 @@ static int read_config_file(struct parser *p, bool check_perms, char **ret_data,
         if (check_perms) {
                 r = safe_path_check_file(path, reason);
                 if (r < 0) {
-                        diag_add(p->diags, NULL, "%s", reason);
-                        diag_count_error(p->diags);
+                        diag_error(p->diags, NULL, "%s", reason);
                         return r;
                 }
         }
@@ -927,8 +926,7 @@ int config_load(const char *path, bool check_perms, size_t max_errors, struct co
         config_init_defaults(ret);
         ret->path = strdup(path ?: "");
         if (!ret->path || !config_defaults_complete(ret)) {
-                diag_add(diags, NULL, "%s: out of memory", path ?: "");
-                diag_count_error(diags);
+                diag_error(diags, NULL, "%s: out of memory", path ?: "");
                 return -ENOMEM;
         }
 

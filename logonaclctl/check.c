@@ -101,8 +101,7 @@ static void check_path(struct check_state *s, const char *path, bool folder) {
         }
         if (already_said(&s->diags, reason))
                 return;
-        diag_add(&s->diags, NULL, "%s", reason);
-        diag_count_error(&s->diags);
+        diag_error(&s->diags, NULL, "%s", reason);
 }
 
 /* Moves a loader's lines into the state, leaving out whole-file lines about a
@@ -130,10 +129,8 @@ static void check_config(struct check_state *s, const char *path, struct config 
 
         check_path(s, path, false);
         int r = config_load(path, false, 0, config, &diags);
-        if (r < 0 && !diag_has_errors(&diags)) {
-                diag_add(&diags, path, "%s", strerror(-r));
-                diag_count_error(&diags);
-        }
+        if (r < 0 && !diag_has_errors(&diags))
+                diag_error(&diags, path, "%s", strerror(-r));
         take_diags(s, &diags);
 }
 
@@ -153,10 +150,8 @@ static int check_approved(struct check_state *s, const struct config *c, struct 
                         check_path(s, (*ret_sources)->files[i].path, false);
                 r = approved_list_load_sources(*ret_sources, c->allow_private, 0, &diags, ret);
         }
-        if (r < 0 && !diag_has_errors(&diags)) {
-                diag_add(&diags, c->approved_file, "%s", strerror(-r));
-                diag_count_error(&diags);
-        }
+        if (r < 0 && !diag_has_errors(&diags))
+                diag_error(&diags, c->approved_file, "%s", strerror(-r));
         take_diags(s, &diags);
         return s->diags.n_errors > before ? -EINVAL : r;
 }

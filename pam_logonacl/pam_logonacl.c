@@ -90,10 +90,8 @@ static void parse_args(int argc, const char **argv, struct module_args *args, st
                 else
                         problem = "unknown argument";
 
-                if (problem) {
-                        diag_add(diags, "module arguments", "\"%s\": %s", arg, problem);
-                        diag_count_error(diags);
-                }
+                if (problem)
+                        diag_error(diags, "module arguments", "\"%s\": %s", arg, problem);
         }
         if (bad_on_error)
                 args->on_error_allow = false;
@@ -294,7 +292,7 @@ static int open_approved_list(const struct config *c, addr128 client, struct dia
  * and the expired entry (the list is freed before returning). */
 static int decide_logon(pam_handle_t *pamh, const struct module_args *args, const struct logon_items *items,
                         struct decision *d, struct entry_sources *sources, struct diag_list *diags) {
-        struct config config;
+        _cleanup_(config_free) struct config config = {};
         _cleanup_(approved_list_freep) struct approved_list *list = NULL;
         const char *list_origin = "not needed";
         const struct decision_input input = {
@@ -328,10 +326,8 @@ static int decide_logon(pam_handle_t *pamh, const struct module_args *args, cons
 finish:
         if (r < 0 && !diag_has_errors(diags)) {
                 /* Out of memory or an I/O error without a line of its own. */
-                diag_add(diags, args->conf_path, "%s", strerror(-r));
-                diag_count_error(diags);
+                diag_error(diags, args->conf_path, "%s", strerror(-r));
         }
-        config_free(&config);
         return r;
 }
 
