@@ -1,13 +1,40 @@
 /* SPDX-License-Identifier: MIT */
 /* Terminal and JSON escaping of hostile bytes. */
 
+#include <locale.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <wchar.h>
 
 #include "escape.h"
 #include "macro.h"
 #include "utf8.h"
+
+/* Columns a terminal gives a safe (printable) character: two for East Asian
+ * wide and full-width ones, none for combining marks, by glibc's Unicode
+ * tables.  Those live in a UTF-8 locale: C.UTF-8 (in Debian's libc-bin), not
+ * the caller's LANG, so a table lines up the same in every locale; where
+ * C.UTF-8 is missing, every character counts one, as before. */
+static size_t char_columns(uint32_t cp) {
+        static locale_t utf8 = (locale_t) 0;
+        static bool tried = false;
+
+        if (cp < 0x80)
+                return 1;
+        if (!tried) {
+                utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t) 0);
+                tried = true;
+        }
+        if (utf8 == (locale_t) 0)
+                return 1;
+        locale_t old = uselocale(utf8);
+        int w = wcwidth((wchar_t) cp);
+        uselocale(old);
+        /* -1: unassigned, or a format character the unsafe list lets through;
+         * terminals show those in one column. */
+        return w < 0 ? 1 : (size_t) w;
+}
 
 size_t escape_terminal(FILE *f, const char *data, size_t len) {
         const unsigned char *s = (const unsigned char *) data;
@@ -19,9 +46,13 @@ size_t escape_terminal(FILE *f, const char *data, size_t len) {
 
                 piece_len = escape_next(s + i, len - i, "\\", piece, &consumed);
                 fwrite(piece, 1, piece_len, f);
-                /* A character shown as is takes one column whatever its length in
-                 * bytes; an escape takes one column per byte written. */
-                columns += piece_len == consumed ? 1 : piece_len;
+                /* A character shown as is takes the columns the terminal gives it
+                 * (char_columns); an escape ("\\", "\xNN") one per byte written. */
+                if (piece_len == consumed) {
+                        uint32_t cp;
+                        columns += utf8_decode(s + i, consumed, &cp) > 0 ? char_columns(cp) : piece_len;
+                } else
+                        columns += piece_len;
                 i += consumed;
         }
         return columns;

@@ -10,8 +10,9 @@
 
 /* Writes data for a terminal: valid printable UTF-8 as is, backslash as "\\",
  * every other byte (C0 and C1 controls, DEL, bidi and line-separator marks,
- * invalid UTF-8) as "\xNN".  Returns the number of columns written, counting
- * one per character. */
+ * invalid UTF-8) as "\xNN".  Returns the number of terminal columns written:
+ * two for a wide (CJK) character, none for a combining mark, one for any other
+ * character, so that a caller can pad it into a table column. */
 size_t escape_terminal(FILE *f, const char *data, size_t len);
 
 /* The same into a new string (NULL on allocation failure). */

@@ -4,10 +4,18 @@
  * line, with journalctl's habits: the last N entries (-n; 100 when no time
  * range is given, 10 with -f), --follow, and a pager on a terminal.  User names
  * and rhosts are attacker-chosen: the table escapes them for the terminal, the
- * JSON is pure ASCII. */
+ * JSON is pure ASCII.
+ *
+ * The table lines up as ss or systemctl list-units do: the rows are kept until
+ * everything there is has been read, and each column is as wide as its widest
+ * value among the rows shown, within the bounds below.  A value wider than its
+ * column's maximum (a hostile 10,000-byte user name must not pad every row
+ * with 10,000 blanks), or with --follow one that arrives after the widths were
+ * set, widens its own row only.  No value is ever cut. */
 
 #include <errno.h>
 #include <getopt.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,24 +29,36 @@
 
 #define LINES_DEFAULT 100
 #define LINES_DEFAULT_FOLLOW 10
+#define N_COLUMNS 8
 
 struct column {
         const char *title;
-        int width;              /* minimum; a longer value widens its row only */
+        size_t min, max;        /* the column's width lies between */
         bool is_time;           /* the entry's time, else field */
         enum logon_field field;
         enum logon_field change_field;  /* for a change entry; _LOGON_FIELD_MAX: "-" */
 };
 
+/* Minimums: the common values (a longest event text, an IPv4 address), so that
+ * everyday tables look the same from one run to the next.  Maximums: the
+ * longest legitimate value (a host name of HOST_NAME_MAX, an RFC 5321 local
+ * part or longer e-mail login, a full IPv6 address). */
 static const struct column columns[] = {
-        { "TIME",      19, true,  0,                _LOGON_FIELD_MAX },
-        { "HOST",      12, false, LOGON_HOSTNAME,   LOGON_HOSTNAME },
-        { "CHANNEL",    7, false, LOGON_CHANNEL,    _LOGON_FIELD_MAX },
-        { "EVENT",     35, false, LOGON_EVENT,      LOGON_CHANGE },
-        { "USER",      12, false, LOGON_USER,       LOGON_BY_USER },
-        { "CLIENT IP", 15, false, LOGON_CLIENT_IP,  _LOGON_FIELD_MAX },
-        { "SERVICE",    8, false, LOGON_SERVICE,    _LOGON_FIELD_MAX },
-        { "RESULT",     0, false, LOGON_RESULT,     _LOGON_FIELD_MAX },
+        { "TIME",      19, 19, true,  0,                _LOGON_FIELD_MAX },
+        { "HOST",      12, 64, false, LOGON_HOSTNAME,   LOGON_HOSTNAME },
+        { "CHANNEL",    7, 16, false, LOGON_CHANNEL,    _LOGON_FIELD_MAX },
+        { "EVENT",     35, 64, false, LOGON_EVENT,      LOGON_CHANGE },
+        { "USER",      12, 64, false, LOGON_USER,       LOGON_BY_USER },
+        { "CLIENT IP", 15, 39, false, LOGON_CLIENT_IP,  _LOGON_FIELD_MAX },
+        { "SERVICE",    8, 32, false, LOGON_SERVICE,    _LOGON_FIELD_MAX },
+        { "RESULT",     0,  0, false, LOGON_RESULT,     _LOGON_FIELD_MAX },     /* last: never padded */
+};
+_Static_assert(ELEMENTSOF(columns) == N_COLUMNS, "N_COLUMNS");
+
+/* One entry, formatted and kept until the column widths are known. */
+struct row {
+        char *text;                     /* --json: the line; else the cells, each ending in NUL */
+        uint32_t width[N_COLUMNS];      /* the terminal columns of each cell (saturated) */
 };
 
 struct log_state {
@@ -49,30 +69,34 @@ struct log_state {
         const char *rhost;              /* --rhost: an address or block, or the raw PAM_RHOST */
         bool rhost_is_block;
         struct ip_block block;
-        char **ring;                    /* the last `lines` rows, formatted */
+        struct row *rows;               /* kept rows: every one, or (lines > 0) a ring of the last `lines` */
+        size_t n_rows_allocated;
         size_t n_seen;
-        bool flushed, header_done;
+        size_t width[N_COLUMNS];        /* the table's column widths, set when the kept rows are printed */
+        bool flushed;                   /* the kept rows are printed: print each new one as it comes */
 };
 
 static void log_state_done(struct log_state *st) {
-        for (size_t i = 0; st->ring && i < st->lines; i++)
-                free(st->ring[i]);
-        free(st->ring);
-        st->ring = NULL;
+        size_t n = st->lines > 0 && st->n_seen > st->lines ? st->lines : st->n_seen;
+
+        for (size_t i = 0; st->rows && i < n; i++)
+                free(st->rows[i].text);
+        free(st->rows);
+        st->rows = NULL;
 }
 
-static void pad(FILE *f, size_t written, int width, bool last) {
+static void pad(FILE *f, size_t written, size_t width, bool last) {
         if (last)
                 return;
-        for (size_t i = written; i < (size_t) width; i++)
+        for (size_t i = written; i < width; i++)
                 fputc(' ', f);
         fputs("  ", f);
 }
 
-static void print_header(FILE *f) {
-        for (size_t i = 0; i < ELEMENTSOF(columns); i++) {
+static void print_header(FILE *f, const size_t width[N_COLUMNS]) {
+        for (size_t i = 0; i < N_COLUMNS; i++) {
                 fputs(columns[i].title, f);
-                pad(f, strlen(columns[i].title), columns[i].width, i + 1 == ELEMENTSOF(columns));
+                pad(f, strlen(columns[i].title), width[i], i + 1 == N_COLUMNS);
         }
         fputc('\n', f);
 }
@@ -99,9 +123,36 @@ static size_t print_cell(FILE *f, const struct logon_record *r, const struct col
         return w + (size_t) fprintf(f, "-");
 }
 
-static void print_row(FILE *f, const struct logon_record *r) {
-        for (size_t i = 0; i < ELEMENTSOF(columns); i++)
-                pad(f, print_cell(f, r, &columns[i]), columns[i].width, i + 1 == ELEMENTSOF(columns));
+/* A table row's cells into row->text, each ending in NUL, and their widths. */
+static int format_cells(const struct logon_record *r, struct row *row) {
+        size_t size = 0;
+        FILE *f = open_memstream(&row->text, &size);
+
+        if (!f)
+                return -ENOMEM;
+        for (size_t i = 0; i < N_COLUMNS; i++) {
+                size_t w = print_cell(f, r, &columns[i]);
+                row->width[i] = w < UINT32_MAX ? (uint32_t) w : UINT32_MAX;
+                fputc(0, f);
+        }
+        if (fclose(f) != 0) {
+                free(row->text);
+                row->text = NULL;
+                return -ENOMEM;
+        }
+        return 0;
+}
+
+/* A row with the table's widths; a cell wider than its column pushes the rest
+ * of its own row along, and nothing else. */
+static void print_row(FILE *f, const struct row *row, const size_t width[N_COLUMNS]) {
+        const char *cell = row->text;
+
+        for (size_t i = 0; i < N_COLUMNS; i++) {
+                fputs(cell, f);
+                pad(f, row->width[i], width[i], i + 1 == N_COLUMNS);
+                cell += strlen(cell) + 1;
+        }
         fputc('\n', f);
 }
 
@@ -195,62 +246,120 @@ static bool wanted(const struct log_state *st, const struct logon_record *r) {
                addr128_cmp(a, st->block.first) >= 0 && addr128_cmp(a, st->block.last) <= 0;
 }
 
-static void print_entry(struct log_state *st, FILE *f, const struct logon_record *r) {
+static int format_json(const struct logon_record *r, struct row *row) {
+        size_t size = 0;
+        FILE *f = open_memstream(&row->text, &size);
+
+        if (!f)
+                return -ENOMEM;
+        print_json(f, r);
+        if (fclose(f) != 0) {
+                free(row->text);
+                row->text = NULL;
+                return -ENOMEM;
+        }
+        return 0;
+}
+
+static void print_kept(const struct log_state *st, const struct row *row) {
+        if (!row->text)                 /* its formatting ran out of memory */
+                return;
         if (st->json)
-                print_json(f, r);
+                fputs(row->text, stdout);
         else
-                print_row(f, r);
+                print_row(stdout, row, st->width);
+}
+
+/* Where the row of the i-th entry seen is kept. */
+static struct row *kept_row(const struct log_state *st, size_t i) {
+        return &st->rows[st->lines > 0 ? i % st->lines : i];
+}
+
+/* A place for the next row: a new slot, or (the ring full) the oldest row's. */
+static struct row *next_slot(struct log_state *st) {
+        if (st->lines > 0 && st->n_seen >= st->lines) {
+                struct row *row = kept_row(st, st->n_seen);
+                free(row->text);
+                *row = (struct row) {};
+                return row;
+        }
+        if (st->n_seen == st->n_rows_allocated) {
+                size_t n = st->n_rows_allocated ? st->n_rows_allocated * 2 : 64;
+                if (st->lines > 0 && n > st->lines)
+                        n = st->lines;
+                struct row *rows = reallocarray(st->rows, n, sizeof *rows);
+                if (!rows)
+                        return NULL;
+                st->rows = rows;
+                st->n_rows_allocated = n;
+        }
+        st->rows[st->n_seen] = (struct row) {};
+        return &st->rows[st->n_seen];
 }
 
 static int on_entry(const struct logon_record *r, void *userdata) {
         struct log_state *st = userdata;
+        int k;
 
         if (!wanted(st, r))
                 return 0;
-        if (st->lines == 0 || st->flushed) {
-                if (!st->json && !st->header_done)
-                        print_header(stdout);
-                st->header_done = true;
-                print_entry(st, stdout, r);
+        /* Printed as it comes: after the kept rows (-f), or JSON, which has no
+         * widths to wait for, when every entry is wanted anyway. */
+        if (st->flushed || (st->json && st->lines == 0)) {
+                if (st->json)
+                        print_json(stdout, r);
+                else {
+                        struct row row = {};
+                        k = format_cells(r, &row);
+                        if (k < 0)
+                                return k;
+                        print_row(stdout, &row, st->width);
+                        free(row.text);
+                }
                 if (st->follow)
                         fflush(stdout);
                 /* The reader is gone (a pager quit): stop reading. */
                 return ferror(stdout) ? -ECANCELED : 0;
         }
 
-        char *row = NULL;
-        size_t size = 0;
-        FILE *f = open_memstream(&row, &size);
-        if (!f)
+        struct row *row = next_slot(st);
+        if (!row)
                 return -ENOMEM;
-        print_entry(st, f, r);
-        if (fclose(f) != 0) {
-                free(row);
-                return -ENOMEM;
-        }
-        size_t slot = st->n_seen++ % st->lines;
-        free(st->ring[slot]);
-        st->ring[slot] = row;
+        k = st->json ? format_json(r, row) : format_cells(r, row);
+        if (k < 0)
+                return k;
+        st->n_seen++;
         return 0;
 }
 
-/* Everything there was is read: print the rows kept (and the header). */
+/* Everything there was is read (or reading failed): the widths from the rows
+ * kept, then the header and those rows.  Once only. */
 static void on_caught_up(void *userdata) {
         struct log_state *st = userdata;
 
-        if (!st->json && !st->header_done)
-                print_header(stdout);
-        st->header_done = true;
-        if (st->flushed || st->lines == 0)
+        if (st->flushed)
                 return;
-        size_t kept = st->n_seen < st->lines ? st->n_seen : st->lines;
+        st->flushed = true;
+        size_t kept = st->lines > 0 && st->n_seen > st->lines ? st->lines : st->n_seen;
+        if (!st->json) {
+                for (size_t c = 0; c < N_COLUMNS; c++) {
+                        size_t title = strlen(columns[c].title);
+                        st->width[c] = columns[c].min > title ? columns[c].min : title;
+                }
+                for (size_t i = st->n_seen - kept; i < st->n_seen; i++)
+                        for (size_t c = 0; c < N_COLUMNS; c++) {
+                                size_t w = kept_row(st, i)->width[c];
+                                if (w > st->width[c] && w <= columns[c].max)
+                                        st->width[c] = w;
+                        }
+                print_header(stdout, st->width);
+        }
         for (size_t i = st->n_seen - kept; i < st->n_seen; i++)
-                fputs(st->ring[i % st->lines], stdout);
+                print_kept(st, kept_row(st, i));
         if (st->lines_by_default && st->n_seen > st->lines)
                 fprintf(stderr, "logonaclctl: the last %zu of %zu entries (-n all, -n N or --since for more)\n",
                         st->lines, st->n_seen);
         fflush(stdout);
-        st->flushed = true;
 }
 
 static int parse_lines(const char *value, size_t *ret) {
@@ -366,13 +475,12 @@ int ctl_log(const struct ctl *ctl, int argc, char **argv) {
         if (ctl_load_config(ctl, &config) < 0)
                 return EXIT_INVALID;
         q.config = &config;
-        if (st.lines > 0 && !(st.ring = calloc(st.lines, sizeof *st.ring))) {
-                fprintf(stderr, "logonaclctl: %s\n", strerror(ENOMEM));
-                return EXIT_INVALID;
-        }
 
         pid_t pager = no_pager || st.follow ? 0 : pager_open();
         r = journal_query_run(&q, on_entry, &st, &stats);
+        /* Reading failed part-way: what was read is still shown (journalctl does too). */
+        if (r < 0 && st.n_seen > 0)
+                on_caught_up(&st);
         journal_stats_print(&stats);
         pager_close(pager);
         return r < 0 ? EXIT_INVALID : EXIT_OK;

@@ -630,25 +630,26 @@ class Journal(CtlTestCase):
                       "[alert] trusted_users\n")
 
     def test_log_table(self):
-        header = ("TIME                 HOST          CHANNEL  EVENT                                USER          "
-                  "CLIENT IP        SERVICE   RESULT\n")
+        # Every column as wide as its widest value: the escaped hostile user name widens USER on every line.
+        header = ("TIME                 HOST          CHANNEL  EVENT                                "
+                  "USER                     CLIENT IP        SERVICE   RESULT\n")
         self.assertCtl(self.s.ctl("log", "--directory", self.jdir), 0, header +
-                       "2023-11-01 02:26:46  web1          admin    Administrator logon                  alice         "
-                       "198.51.100.7     sshd      allowed\n"
+                       "2023-11-01 02:26:46  web1          admin    Administrator logon                  "
+                       "alice                    198.51.100.7     sshd      allowed\n"
                        "2023-11-01 03:26:46  web1          enduser  End user console user logon logged   "
                        "bob\\x1b[31m\\x0aFAKE ROW  198.51.100.9     dovecot   allowed\n"
-                       "2023-11-01 04:26:46  web1          admin    Administrator logon                  carol         "
-                       "203.0.113.5      sshd      allowed\n"
-                       "2023-11-01 05:26:46  web1          api      Blocked API access                   svc           "
-                       "192.0.2.44       restapi   blocked\n"
-                       "2023-11-01 07:26:46  web2          admin    Administrator logon                  alice         "
-                       "198.51.100.7     sshd      allowed\n"
-                       "2023-11-01 08:26:46  web1          admin    SSO portal user logon logged         dave\\xff      "
-                       "198.51.100.20    cockpit   allowed\n"
-                       "2023-11-01 09:26:46  web1          admin    Administrator logon                  erin          "
-                       "-                sshd      allowed\n"
-                       "2023-11-01 10:26:46  web1          -        config-error                         frank         "
-                       "-                sshd      blocked\n",
+                       "2023-11-01 04:26:46  web1          admin    Administrator logon                  "
+                       "carol                    203.0.113.5      sshd      allowed\n"
+                       "2023-11-01 05:26:46  web1          api      Blocked API access                   "
+                       "svc                      192.0.2.44       restapi   blocked\n"
+                       "2023-11-01 07:26:46  web2          admin    Administrator logon                  "
+                       "alice                    198.51.100.7     sshd      allowed\n"
+                       "2023-11-01 08:26:46  web1          admin    SSO portal user logon logged         "
+                       "dave\\xff                 198.51.100.20    cockpit   allowed\n"
+                       "2023-11-01 09:26:46  web1          admin    Administrator logon                  "
+                       "erin                     -                sshd      allowed\n"
+                       "2023-11-01 10:26:46  web1          -        config-error                         "
+                       "frank                    -                sshd      blocked\n",
                        self.UNTRUSTED_NOTE)
 
     def test_log_activity_and_times(self):

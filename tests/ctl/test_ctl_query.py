@@ -11,6 +11,7 @@ import select
 import subprocess
 import sys
 import time
+import unicodedata
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -491,6 +492,191 @@ class Log(CtlTestCase):
         r = subprocess.run([CTL, "--config", self.s.conf, "log", "--directory", self.jdir], capture_output=True,
                            env=dict(os.environ, PAGER=pager))
         self.assertEqual((r.returncode, os.path.exists(seen), b"alice" in r.stdout), (0, False, True))
+
+
+def terminal_cells(line):
+    """The characters of line by the terminal column each starts at (a wide character takes two)."""
+    cells, col = {}, 0
+    for ch in line:
+        if unicodedata.combining(ch):
+            continue
+        cells[col] = ch
+        col += 2 if unicodedata.east_asian_width(ch) in "WF" else 1
+    return cells
+
+
+class LogColumns(CtlTestCase):
+    """log's table: every column starts at the same terminal column on every line, header included,
+    however long a user name, service, IPv6 address or host name is; values are never cut."""
+
+    T0 = 1698805606_000000
+    HEADER = ("TIME                 HOST          CHANNEL  EVENT                                USER          "
+              "CLIENT IP        SERVICE   RESULT")
+
+    def setUp(self):
+        super().setUp()
+        self.s = self.site(admin="services = sshd")
+
+    def journal(self, name, entries):
+        jdir = os.path.join(self.tmp, name)
+        write_journal(jdir, entries)
+        return jdir
+
+    def assertAligned(self, lines):
+        """Each title of the header starts a cell at the same terminal column on every line."""
+        header = lines[0]
+        starts = [i for i in range(len(header)) if header[i] != " " and (i == 0 or header[i - 2:i] == "  ")]
+        self.assertEqual(len(starts), 8, header)
+        for line in lines[1:]:
+            cells = terminal_cells(line)
+            for s in starts[1:]:
+                self.assertEqual((cells.get(s - 2), cells.get(s - 1)), (" ", " "), (s, line))
+                self.assertNotIn(cells.get(s), (None, " "), (s, line))
+
+    def test_long_values_widen_their_column(self):
+        t = self.T0
+        jdir = self.journal("long", [
+            logon_entry(t, "allowed", "admin", "alice", "198.51.100.7"),
+            logon_entry(t + 1 * H, "logged", "enduser", "svc-backup-replication@example.com", "203.0.113.50",
+                        service="webmail-inline"),
+            logon_entry(t + 2 * H, "blocked", "admin", "root", "2001:db8:4d2:1a2b:3c4d:5e6f:7a8b:9c0d",
+                        host="bastion-01.ops.example.com"),
+            logon_entry(t + 3 * H, "allowed", "api", "svc", "192.0.2.44", service="restapi"),
+        ])
+        rc, out, err = self.s.ctl("log", "--directory", jdir)
+        self.assertEqual((rc, err), (0, ""))
+        self.assertEqual(out.splitlines(), [
+            "TIME                 HOST                        CHANNEL  EVENT                                "
+            "USER                                CLIENT IP                              SERVICE         RESULT",
+            "2023-11-01 02:26:46  web1                        admin    Administrator logon                  "
+            "alice                               198.51.100.7                           sshd            allowed",
+            "2023-11-01 03:26:46  web1                        enduser  End user console user logon logged   "
+            "svc-backup-replication@example.com  203.0.113.50                           webmail-inline  allowed",
+            "2023-11-01 04:26:46  bastion-01.ops.example.com  admin    Administrator logon blocked          "
+            "root                                2001:db8:4d2:1a2b:3c4d:5e6f:7a8b:9c0d  sshd            blocked",
+            "2023-11-01 05:26:46  web1                        api      API access                           "
+            "svc                                 192.0.2.44                             restapi         allowed",
+        ])
+        self.assertAligned(out.splitlines())
+        # The widths come from the rows shown: with -n 1 the long values are not among them.
+        rc, out, err = self.s.ctl("log", "--directory", jdir, "-n", "1")
+        self.assertEqual((rc, err), (0, ""))
+        self.assertEqual(out.splitlines(), [
+            self.HEADER,
+            "2023-11-01 05:26:46  web1          api      API access                           svc           "
+            "192.0.2.44       restapi   allowed"])
+        # --json is unchanged: one object a line, no padding.
+        rc, out, err = self.s.ctl("log", "--directory", jdir, "--json")
+        self.assertEqual([json.loads(line)["user"] for line in out.splitlines()],
+                         ["alice", "svc-backup-replication@example.com", "root", "svc"])
+        self.assertNotIn("  ", out)
+
+    def test_a_hostile_long_value_widens_only_its_own_row(self):
+        # A user name far longer than any real one (PAM_USER is the client's choice) must not pad every
+        # row: past its column's maximum a value pushes its own row along, and is still shown whole.
+        t = self.T0
+        hostile = "A" * 300
+        jdir = self.journal("hostile", [
+            logon_entry(t, "allowed", "admin", "alice", "198.51.100.7"),
+            logon_entry(t + 1 * H, "blocked", "admin", hostile, "203.0.113.9"),
+            logon_entry(t + 2 * H, "allowed", "admin", "bob", "198.51.100.8"),
+        ])
+        rc, out, err = self.s.ctl("log", "--directory", jdir)
+        self.assertEqual((rc, err), (0, ""))
+        lines = out.splitlines()
+        self.assertEqual(lines, [
+            self.HEADER,
+            "2023-11-01 02:26:46  web1          admin    Administrator logon                  alice         "
+            "198.51.100.7     sshd      allowed",
+            "2023-11-01 03:26:46  web1          admin    Administrator logon blocked          " + hostile +
+            "  203.0.113.9      sshd      blocked",
+            "2023-11-01 04:26:46  web1          admin    Administrator logon                  bob           "
+            "198.51.100.8     sshd      allowed",
+        ])
+        self.assertAligned([lines[0], lines[1], lines[3]])
+
+    def test_wide_and_escaped_values_count_the_columns_a_terminal_shows(self):
+        # A CJK character takes two terminal columns; an escaped byte (\xNN) takes four.
+        t = self.T0
+        jdir = self.journal("wide", [
+            logon_entry(t, "allowed", "admin", "田中", "198.51.100.7"),
+            logon_entry(t + 1 * H, "allowed", "admin", "山田太郎左衛門", "198.51.100.8"),
+            logon_entry(t + 2 * H, "logged", "admin", "eve\x1b]0;owned\x07\nFAKE", "192.0.2.66"),
+        ])
+        rc, out, err = self.s.ctl("log", "--directory", jdir)
+        self.assertEqual((rc, err), (0, ""))
+        self.assertEqual(out.splitlines(), [
+            "TIME                 HOST          CHANNEL  EVENT                                "
+            "USER                         CLIENT IP        SERVICE   RESULT",
+            "2023-11-01 02:26:46  web1          admin    Administrator logon                  "
+            "田中                         198.51.100.7     sshd      allowed",
+            "2023-11-01 03:26:46  web1          admin    Administrator logon                  "
+            "山田太郎左衛門               198.51.100.8     sshd      allowed",
+            "2023-11-01 04:26:46  web1          admin    Administrator logon logged           "
+            "eve\\x1b]0;owned\\x07\\x0aFAKE  192.0.2.66       sshd      allowed",
+        ])
+        self.assertAligned(out.splitlines())
+
+    def test_follow_keeps_the_widths_it_started_with(self):
+        # Rows that arrive later cannot be measured in advance: the columns keep the widths of the first
+        # rows, and a longer value pushes only its own row along (never cut, never misaligning the next).
+        t = self.T0
+        jdir = self.journal("follow", [
+            logon_entry(t, "allowed", "admin", "alice", "198.51.100.7"),
+            logon_entry(t + 1 * H, "logged", "enduser", "bob", "198.51.100.9", service="dovecot"),
+        ])
+        p = subprocess.Popen([CTL, "--config", self.s.conf, "log", "--directory", jdir, "-f"],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             env=dict(os.environ, TZ="UTC", LC_ALL="C.UTF-8"))
+        self.addCleanup(p.stderr.close)
+        self.addCleanup(p.stdout.close)
+        self.addCleanup(p.wait)
+        self.addCleanup(p.kill)
+
+        pending = bytearray()
+
+        def read_lines(n, timeout=60):
+            # Straight from the pipe: a buffered readline could hold lines that select() no longer sees.
+            deadline = time.monotonic() + timeout
+            while pending.count(b"\n") < n:
+                ready, _, _ = select.select([p.stdout], [], [], max(0, deadline - time.monotonic()))
+                if not ready:
+                    self.fail(f"log -f: fewer than {n} lines after {timeout} s: {bytes(pending)!r}")
+                chunk = os.read(p.stdout.fileno(), 65536)
+                if not chunk:
+                    self.fail(f"log -f ended: {p.stderr.read()!r}")
+                pending.extend(chunk)
+            got = []
+            for _ in range(n):
+                end = pending.index(b"\n")
+                got.append(pending[:end].decode())
+                del pending[:end + 1]
+            return got
+
+        first = read_lines(3)
+        self.assertEqual(first, [
+            self.HEADER,
+            "2023-11-01 02:26:46  web1          admin    Administrator logon                  alice         "
+            "198.51.100.7     sshd      allowed",
+            "2023-11-01 03:26:46  web1          enduser  End user console user logon logged   bob           "
+            "198.51.100.9     dovecot   allowed",
+        ])
+        d2 = os.path.join(self.tmp, "second")
+        write_journal(d2, [
+            logon_entry(t + 2 * H, "blocked", "admin", "svc-backup-replication@example.com",
+                        "2001:db8:4d2:1a2b:3c4d:5e6f:7a8b:9c0d"),
+            logon_entry(t + 3 * H, "allowed", "api", "svc", "192.0.2.44", service="restapi"),
+        ])
+        os.rename(os.path.join(d2, "test.journal"), os.path.join(jdir, "second.journal"))
+        later = read_lines(2)
+        self.assertEqual(later, [
+            "2023-11-01 04:26:46  web1          admin    Administrator logon blocked          "
+            "svc-backup-replication@example.com  2001:db8:4d2:1a2b:3c4d:5e6f:7a8b:9c0d  sshd      blocked",
+            "2023-11-01 05:26:46  web1          api      API access                           svc           "
+            "192.0.2.44       restapi   allowed",
+        ])
+        self.assertAligned(first + later[1:])
+        self.assertIsNone(p.poll())
 
 
 if __name__ == "__main__":
