@@ -7,8 +7,9 @@
  * JSON is pure ASCII.
  *
  * The table lines up as ss or systemctl list-units do: the rows are kept until
- * everything there is has been read, and each column is as wide as its widest
- * value among the rows shown, within the bounds below.  A value wider than its
+ * everything there is has been read (the first ROWS_FOR_WIDTHS when every entry
+ * is wanted), and each column is as wide as its widest value among those rows,
+ * within the bounds below.  A value wider than its
  * column's maximum (a hostile 10,000-byte user name must not pad every row
  * with 10,000 blanks), or with --follow one that arrives after the widths were
  * set, widens its own row only.  No value is ever cut. */
@@ -29,6 +30,10 @@
 
 #define LINES_DEFAULT 100
 #define LINES_DEFAULT_FOLLOW 10
+/* With every entry wanted (-n all, a time range) the widths come from the first
+ * rows this many and the rest stream with them: memory stays bounded however
+ * long the range (a year of a busy host's logons). */
+#define ROWS_FOR_WIDTHS 1000
 #define N_COLUMNS 8
 
 struct column {
@@ -297,6 +302,8 @@ static struct row *next_slot(struct log_state *st) {
         return &st->rows[st->n_seen];
 }
 
+static void on_caught_up(void *userdata);
+
 static int on_entry(const struct logon_record *r, void *userdata) {
         struct log_state *st = userdata;
         int k;
@@ -328,7 +335,8 @@ static int on_entry(const struct logon_record *r, void *userdata) {
         k = st->json ? format_json(r, row) : format_cells(r, row);
         if (k < 0)
                 return k;
-        st->n_seen++;
+        if (++st->n_seen == ROWS_FOR_WIDTHS && st->lines == 0)
+                on_caught_up(st);
         return 0;
 }
 

@@ -617,6 +617,30 @@ class LogColumns(CtlTestCase):
         ])
         self.assertAligned(out.splitlines())
 
+    def test_every_entry_wanted_takes_the_widths_from_the_first_1000_rows(self):
+        # -n all (or a time range) must not hold a year of logons in memory to measure them: the first
+        # 1,000 rows set the widths, the rest stream with them and a longer value widens its own row.
+        t = self.T0
+        long_user = "svc-backup-replication@example.com"
+        entries = [logon_entry(t + i * 1000000, "allowed", "admin", "alice", "198.51.100.7") for i in range(1000)]
+        entries.append(logon_entry(t + 1000 * 1000000, "allowed", "admin", long_user, "198.51.100.7"))
+        entries.append(logon_entry(t + 1001 * 1000000, "allowed", "admin", "bob", "198.51.100.8"))
+        jdir = self.journal("many", entries)
+        rc, out, err = self.s.ctl("log", "--directory", jdir, "-n", "all")
+        self.assertEqual((rc, err), (0, ""))
+        lines = out.splitlines()
+        self.assertEqual(len(lines), 1 + 1002)
+        self.assertEqual(lines[0], self.HEADER)
+        self.assertEqual(lines[1001], "2023-11-01 02:43:26  web1          admin    Administrator logon                  "
+                                      + long_user + "  198.51.100.7     sshd      allowed")
+        self.assertEqual(lines[1002], "2023-11-01 02:43:27  web1          admin    Administrator logon                  "
+                                      "bob           198.51.100.8     sshd      allowed")
+        self.assertAligned(lines[:1001] + lines[1002:])
+        # The same range with the long value among the first rows widens the column for all.
+        rc, out, err = self.s.ctl("log", "--directory", jdir, "-n", "2")
+        self.assertEqual(out.splitlines()[0].split("CHANNEL")[0], "TIME                 HOST          ")
+        self.assertIn("USER" + " " * (len(long_user) - 2) + "CLIENT IP", out.splitlines()[0])
+
     def test_follow_keeps_the_widths_it_started_with(self):
         # Rows that arrive later cannot be measured in advance: the columns keep the widths of the first
         # rows, and a longer value pushes only its own row along (never cut, never misaligning the next).
