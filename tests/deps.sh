@@ -28,7 +28,9 @@ LOGONACL_DEPS_e2e=(openssh-server sshpass dovecot-imapd apache2 apache2-utils li
 # cockpit (tests/cockpit): cockpit-ws without systemd, the shell (PatternFly, Tools menu),
 # headless chromium driven by selenium; sudo for the test user's administrative access
 LOGONACL_DEPS_cockpit=(cockpit-ws cockpit-bridge cockpit-system chromium chromium-driver python3-selenium sudo)
-LOGONACL_DEP_GROUPS=(build demo test fuzz package boot e2e cockpit)
+# bench (tests/bench/run.sh, with build and test): peak RSS through /usr/bin/time
+LOGONACL_DEPS_bench=(time)
+LOGONACL_DEP_GROUPS=(build demo test fuzz package boot e2e cockpit bench)
 
 # Prints the packages of the named groups (default: all), one a line, each once.
 logonacl_deps_list() {
