@@ -18,8 +18,9 @@ LOGONACL_DEPS_test=(libcmocka-dev libpam-wrapper libpamtest0-dev pamtester libpa
         bash-completion iproute2 hostname)
 # fuzz: libFuzzer targets (clang); their build configures tests/, so cmocka too
 LOGONACL_DEPS_fuzz=(clang libclang-rt-14-dev libcmocka-dev)
-# package: the Debian package (lintian on the result), the man pages, the RPM
-LOGONACL_DEPS_package=(dpkg-dev debhelper devscripts lintian fakeroot scdoc rpm)
+# package: the Debian package (lintian on the result), the man pages, the RPM; git for
+# build-deb.sh and build-rpm.sh (git archive of the tree)
+LOGONACL_DEPS_package=(dpkg-dev debhelper devscripts lintian fakeroot scdoc rpm git)
 # boot (tests/boot): a root filesystem from the archive, booted, ssh into it
 LOGONACL_DEPS_boot=(mmdebstrap openssh-client iproute2)
 # e2e (tests/e2e): OpenSSH, Dovecot IMAP, Apache + mod_authnz_pam, nginx auth_pam, their clients
