@@ -31,13 +31,11 @@ die() { echo "demo.sh: $*" >&2; exit 1; }
 started=$(date +%s)
 
 # ---------------------------------------------------------------- packages
-# tests/deps.sh holds the project's package installer and journald helpers; the
-# demo asks it for its own short list only (no test or packaging tools).
+# tests/deps.sh holds the project's package groups, installer and journald helpers;
+# the demo installs its groups only, build and demo (no test or packaging tools).
 . "$top/tests/deps.sh"
-LOGONACL_PACKAGES=(meson ninja-build pkg-config gcc libc6-dev libpam0g-dev libsystemd-dev
-                   libcurl4-openssl-dev libpam-wrapper pamtester python3-aiosmtpd systemd)
-say "1. Debian packages: ${LOGONACL_PACKAGES[*]}"
-logonacl_install_deps
+say "1. Debian packages: $(logonacl_deps_list build demo | paste -sd ' ')"
+logonacl_install_deps build demo
 echo "ok"
 
 # ---------------------------------------------------------------- temp folder, cleanup

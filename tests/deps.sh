@@ -1,36 +1,62 @@
 #!/usr/bin/env bash
-# Installs the Debian packages logonacl needs to build, test, package and demo,
-# only those that are missing.  Sourced by tests/run.sh, demo.sh and .ci/run.
+# The Debian packages logonacl needs, in groups, and an installer for the missing
+# ones; journald helpers.  Sourced by demo.sh, tests/run.sh, tests/fuzz/run.sh and
+# tests/bench/run.sh.
+#   logonacl_install_deps build demo     what ./demo.sh needs
+#   logonacl_install_deps                every group (all): the whole suite and .ci/run
 
-LOGONACL_PACKAGES=(
-        # build
-        gcc meson ninja-build pkg-config libpam0g-dev libsystemd-dev libcurl4-openssl-dev
-        # tests: cmocka, real libpam, real journald, real SMTP, journal files with chosen times
-        libcmocka-dev libpam-wrapper libpamtest0-dev pamtester libpam-modules libpam-runtime
+# build: what `meson setup -Dtests=false` and ninja need
+LOGONACL_DEPS_build=(gcc libc6-dev meson ninja-build pkg-config libpam0g-dev libsystemd-dev libcurl4-openssl-dev)
+# demo: what ./demo.sh runs besides the build: pamtester under pam_wrapper (pam_set_items.so),
+# pam_permit.so, systemd-journald and journalctl, an aiosmtpd SMTP server on /usr/bin/python3
+LOGONACL_DEPS_demo=(libpam-wrapper pamtester libpam-modules systemd python3 python3-aiosmtpd)
+# test: the suites' real parts: cmocka, real libpam, real journald, real SMTP, journal files
+# with chosen times; bash-completion's _init_completion for the completion's test; network
+# namespaces (ip netns) and a hostname per journald for the live fleet test
+LOGONACL_DEPS_test=(libcmocka-dev libpam-wrapper libpamtest0-dev pamtester libpam-modules libpam-runtime
         systemd systemd-journal-remote python3 python3-aiosmtpd openssl tzdata valgrind util-linux
-        # the bash completion's test (bash-completion's _init_completion)
-        bash-completion
-        # the live fleet test: network namespaces (ip netns), hostnames per journald (hostname)
-        iproute2 hostname
-        # fuzzing and sanitizers
-        clang libclang-rt-14-dev
-        # packaging
-        dpkg-dev debhelper devscripts lintian fakeroot scdoc rpm
-        # the booted system (tests/boot): a root filesystem from the archive, ssh into it
-        mmdebstrap openssh-client iproute2
-        # real servers (tests/e2e): OpenSSH, Dovecot IMAP, Apache + mod_authnz_pam, nginx auth_pam,
-        # and their clients
-        openssh-server sshpass dovecot-imapd apache2 apache2-utils libapache2-mod-authnz-pam
-        nginx-light libnginx-mod-http-auth-pam curl
-        # the Cockpit page in a real browser (tests/cockpit): cockpit-ws without systemd,
-        # the shell (PatternFly, Tools menu), headless chromium driven by selenium; sudo for
-        # the test user's administrative access
-        cockpit-ws cockpit-bridge cockpit-system chromium chromium-driver python3-selenium sudo
-)
+        bash-completion iproute2 hostname)
+# fuzz: libFuzzer targets (clang); their build configures tests/, so cmocka too
+LOGONACL_DEPS_fuzz=(clang libclang-rt-14-dev libcmocka-dev)
+# package: the Debian package (lintian on the result), the man pages, the RPM; git for
+# build-deb.sh and build-rpm.sh (git archive of the tree)
+LOGONACL_DEPS_package=(dpkg-dev debhelper devscripts lintian fakeroot scdoc rpm git)
+# boot (tests/boot): a root filesystem from the archive, booted, ssh into it
+LOGONACL_DEPS_boot=(mmdebstrap openssh-client iproute2)
+# e2e (tests/e2e): OpenSSH, Dovecot IMAP, Apache + mod_authnz_pam, nginx auth_pam, their clients
+LOGONACL_DEPS_e2e=(openssh-server sshpass dovecot-imapd apache2 apache2-utils libapache2-mod-authnz-pam
+        nginx-light libnginx-mod-http-auth-pam curl)
+# cockpit (tests/cockpit): cockpit-ws without systemd, the shell (PatternFly, Tools menu),
+# headless chromium driven by selenium; sudo for the test user's administrative access
+LOGONACL_DEPS_cockpit=(cockpit-ws cockpit-bridge cockpit-system chromium chromium-driver python3-selenium sudo)
+# bench (tests/bench/run.sh, with build and test): peak RSS through /usr/bin/time
+LOGONACL_DEPS_bench=(time)
+LOGONACL_DEP_GROUPS=(build demo test fuzz package boot e2e cockpit bench)
 
+# Prints the packages of the named groups (default: all), one a line, each once.
+logonacl_deps_list() {
+        local groups=("$@") g p out=() seen=" "
+        [ ${#groups[@]} -gt 0 ] || groups=(all)
+        [[ " ${groups[*]} " != *" all "* ]] || groups=("${LOGONACL_DEP_GROUPS[@]}")
+        for g in "${groups[@]}"; do
+                if [[ " ${LOGONACL_DEP_GROUPS[*]} " != *" $g "* ]]; then
+                        echo "tests/deps.sh: no package group '$g' (groups: ${LOGONACL_DEP_GROUPS[*]} all)" >&2
+                        return 2
+                fi
+                local -n list="LOGONACL_DEPS_$g"
+                for p in "${list[@]}"; do
+                        [[ $seen == *" $p "* ]] || { out+=("$p"); seen+="$p "; }
+                done
+                unset -n list
+        done
+        printf '%s\n' "${out[@]}"
+}
+
+# Installs the missing packages of the named groups (default: all).
 logonacl_install_deps() {
-        local missing=() p
-        for p in "${LOGONACL_PACKAGES[@]}"; do
+        local wanted missing=() p
+        wanted=$(logonacl_deps_list "$@") || return
+        for p in $wanted; do
                 dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
         done
         [ ${#missing[@]} -eq 0 ] && return 0

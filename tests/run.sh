@@ -13,7 +13,7 @@ cd "$top"
 mode=plain
 [ "${1:-}" = "--asan" ] && mode=asan
 
-logonacl_install_deps
+logonacl_install_deps all   # every group: the suites, the ASan run, .ci/run's fuzz targets
 logonacl_ensure_journald
 trap logonacl_stop_journald EXIT
 

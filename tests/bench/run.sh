@@ -6,7 +6,7 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
 . tests/deps.sh
-logonacl_install_deps
+logonacl_install_deps build test bench
 logonacl_ensure_journald
 trap logonacl_stop_journald EXIT
 

@@ -10,6 +10,8 @@
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
+. tests/deps.sh
+logonacl_install_deps build fuzz
 seconds=${1:-30}
 shift || true
 build=build-fuzz
