@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "macro.h"
 #include "utf8.h"
 
 size_t utf8_decode(const unsigned char *s, size_t left, uint32_t *ret_code_point) {
@@ -48,9 +49,37 @@ bool utf8_is_valid(const unsigned char *s, size_t len) {
         return true;
 }
 
+/* Unicode's Default_Ignorable_Code_Point (DerivedCoreProperties.txt, 15.0):
+ * drawn as nothing, so "root" and "root<U+200B>" would look alike.  Sorted. */
+static const struct { uint32_t first, last; } invisible[] = {
+        { 0x00ad, 0x00ad },     /* soft hyphen */
+        { 0x034f, 0x034f },     /* combining grapheme joiner */
+        { 0x061c, 0x061c },     /* Arabic letter mark */
+        { 0x115f, 0x1160 },     /* Hangul fillers */
+        { 0x17b4, 0x17b5 },     /* Khmer inherent vowels */
+        { 0x180b, 0x180f },     /* Mongolian variation selectors, vowel separator */
+        { 0x200b, 0x200f },     /* zero width space, (non-)joiner, LRM, RLM */
+        { 0x202a, 0x202e },     /* bidi embeddings and overrides */
+        { 0x2060, 0x206f },     /* word joiner, invisible operators, bidi isolates */
+        { 0x3164, 0x3164 },     /* Hangul filler */
+        { 0xfe00, 0xfe0f },     /* variation selectors */
+        { 0xfeff, 0xfeff },     /* zero width no-break space (BOM) */
+        { 0xffa0, 0xffa0 },     /* halfwidth Hangul filler */
+        { 0xfff0, 0xfff8 },
+        { 0x1bca0, 0x1bca3 },   /* shorthand format controls */
+        { 0x1d173, 0x1d17a },   /* musical format controls */
+        { 0xe0000, 0xe0fff },   /* tags, variation selectors supplement */
+};
+
 bool unichar_unsafe(uint32_t cp) {
-        return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) || cp == 0x200e || cp == 0x200f ||
-               (cp >= 0x2028 && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069) || cp == 0xfeff;
+        if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) || cp == 0x2028 || cp == 0x2029)
+                return true;
+        if (cp < invisible[0].first)
+                return false;   /* the common case: ASCII and Latin-1 letters */
+        for (size_t i = 0; i < ELEMENTSOF(invisible) && invisible[i].first <= cp; i++)
+                if (cp <= invisible[i].last)
+                        return true;
+        return false;
 }
 
 size_t escape_next(const unsigned char *s, size_t left, const char *backslashed, char piece[UTF8_PIECE_MAX],

@@ -22,10 +22,12 @@ size_t utf8_decode(const unsigned char *s, size_t left, uint32_t *ret_code_point
 /* Whether all len bytes at s are well-formed UTF-8. */
 bool utf8_is_valid(const unsigned char *s, size_t len);
 
-/* Code points that could move the cursor, break a line or reorder text when
- * shown: C0 controls, DEL, C1 controls, the directional marks U+200E/U+200F,
- * U+2028/U+2029, the bidi embeddings and overrides U+202A..U+202E, the bidi
- * isolates U+2066..U+2069 and U+FEFF. */
+/* Code points that could move the cursor, break a line, reorder text or not be
+ * seen at all when shown: C0 controls, DEL, C1 controls, U+2028/U+2029, and
+ * Unicode's default-ignorable code points (the bidi marks, embeddings,
+ * overrides and isolates, zero-width spaces and joiners, variation selectors,
+ * Hangul fillers, tags, U+FEFF ...), so that no two values that differ look
+ * the same. */
 bool unichar_unsafe(uint32_t code_point);
 
 /* One step of escaping hostile bytes into printable text: writes to piece the
