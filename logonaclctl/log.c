@@ -7,8 +7,8 @@
  * JSON is pure ASCII.
  *
  * The table lines up as ss or systemctl list-units do: the rows are kept until
- * everything there is has been read (the first ROWS_FOR_WIDTHS when every entry
- * is wanted), and each column is as wide as its widest value among those rows,
+ * everything there is has been read (the first ROWS_FOR_WIDTHS, or KEPT_BYTES_MAX
+ * of text, when every entry is wanted), and each column is as wide as its widest value among those rows,
  * within the bounds below.  A value wider than its
  * column's maximum (a hostile 10,000-byte user name must not pad every row
  * with 10,000 blanks), or with --follow one that arrives after the widths were
@@ -34,6 +34,7 @@
  * rows this many and the rest stream with them: memory stays bounded however
  * long the range (a year of a busy host's logons). */
 #define ROWS_FOR_WIDTHS 1000
+#define KEPT_BYTES_MAX (4 * 1024 * 1024)       /* or fewer rows, when their values are long */
 #define N_COLUMNS 8
 
 struct column {
@@ -63,6 +64,7 @@ _Static_assert(ELEMENTSOF(columns) == N_COLUMNS, "N_COLUMNS");
 /* One entry, formatted and kept until the column widths are known. */
 struct row {
         char *text;                     /* --json: the line; else the cells, each ending in NUL */
+        size_t size;                    /* of text */
         uint32_t width[N_COLUMNS];      /* the terminal columns of each cell (saturated) */
 };
 
@@ -76,6 +78,7 @@ struct log_state {
         struct ip_block block;
         struct row *rows;               /* kept rows: every one, or (lines > 0) a ring of the last `lines` */
         size_t n_rows_allocated;
+        size_t kept_bytes;              /* the kept rows' text */
         size_t n_seen;
         size_t width[N_COLUMNS];        /* the table's column widths, set when the kept rows are printed */
         bool flushed;                   /* the kept rows are printed: print each new one as it comes */
@@ -126,26 +129,6 @@ static size_t print_cell(FILE *f, const struct logon_record *r, const struct col
         if (r->change && field == LOGON_BY_USER && r->field[LOGON_BY_UID].data)
                 return (size_t) fprintf(f, "uid %s", r->field[LOGON_BY_UID].data);
         return w + (size_t) fprintf(f, "-");
-}
-
-/* A table row's cells into row->text, each ending in NUL, and their widths. */
-static int format_cells(const struct logon_record *r, struct row *row) {
-        size_t size = 0;
-        FILE *f = open_memstream(&row->text, &size);
-
-        if (!f)
-                return -ENOMEM;
-        for (size_t i = 0; i < N_COLUMNS; i++) {
-                size_t w = print_cell(f, r, &columns[i]);
-                row->width[i] = w < UINT32_MAX ? (uint32_t) w : UINT32_MAX;
-                fputc(0, f);
-        }
-        if (fclose(f) != 0) {
-                free(row->text);
-                row->text = NULL;
-                return -ENOMEM;
-        }
-        return 0;
 }
 
 /* A row with the table's widths; a cell wider than its column pushes the rest
@@ -231,6 +214,29 @@ static void print_json(FILE *f, const struct logon_record *r) {
         fputs("}\n", f);
 }
 
+/* An entry into row: the JSON line, or the table row's cells, each ending in
+ * NUL, and their widths. */
+static int format_row(const struct logon_record *r, bool json, struct row *row) {
+        FILE *f = open_memstream(&row->text, &row->size);
+
+        if (!f)
+                return -ENOMEM;
+        if (json)
+                print_json(f, r);
+        else
+                for (size_t i = 0; i < N_COLUMNS; i++) {
+                        size_t w = print_cell(f, r, &columns[i]);
+                        row->width[i] = w < UINT32_MAX ? (uint32_t) w : UINT32_MAX;
+                        fputc(0, f);
+                }
+        if (fclose(f) != 0) {
+                free(row->text);
+                row->text = NULL;
+                return -ENOMEM;
+        }
+        return 0;
+}
+
 static bool value_is(const struct logon_value *v, const char *s) {
         return v->data && v->len == strlen(s) && memcmp(v->data, s, v->len) == 0;
 }
@@ -249,21 +255,6 @@ static bool wanted(const struct log_state *st, const struct logon_record *r) {
         int family;
         return ip->data && addr_parse(ip->data, ip->len, &a, &family) >= 0 && family == st->block.family &&
                addr128_cmp(a, st->block.first) >= 0 && addr128_cmp(a, st->block.last) <= 0;
-}
-
-static int format_json(const struct logon_record *r, struct row *row) {
-        size_t size = 0;
-        FILE *f = open_memstream(&row->text, &size);
-
-        if (!f)
-                return -ENOMEM;
-        print_json(f, r);
-        if (fclose(f) != 0) {
-                free(row->text);
-                row->text = NULL;
-                return -ENOMEM;
-        }
-        return 0;
 }
 
 static void print_kept(const struct log_state *st, const struct row *row) {
@@ -317,7 +308,7 @@ static int on_entry(const struct logon_record *r, void *userdata) {
                         print_json(stdout, r);
                 else {
                         struct row row = {};
-                        k = format_cells(r, &row);
+                        k = format_row(r, false, &row);
                         if (k < 0)
                                 return k;
                         print_row(stdout, &row, st->width);
@@ -332,10 +323,12 @@ static int on_entry(const struct logon_record *r, void *userdata) {
         struct row *row = next_slot(st);
         if (!row)
                 return -ENOMEM;
-        k = st->json ? format_json(r, row) : format_cells(r, row);
+        k = format_row(r, st->json, row);
         if (k < 0)
                 return k;
-        if (++st->n_seen == ROWS_FOR_WIDTHS && st->lines == 0)
+        st->n_seen++;
+        st->kept_bytes += row->size;
+        if (st->lines == 0 && (st->n_seen == ROWS_FOR_WIDTHS || st->kept_bytes >= KEPT_BYTES_MAX))
                 on_caught_up(st);
         return 0;
 }

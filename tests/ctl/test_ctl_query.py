@@ -617,6 +617,22 @@ class LogColumns(CtlTestCase):
         ])
         self.assertAligned(out.splitlines())
 
+    def test_an_invisible_character_cannot_make_a_name_look_like_another(self):
+        # "root" followed by a zero-width space, or with a zero-width joiner inside, must not look like
+        # root's own logons: invisible (default-ignorable) characters are escaped like controls.
+        t = self.T0
+        jdir = self.journal("invisible", [
+            logon_entry(t, "allowed", "admin", "root", "198.51.100.7"),
+            logon_entry(t + 1 * H, "allowed", "admin", "root\u200b", "203.0.113.9"),
+            logon_entry(t + 2 * H, "allowed", "admin", "ro\u200dot", "203.0.113.9"),
+            logon_entry(t + 3 * H, "allowed", "admin", "\u3164", "203.0.113.9"),
+        ])
+        rc, out, err = self.s.ctl("log", "--directory", jdir)
+        self.assertEqual((rc, err), (0, ""))
+        self.assertEqual([line[81:].split("  ")[0] for line in out.splitlines()[1:]],
+                         ["root", "root\\xe2\\x80\\x8b", "ro\\xe2\\x80\\x8dot", "\\xe3\\x85\\xa4"])
+        self.assertAligned(out.splitlines())
+
     def test_every_entry_wanted_takes_the_widths_from_the_first_1000_rows(self):
         # -n all (or a time range) must not hold a year of logons in memory to measure them: the first
         # 1,000 rows set the widths, the rest stream with them and a longer value widens its own row.
@@ -640,6 +656,23 @@ class LogColumns(CtlTestCase):
         rc, out, err = self.s.ctl("log", "--directory", jdir, "-n", "2")
         self.assertEqual(out.splitlines()[0].split("CHANNEL")[0], "TIME                 HOST          ")
         self.assertIn("USER" + " " * (len(long_user) - 2) + "CLIENT IP", out.splitlines()[0])
+
+    def test_long_values_set_the_widths_after_fewer_rows(self):
+        # Hostile 200 KiB user names (800 KiB each once escaped): the first rows up to 4 MiB of text set
+        # the widths, not 1,000 of them (which would hold 800 MB), and the rest stream with them.
+        t = self.T0
+        long_user = "svc-backup-replication@example.com"
+        entries = [logon_entry(t + i * 1000000, "blocked", "admin", "\x01" * (200 * 1024), "203.0.113.9")
+                   for i in range(6)]
+        entries.append(logon_entry(t + 6 * 1000000, "allowed", "admin", long_user, "198.51.100.7"))
+        jdir = self.journal("hostile-many", entries)
+        rc, out, err = self.s.ctl("log", "--directory", jdir, "-n", "all")
+        self.assertEqual((rc, err), (0, ""))
+        lines = out.splitlines()
+        self.assertEqual(len(lines), 1 + 7)
+        self.assertEqual(lines[0], self.HEADER)
+        self.assertEqual(lines[7], "2023-11-01 02:26:52  web1          admin    Administrator logon                  "
+                                   + long_user + "  198.51.100.7     sshd      allowed")
 
     def test_follow_keeps_the_widths_it_started_with(self):
         # Rows that arrive later cannot be measured in advance: the columns keep the widths of the first
