@@ -166,7 +166,8 @@ static int state_parse_into(const char *text, size_t len, const char *where, str
         for (size_t start = 0; start < len;) {
                 const char *nl = memchr(text + start, '\n', len - start);
                 if (!nl)
-                        return reason_set(reason, EBADMSG, "%s:%u: truncated line (no newline at the end)", where, line + 1);
+                        return reason_set(reason, EBADMSG, "%s:%u: truncated line (no newline at the end)", where,
+                                          line + 1);
                 size_t l = (size_t) (nl - (text + start));
                 char buf[STATE_CURSOR_MAX + 64];
                 line++;
@@ -228,10 +229,10 @@ int state_load(const char *path, struct alertd_state *ret, char reason[REASON_MA
                 return reason_set(reason, EBADMSG, "%s: not a regular file", path);
         if (st.st_size > STATE_FILE_MAX)
                 return reason_set(reason, EBADMSG, "%s: too large for a state file (%lld bytes)", path,
-                         (long long) st.st_size);
+                                  (long long) st.st_size);
         _cleanup_free_ char *text = malloc((size_t) st.st_size + 1);
         if (!text)
-                return -ENOMEM;
+                return reason_set(reason, ENOMEM, "%s: out of memory", path);
         size_t n = 0;
         for (;;) {
                 ssize_t k = read(fd, text + n, (size_t) st.st_size + 1 - n);
@@ -250,7 +251,7 @@ int state_save(const char *path, const struct alertd_state *s, char reason[REASO
         struct atomic_file f;
 
         if (!text)
-                return -ENOMEM;
+                return reason_set(reason, ENOMEM, "%s: out of memory", path);
         int r = atomic_file_begin(&f, path, 0600, (uid_t) -1, (gid_t) -1);
         if (r >= 0) {
                 r = atomic_file_write(&f, text, strlen(text));

@@ -131,15 +131,17 @@ int tz_load(const char *dir, const char *name, struct time_zone *ret, char reaso
                 return reason_set(reason, EINVAL, "timezone \"%s\" is not a valid IANA zone name", name ? name : "");
         ret->name = strdup(name);
         if (!ret->name)
-                return -ENOMEM;
+                return reason_set(reason, ENOMEM, "timezone \"%s\": out of memory", name);
         if (strcmp(name, "UTC") == 0 || strcmp(name, "Etc/UTC") == 0) {
                 ret->footer_fixed = 1;
                 return 0;
         }
 
         _cleanup_free_ char *path = NULL;
-        if (asprintf(&path, "%s/%s", dir ? dir : ZONEINFO_DIR, name) < 0)
-                return -ENOMEM;
+        if (asprintf(&path, "%s/%s", dir ? dir : ZONEINFO_DIR, name) < 0) {
+                tz_free(ret);
+                return reason_set(reason, ENOMEM, "timezone \"%s\": out of memory", name);
+        }
         _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
         struct stat st;
         if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > TZIF_MAX_SIZE) {
@@ -150,7 +152,7 @@ int tz_load(const char *dir, const char *name, struct time_zone *ret, char reaso
         _cleanup_free_ unsigned char *data = malloc((size_t) st.st_size + 1);
         if (!data) {
                 tz_free(ret);
-                return -ENOMEM;
+                return reason_set(reason, ENOMEM, "timezone \"%s\": out of memory", name);
         }
         ssize_t n = read(fd, data, (size_t) st.st_size);
         int r = n == st.st_size ? parse_tzif(data, (size_t) n, ret) : -EIO;

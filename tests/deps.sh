@@ -37,12 +37,15 @@ LOGONACL_DEP_GROUPS=(build demo test fuzz package boot e2e cockpit bench)
 logonacl_deps_list() {
         local groups=("$@") g p out=() seen=" "
         [ ${#groups[@]} -gt 0 ] || groups=(all)
-        [[ " ${groups[*]} " != *" all "* ]] || groups=("${LOGONACL_DEP_GROUPS[@]}")
         for g in "${groups[@]}"; do
-                if [[ " ${LOGONACL_DEP_GROUPS[*]} " != *" $g "* ]]; then
+                # Each name whole: "build demo" as one argument is no group.
+                if [[ $g == *[[:space:]]* || " ${LOGONACL_DEP_GROUPS[*]} all " != *" $g "* ]]; then
                         echo "tests/deps.sh: no package group '$g' (groups: ${LOGONACL_DEP_GROUPS[*]} all)" >&2
                         return 2
                 fi
+        done
+        [[ " ${groups[*]} " != *" all "* ]] || groups=("${LOGONACL_DEP_GROUPS[@]}")
+        for g in "${groups[@]}"; do
                 local -n list="LOGONACL_DEPS_$g"
                 for p in "${list[@]}"; do
                         [[ $seen == *" $p "* ]] || { out+=("$p"); seen+="$p "; }
