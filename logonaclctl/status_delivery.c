@@ -15,6 +15,7 @@
 #include <systemd/sd-journal.h>
 
 #include "events.h"
+#include "logon_record.h"
 #include "macro.h"
 #include "status.h"
 
@@ -47,13 +48,20 @@ static char *field_dup(sd_journal *j, const char *name) {
         return field_copy(j, name, buf, sizeof buf) ? strdup(buf) : NULL;
 }
 
+/* The records' trusted-writer rule (logon_record.h), for root and alertd's
+ * user: exactly one _UID, and that one theirs. */
 static bool writer_trusted(sd_journal *j, uid_t alertd_uid) {
-        char uid[24];
-        if (!field_copy(j, "_UID", uid, sizeof uid))
-                return false;
-        char *end;
-        unsigned long u = strtoul(uid, &end, 10);
-        return *uid && !*end && (u == 0 || (alertd_uid != (uid_t) -1 && u == alertd_uid));
+        const uid_t uids[] = { 0, alertd_uid };
+        size_t n_uids = alertd_uid != (uid_t) -1 ? 2 : 1;
+        const void *d;
+        size_t l;
+        unsigned n = 0;
+        bool trusted = false;
+
+        SD_JOURNAL_FOREACH_DATA(j, d, l)
+                if (l >= 5 && memcmp(d, "_UID=", 5) == 0 && n++ == 0)
+                        trusted = logon_uid_trusted((const char *) d + 5, l - 5, uids, n_uids);
+        return n == 1 && trusted;
 }
 
 int status_read_delivery_error(struct delivery_error *ret) {

@@ -183,6 +183,23 @@ class StatusTest(unittest.TestCase):
         self.assertEqual((e["smtp_code"], e["delivered_since"]), ("554", False))
         self.assertIn("failed: the SMTP server refused it (554: ", e["message"])
 
+    def test_an_alert_failed_entry_from_another_user_is_not_alertds(self):
+        # Anyone can write SYSLOG_IDENTIFIER=logonacl-alertd; only root's and alertd's user's entries
+        # count (the records' rule: exactly one _UID, a trusted one).  root's first, the forged one newest.
+        conf = self.write_conf(25)
+        fields = ("SYSLOG_IDENTIFIER=logonacl-alertd\nLOGONACL_ALERTD_EVENT=alert-failed\n"
+                  "LOGONACL_SMTP_CODE=%s\nMESSAGE=%s\n")
+        send = [sys.executable, "-c", "import socket, sys; s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); "
+                "s.sendto(sys.argv[1].encode(), '/run/systemd/journal/socket')"]
+        subprocess.run(send + [fields % ("550", "written by root")], check=True)
+        subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] + send +
+                       [fields % ("554", "forged by nobody")], check=True)
+        wait_for("both entries in the journal", lambda: "forged by nobody" in subprocess.run(
+            ["journalctl", "--no-pager", "-o", "cat", "SYSLOG_IDENTIFIER=logonacl-alertd"],
+            capture_output=True, text=True).stdout)
+        e = json.loads(ctl(conf, "status", "--json", "--state", self.state).stdout)["alertd"]["last_delivery_error"]
+        self.assertEqual((e["event"], e["smtp_code"], e["message"]), ("alert-failed", "550", "written by root"))
+
     def test_invalid_configuration_and_state(self):
         conf = self.write_conf(25, "threshold_typo = 7\n")
         lt.write_file(self.state, "version=2\ncursor=\n")
