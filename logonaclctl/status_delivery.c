@@ -66,7 +66,7 @@ static bool writer_trusted(sd_journal *j, uid_t alertd_uid) {
 
 int status_read_delivery_error(struct delivery_error *ret) {
         static const char *const matches[] = {
-                "SYSLOG_IDENTIFIER=" SYSLOG_IDENTIFIER_ALERTD,
+                ("SYSLOG_IDENTIFIER=" SYSLOG_IDENTIFIER_ALERTD),     /* () for clang -Wstring-concatenation */
                 "LOGONACL_ALERTD_EVENT=alert-failed",
                 "LOGONACL_ALERTD_EVENT=alert-retry",
                 "LOGONACL_ALERTD_EVENT=alert-sent",
