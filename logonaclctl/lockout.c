@@ -18,19 +18,56 @@
 #define CLIENT_WIDTH_MIN 15
 #define CLIENT_WIDTH_MAX 39
 
+/* Where an entry's counts go: 1 with the tally in *ret, 0 when it does not
+ * count, or -ENOMEM.  Before authentication anyone can make an entry: an
+ * attacker's failed attempts must not hold the switch back.  But a service
+ * whose stack has the module in auth as well writes auth-stage entries only
+ * (the account stage reuses that decision, SPEC §4): its logons count as they
+ * are.  Which kind a service is shows only once an account-stage entry of it
+ * is read, so in one pass its auth-stage counts wait aside (*ret_deferred:
+ * ->count the entries replayed, ->sub the clients) until that entry, which
+ * drops them, or the end, which adds them (lockout_add_deferred). */
+static int counts_for(struct lockout *l, const struct logon_record *r, struct tally **ret,
+                      struct tally_item **ret_deferred) {
+        const char *service = r->field[LOGON_SERVICE].data ?: "";
+        size_t service_len = r->field[LOGON_SERVICE].len;
+
+        *ret = l->clients;
+        *ret_deferred = NULL;
+        if (!l->authenticated_only)
+                return 1;
+        bool known = tally_has(l->account_services, service, service_len);
+        if (strcmp(logon_str(r, LOGON_STAGE), "account") == 0) {
+                if (known)
+                        return 1;
+                struct tally_item *waited = tally_add_counts(l->deferred, service, service_len, "", 0, 0, 0, 0);
+                if (!waited || !tally_add(l->account_services, service, service_len, "", 0, 0, 0))
+                        return -ENOMEM;
+                tally_free(TAKE_PTR(waited->sub));
+                return 1;
+        }
+        if (known)
+                return 0;
+        struct tally_item *d = tally_add(l->deferred, service, service_len, "", 0, r->realtime_usec, 0);
+        if (!d || (!d->sub && !(d->sub = tally_new())))
+                return -ENOMEM;
+        *ret = d->sub;
+        *ret_deferred = d;
+        return 1;
+}
+
 static int replay_one(const struct logon_record *r, void *userdata) {
         struct lockout *l = userdata;
+        struct tally_item *deferred;
+        struct tally *into;
         struct decision d;
 
+        int k = counts_for(l, r, &into, &deferred);
+        if (k <= 0)
+                return k;
         bool auth = strcmp(logon_str(r, LOGON_STAGE), "auth") == 0;
-        /* Before authentication anyone can make an entry: an attacker's failed
-         * attempts must not hold the switch back.  But a service whose stack has
-         * the module in auth as well writes auth-stage entries only (the account
-         * stage reuses that decision, SPEC §4): its logons count as they are. */
-        if (l->authenticated_only && strcmp(logon_str(r, LOGON_STAGE), "account") != 0 &&
-            tally_has(l->account_services, r->field[LOGON_SERVICE].data ?: "", r->field[LOGON_SERVICE].len))
-                return 0;
-        l->n_replayed++;
+        if (!deferred)
+                l->n_replayed++;
 
         /* The logon as the module saw it; its channel was this one (by the file
          * or by channel=), so it is replayed in this channel. */
@@ -49,21 +86,38 @@ static int replay_one(const struct logon_record *r, void *userdata) {
         const struct logon_value *user = &r->field[LOGON_USER];
         const char *client = d.client.kind == RHOST_ADDRESS ? d.client.text : logon_str(r, LOGON_RHOST);
         size_t client_len = d.client.kind == RHOST_ADDRESS ? strlen(client) : r->field[LOGON_RHOST].len;
-        struct tally_item *item = tally_add(l->clients, client, client_len, "", 0, r->realtime_usec, !auth);
+        struct tally_item *item = tally_add(into, client, client_len, "", 0, r->realtime_usec, !auth);
         if (!item || (!item->sub && !(item->sub = tally_new())) ||
             !tally_add(item->sub, user->data ?: "", user->len, "", 0, r->realtime_usec, !auth))
                 return -ENOMEM;
-        l->n_logons++;
-        l->n_authenticated += !auth;
+        if (!deferred) {
+                l->n_logons++;
+                l->n_authenticated += !auth;
+        }
         return 0;
 }
 
-static int note_account_service(const struct logon_record *r, void *userdata) {
-        struct lockout *l = userdata;
-        if (strcmp(logon_str(r, LOGON_STAGE), "account") != 0)
-                return 0;
-        const struct logon_value *service = &r->field[LOGON_SERVICE];
-        return tally_add(l->account_services, service->data ?: "", service->len, "", 0, 0, 0) ? 0 : -ENOMEM;
+/* The end of the pass: the auth-stage counts of services that wrote no
+ * account-stage entry count as they are. */
+static int lockout_add_deferred(struct lockout *l) {
+        _cleanup_free_ struct tally_item **services = NULL;
+        size_t n = 0;
+        int r = tally_sorted(l->deferred, &services, &n);
+
+        for (size_t i = 0; r >= 0 && i < n; i++) {
+                const struct tally_item *s = services[i];
+                if (!s->sub)
+                        continue;       /* dropped: the service writes account-stage entries */
+                l->n_replayed += s->count;
+                _cleanup_free_ struct tally_item **clients = NULL;
+                size_t n_clients = 0;
+                r = tally_sorted(s->sub, &clients, &n_clients);
+                for (size_t c = 0; r >= 0 && c < n_clients; c++)
+                        l->n_logons += clients[c]->count;
+                if (r >= 0)
+                        r = tally_merge(l->clients, s->sub);
+        }
+        return r;
 }
 
 int lockout_replay(struct lockout *l, const struct config *c, enum channel channel, enum action action,
@@ -78,8 +132,9 @@ int lockout_replay(struct lockout *l, const struct config *c, enum channel chann
                 .authenticated_only = authenticated_only,
                 .clients = tally_new(),
                 .account_services = tally_new(),
+                .deferred = tally_new(),
         };
-        if (!l->clients || !l->account_services) {
+        if (!l->clients || !l->account_services || !l->deferred) {
                 fprintf(stderr, "logonaclctl: %s\n", strerror(ENOMEM));
                 return -ENOMEM;
         }
@@ -88,17 +143,9 @@ int lockout_replay(struct lockout *l, const struct config *c, enum channel chann
         q->channel = channel;
         q->config = c;
 
-        /* Which services wrote account-stage entries: only theirs are told apart by stage. */
-        if (authenticated_only) {
-                r = journal_query_run(q, note_account_service, l, &stats);
-                if (r < 0)
-                        return r;
-                if (stats.no_files) {   /* said once already */
-                        l->no_journal = true;
-                        return 0;
-                }
-        }
         r = journal_query_run(q, replay_one, l, &stats);
+        if (r >= 0 && (r = lockout_add_deferred(l)) < 0)
+                fprintf(stderr, "logonaclctl: %s\n", strerror(-r));
         journal_stats_print(&stats);
         l->no_journal = stats.no_files;
         l->n_untrusted = stats.n_untrusted;
@@ -108,7 +155,8 @@ int lockout_replay(struct lockout *l, const struct config *c, enum channel chann
 void lockout_done(struct lockout *l) {
         tally_free(l->clients);
         tally_free(l->account_services);
-        l->clients = l->account_services = NULL;
+        tally_free(l->deferred);
+        l->clients = l->account_services = l->deferred = NULL;
 }
 
 static int sorted_clients(const struct lockout *l, struct tally_item ***ret, size_t *ret_n) {

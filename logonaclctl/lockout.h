@@ -22,6 +22,7 @@ struct lockout {
                                          * them (set's guard) */
         struct tally *clients;          /* client -> count, last seen; ->sub: user -> count */
         struct tally *account_services; /* services with account-stage entries (authenticated_only) */
+        struct tally *deferred;         /* service -> its auth-stage counts, until the pass tells */
         uint64_t n_replayed;
         uint64_t n_logons;              /* of the clients */
         uint64_t n_authenticated;       /* of them, account stage */

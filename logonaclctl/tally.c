@@ -51,6 +51,11 @@ static void item_free(void *p) {
 
 struct tally_item *tally_add(struct tally *t, const char *a, size_t a_len, const char *b, size_t b_len,
                              uint64_t when_usec, int authenticated) {
+        return tally_add_counts(t, a, a_len, b, b_len, 1, authenticated != 0, when_usec);
+}
+
+struct tally_item *tally_add_counts(struct tally *t, const char *a, size_t a_len, const char *b, size_t b_len,
+                                    uint64_t count, uint64_t count_authenticated, uint64_t last_usec) {
         struct tally_item key = { .a = (char *) a, .a_len = a_len, .b = (char *) b, .b_len = b_len };
         struct tally_item **found = tfind(&key, &t->root, key_cmp), *item;
 
@@ -70,10 +75,10 @@ struct tally_item *tally_add(struct tally *t, const char *a, size_t a_len, const
                 }
                 t->n++;
         }
-        item->count++;
-        item->count_authenticated += authenticated != 0;
-        if (when_usec > item->last_usec)
-                item->last_usec = when_usec;
+        item->count += count;
+        item->count_authenticated += count_authenticated;
+        if (last_usec > item->last_usec)
+                item->last_usec = last_usec;
         return item;
 }
 
@@ -113,6 +118,24 @@ int tally_sorted(const struct tally *t, struct tally_item ***ret, size_t *ret_n)
         *ret = items;
         *ret_n = t->n;
         return 0;
+}
+
+int tally_merge(struct tally *dst, const struct tally *src) {
+        struct tally_item **items = NULL;
+        size_t n = 0;
+        int r = tally_sorted(src, &items, &n);
+
+        for (size_t i = 0; r >= 0 && i < n; i++) {
+                const struct tally_item *s = items[i];
+                struct tally_item *d = tally_add_counts(dst, s->a, s->a_len, s->b, s->b_len, s->count,
+                                                        s->count_authenticated, s->last_usec);
+                if (!d || (s->sub && !d->sub && !(d->sub = tally_new())))
+                        r = -ENOMEM;
+                else if (s->sub)
+                        r = tally_merge(d->sub, s->sub);
+        }
+        free(items);
+        return r;
 }
 
 int tally_order_authenticated_first(const void *p, const void *q) {

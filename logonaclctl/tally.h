@@ -24,6 +24,12 @@ struct tally *tally_new(void);
 /* Counts one entry under (a, b); the item, or NULL on allocation failure. */
 struct tally_item *tally_add(struct tally *t, const char *a, size_t a_len, const char *b, size_t b_len,
                              uint64_t when_usec, int authenticated);
+/* The same with counts given: count entries, count_authenticated of them of
+ * the account stage, the newest at last_usec. */
+struct tally_item *tally_add_counts(struct tally *t, const char *a, size_t a_len, const char *b, size_t b_len,
+                                    uint64_t count, uint64_t count_authenticated, uint64_t last_usec);
+/* Adds every item of src (and of its nested tallies) to dst.  0 or -ENOMEM. */
+int tally_merge(struct tally *dst, const struct tally *src);
 /* Whether (a, "") was added. */
 bool tally_has(const struct tally *t, const char *a, size_t a_len);
 size_t tally_size(const struct tally *t);

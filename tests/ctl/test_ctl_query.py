@@ -129,6 +129,31 @@ class Set(CtlTestCase):
                               "logonaclctl: approve them first (logonaclctl add ADDR), or use --force\n")
         self.assertEqual(self.read_conf(s), s.text)
 
+    def test_guard_tells_services_apart_whatever_the_order_of_their_entries(self):
+        # One pass over the journal: sshd's attacker attempts (auth stage) come before its first account-stage
+        # entry and must still be left out; cockpit writes auth-stage entries only and they count.
+        now = now_usec()
+        s = self.conf_site(entries=[
+            *[logon_entry(now - 5 * DAY + i, "logged", "admin", f"root{i}", "192.0.2.66", stage="auth",
+                          action="allow-and-log") for i in range(3)],
+            *[logon_entry(now - 4 * DAY + i, "logged", "admin", "bob", "198.51.100.20", service="cockpit",
+                          stage="auth", action="allow-and-log") for i in range(2)],
+            logon_entry(now - 3 * DAY, "allowed", "admin", "alice", "198.51.100.7"),
+            logon_entry(now - 2 * DAY, "logged", "admin", "mallory", "192.0.2.67", stage="auth",
+                        action="allow-and-log"),
+        ])
+        rc, out, err = s.ctl("set", "admin", "block-and-log", "--directory", s.jdir)
+        self.assertEqual(rc, 3, err)
+        self.assertEqual([line.split()[:3] for line in out.splitlines()[1:]],
+                         [["198.51.100.7", "1", "1"], ["198.51.100.20", "2", "0"]])
+        self.assertEqual(err, "logonaclctl: not switching, because 3 logons (1 after authentication) from 2 client "
+                              "addresses in the last 30 days would have been blocked\n"
+                              "logonaclctl: approve them first (logonaclctl add ADDR), or use --force\n")
+        # what-if counts every logon, whatever its stage.
+        rc, out, err = s.ctl("what-if", "--channel", "admin", "--action", "block-and-log", "--directory", s.jdir)
+        self.assertEqual(sorted(line.split()[0] for line in out.splitlines()[1:] if line[:1].isdigit()),
+                         ["192.0.2.66", "192.0.2.67", "198.51.100.20", "198.51.100.7"], out)
+
     def test_guard_refuses_when_it_cannot_count_an_untrusted_writers_logons(self):
         # Dovecot's auth worker writes as its own user: with that user missing from trusted_users
         # its entries are left out, and the guard must not wave the switch through on them.

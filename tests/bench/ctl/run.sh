@@ -2,7 +2,8 @@
 # Benchmark of logonaclctl (never run by meson test):  tests/bench/ctl/run.sh BUILD_DIR [ENTRIES]
 # Edits of a large approved list against a baseline measured in the same run:
 # "sed -i" appending or deleting one line (a plain rewrite, no lock, no index);
-# reading 100,000 journal entries against journalctl -o json on the same file.
+# reading 100,000 journal entries against journalctl -o json on the same file
+# (for set's lockout guard, the same entries within its 30 days).
 set -euo pipefail
 build=$(cd "${1:?build dir}" && pwd)
 entries=${2:-1000000}
@@ -57,3 +58,16 @@ jc=$(seconds journalctl --directory "$tmp/journal" -o json --no-pager MESSAGE_ID
 row "log --json (100,000 entries)" "$(seconds "$ctl" --config "$conf" log --json --directory "$tmp/journal")" "$jc"
 row "what-if --channel admin (100,000 entries)" "$(seconds "$ctl" --config "$conf" what-if --channel admin --directory "$tmp/journal")" "$jc"
 row "suggest (100,000 entries)" "$(seconds "$ctl" --config "$conf" suggest --directory "$tmp/journal")" "$jc"
+
+/usr/bin/python3 - "$tmp/recent" "$top" <<'PY'
+import importlib.util, sys, time
+spec = importlib.util.spec_from_file_location("t", f"{sys.argv[2]}/tests/ctl/test_ctl.py")
+t = importlib.util.module_from_spec(spec); spec.loader.exec_module(t)
+start = int(time.time() * 1e6) - 20 * 86400 * 10**6
+t.write_journal(sys.argv[1], [t.logon_entry(start + i * 1000000, ("allowed", "logged")[i % 2], "admin",
+                              f"user{i % 500}", f"198.51.100.{i % 250}", stage=("account", "auth")[i % 4 == 0])
+                              for i in range(100000)])
+PY
+jc=$(seconds journalctl --directory "$tmp/recent" -o json --no-pager MESSAGE_ID=7798a78dc57742739e9ec866817a4c5b MESSAGE_ID=53a044f2764e49b6af7a20856db4de85)
+# Refused (exit 3: the clients are not approved), so the configuration stays as it is for the next round.
+row "set admin block-and-log: guard (100,000)" "$(seconds "$ctl" --config "$conf" set admin block-and-log --directory "$tmp/recent")" "$jc"
