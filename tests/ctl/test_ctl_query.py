@@ -547,6 +547,12 @@ class LogColumns(CtlTestCase):
         write_journal(jdir, entries)
         return jdir
 
+    def log_lines(self, jdir, *args):
+        """logonaclctl log over the journal files in jdir: its lines (exit 0, nothing on stderr)."""
+        rc, out, err = self.s.ctl("log", "--directory", jdir, *args)
+        self.assertEqual((rc, err), (0, ""))
+        return out.splitlines()
+
     def assertAligned(self, lines):
         """Each title of the header starts a cell at the same terminal column on every line."""
         header = lines[0]
@@ -568,9 +574,8 @@ class LogColumns(CtlTestCase):
                         host="bastion-01.ops.example.com"),
             logon_entry(t + 3 * H, "allowed", "api", "svc", "192.0.2.44", service="restapi"),
         ])
-        rc, out, err = self.s.ctl("log", "--directory", jdir)
-        self.assertEqual((rc, err), (0, ""))
-        self.assertEqual(out.splitlines(), [
+        lines = self.log_lines(jdir)
+        self.assertEqual(lines, [
             "TIME                 HOST                        CHANNEL  EVENT                                "
             "USER                                CLIENT IP                              SERVICE         RESULT",
             "2023-11-01 02:26:46  web1                        admin    Administrator logon                  "
@@ -582,11 +587,10 @@ class LogColumns(CtlTestCase):
             "2023-11-01 05:26:46  web1                        api      API access                           "
             "svc                                 192.0.2.44                             restapi         allowed",
         ])
-        self.assertAligned(out.splitlines())
+        self.assertAligned(lines)
         # The widths come from the rows shown: with -n 1 the long values are not among them.
-        rc, out, err = self.s.ctl("log", "--directory", jdir, "-n", "1")
-        self.assertEqual((rc, err), (0, ""))
-        self.assertEqual(out.splitlines(), [
+        lines = self.log_lines(jdir, "-n", "1")
+        self.assertEqual(lines, [
             self.HEADER,
             "2023-11-01 05:26:46  web1          api      API access                           svc           "
             "192.0.2.44       restapi   allowed"])
@@ -606,9 +610,7 @@ class LogColumns(CtlTestCase):
             logon_entry(t + 1 * H, "blocked", "admin", hostile, "203.0.113.9"),
             logon_entry(t + 2 * H, "allowed", "admin", "bob", "198.51.100.8"),
         ])
-        rc, out, err = self.s.ctl("log", "--directory", jdir)
-        self.assertEqual((rc, err), (0, ""))
-        lines = out.splitlines()
+        lines = self.log_lines(jdir)
         self.assertEqual(lines, [
             self.HEADER,
             "2023-11-01 02:26:46  web1          admin    Administrator logon                  alice         "
@@ -628,9 +630,8 @@ class LogColumns(CtlTestCase):
             logon_entry(t + 1 * H, "allowed", "admin", "山田太郎左衛門", "198.51.100.8"),
             logon_entry(t + 2 * H, "logged", "admin", "eve\x1b]0;owned\x07\nFAKE", "192.0.2.66"),
         ])
-        rc, out, err = self.s.ctl("log", "--directory", jdir)
-        self.assertEqual((rc, err), (0, ""))
-        self.assertEqual(out.splitlines(), [
+        lines = self.log_lines(jdir)
+        self.assertEqual(lines, [
             "TIME                 HOST          CHANNEL  EVENT                                "
             "USER                         CLIENT IP        SERVICE   RESULT",
             "2023-11-01 02:26:46  web1          admin    Administrator logon                  "
@@ -640,64 +641,48 @@ class LogColumns(CtlTestCase):
             "2023-11-01 04:26:46  web1          admin    Administrator logon logged           "
             "eve\\x1b]0;owned\\x07\\x0aFAKE  192.0.2.66       sshd      allowed",
         ])
-        self.assertAligned(out.splitlines())
+        self.assertAligned(lines)
 
     def test_an_invisible_character_cannot_make_a_name_look_like_another(self):
         # "root" followed by a zero-width space, or with a zero-width joiner inside, must not look like
         # root's own logons: invisible (default-ignorable) characters are escaped like controls.
-        t = self.T0
-        jdir = self.journal("invisible", [
-            logon_entry(t, "allowed", "admin", "root", "198.51.100.7"),
-            logon_entry(t + 1 * H, "allowed", "admin", "root\u200b", "203.0.113.9"),
-            logon_entry(t + 2 * H, "allowed", "admin", "ro\u200dot", "203.0.113.9"),
-            logon_entry(t + 3 * H, "allowed", "admin", "\u3164", "203.0.113.9"),
-        ])
-        rc, out, err = self.s.ctl("log", "--directory", jdir)
-        self.assertEqual((rc, err), (0, ""))
-        self.assertEqual([line[81:].split("  ")[0] for line in out.splitlines()[1:]],
+        users = ["root", "root\u200b", "ro\u200dot", "\u3164"]
+        lines = self.log_lines(self.journal("invisible", [
+            logon_entry(self.T0 + i * H, "allowed", "admin", user, "203.0.113.9") for i, user in enumerate(users)]))
+        self.assertEqual([line[81:].split("  ")[0] for line in lines[1:]],
                          ["root", "root\\xe2\\x80\\x8b", "ro\\xe2\\x80\\x8dot", "\\xe3\\x85\\xa4"])
-        self.assertAligned(out.splitlines())
+        self.assertAligned(lines)
+
+    LONG_USER = "svc-backup-replication@example.com"
+
+    def log_all_then_long_user(self, name, first):
+        """log -n all over the entries first and, a second later, a logon of LONG_USER; the lines."""
+        t = self.T0 + len(first) * 1000000
+        jdir = self.journal(name, first + [logon_entry(t, "allowed", "admin", self.LONG_USER, "198.51.100.7")])
+        lines = self.log_lines(jdir, "-n", "all")
+        self.assertEqual(len(lines), 1 + len(first) + 1)
+        self.assertEqual(lines[0], self.HEADER)
+        # Past the measured rows: the long name widens its own row only.
+        self.assertEqual(lines[-1][19:], "  web1          admin    Administrator logon                  "
+                                         + self.LONG_USER + "  198.51.100.7     sshd      allowed")
+        return jdir, lines
 
     def test_every_entry_wanted_takes_the_widths_from_the_first_1000_rows(self):
         # -n all (or a time range) must not hold a year of logons in memory to measure them: the first
         # 1,000 rows set the widths, the rest stream with them and a longer value widens its own row.
-        t = self.T0
-        long_user = "svc-backup-replication@example.com"
-        entries = [logon_entry(t + i * 1000000, "allowed", "admin", "alice", "198.51.100.7") for i in range(1000)]
-        entries.append(logon_entry(t + 1000 * 1000000, "allowed", "admin", long_user, "198.51.100.7"))
-        entries.append(logon_entry(t + 1001 * 1000000, "allowed", "admin", "bob", "198.51.100.8"))
-        jdir = self.journal("many", entries)
-        rc, out, err = self.s.ctl("log", "--directory", jdir, "-n", "all")
-        self.assertEqual((rc, err), (0, ""))
-        lines = out.splitlines()
-        self.assertEqual(len(lines), 1 + 1002)
-        self.assertEqual(lines[0], self.HEADER)
-        self.assertEqual(lines[1001], "2023-11-01 02:43:26  web1          admin    Administrator logon                  "
-                                      + long_user + "  198.51.100.7     sshd      allowed")
-        self.assertEqual(lines[1002], "2023-11-01 02:43:27  web1          admin    Administrator logon                  "
-                                      "bob           198.51.100.8     sshd      allowed")
-        self.assertAligned(lines[:1001] + lines[1002:])
-        # The same range with the long value among the first rows widens the column for all.
+        first = [logon_entry(self.T0 + i * 1000000, "allowed", "admin", "alice", "198.51.100.7") for i in range(1000)]
+        jdir, lines = self.log_all_then_long_user("many", first)
+        self.assertAligned(lines[:-1])
+        # The same range with the long value among the rows measured widens the column for all.
         rc, out, err = self.s.ctl("log", "--directory", jdir, "-n", "2")
-        self.assertEqual(out.splitlines()[0].split("CHANNEL")[0], "TIME                 HOST          ")
-        self.assertIn("USER" + " " * (len(long_user) - 2) + "CLIENT IP", out.splitlines()[0])
+        self.assertIn("USER" + " " * (len(self.LONG_USER) - 2) + "CLIENT IP", out.splitlines()[0])
 
     def test_long_values_set_the_widths_after_fewer_rows(self):
         # Hostile 200 KiB user names (800 KiB each once escaped): the first rows up to 4 MiB of text set
         # the widths, not 1,000 of them (which would hold 800 MB), and the rest stream with them.
-        t = self.T0
-        long_user = "svc-backup-replication@example.com"
-        entries = [logon_entry(t + i * 1000000, "blocked", "admin", "\x01" * (200 * 1024), "203.0.113.9")
-                   for i in range(6)]
-        entries.append(logon_entry(t + 6 * 1000000, "allowed", "admin", long_user, "198.51.100.7"))
-        jdir = self.journal("hostile-many", entries)
-        rc, out, err = self.s.ctl("log", "--directory", jdir, "-n", "all")
-        self.assertEqual((rc, err), (0, ""))
-        lines = out.splitlines()
-        self.assertEqual(len(lines), 1 + 7)
-        self.assertEqual(lines[0], self.HEADER)
-        self.assertEqual(lines[7], "2023-11-01 02:26:52  web1          admin    Administrator logon                  "
-                                   + long_user + "  198.51.100.7     sshd      allowed")
+        self.log_all_then_long_user("hostile-many", [
+            logon_entry(self.T0 + i * 1000000, "blocked", "admin", "\x01" * (200 * 1024), "203.0.113.9")
+            for i in range(6)])
 
     def test_follow_keeps_the_widths_it_started_with(self):
         # Rows that arrive later cannot be measured in advance: the columns keep the widths of the first
