@@ -49,14 +49,10 @@ static int parse_options(int argc, char **argv, struct alert_args *a) {
                 case 'j':
                         a->json = true;
                         break;
-                case 'h':
-                        return ctl_command_help(argv[0]);
                 default:
-                        return ctl_option_error(argv[0], opt, argv);
+                        return ctl_option_common(argv, opt);
                 }
-        if (optind < argc)
-                return ctl_usage_error(argv[0], "unexpected argument '%s'", argv[optind]);
-        return -1;
+        return ctl_no_arguments(argc, argv);
 }
 
 /* A value becomes the rest of one line: a line break would add a key, a '#'

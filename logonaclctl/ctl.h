@@ -55,6 +55,12 @@ int ctl_usage_error(const char *command, const char *fmt, ...) _printf_(2, 3);
 int ctl_option_error(const char *command, int opt, char **argv);
 /* Prints the command's usage line to stdout (for --help); returns EXIT_OK. */
 int ctl_command_help(const char *command);
+/* What every command's getopt_long loop does with what is not its own: 'h'
+ * (--help) prints the usage line, anything else is ctl_option_error. */
+int ctl_option_common(char **argv, int opt);
+/* After the options of a command that takes no arguments: -1 to go on, or the
+ * usage error for the first one. */
+int ctl_no_arguments(int argc, char **argv);
 /* Options of a command that takes only --help: -1 to go on (optind at the first
  * argument), or the exit code.  missing_arguments: the usage error when no
  * argument follows, or NULL for a command that takes none. */

@@ -128,14 +128,10 @@ static int parse_list_options(int argc, char **argv, bool *json) {
                 case 'j':
                         *json = true;
                         break;
-                case 'h':
-                        return ctl_command_help(argv[0]);
                 default:
-                        return ctl_option_error(argv[0], opt, argv);
+                        return ctl_option_common(argv, opt);
                 }
-        if (optind < argc)
-                return ctl_usage_error(argv[0], "unexpected argument '%s'", argv[optind]);
-        return -1;
+        return ctl_no_arguments(argc, argv);
 }
 
 int ctl_list(const struct ctl *ctl, int argc, char **argv) {

@@ -95,8 +95,6 @@ static int parse_edit_options(int argc, char **argv, bool with_line_options, str
          * no address starts with '-', so getopt's reordering is safe here. */
         while ((opt = getopt_long(argc, argv, ":h", options, NULL)) >= 0)
                 switch (opt) {
-                case 'h':
-                        return ctl_command_help(argv[0]);
                 case 'C':
                 case 'E':
                         if (!with_line_options)
@@ -108,7 +106,7 @@ static int parse_edit_options(int argc, char **argv, bool with_line_options, str
                                 expires = optarg;
                         break;
                 default:
-                        return ctl_option_error(argv[0], opt, argv);
+                        return ctl_option_common(argv, opt);
                 }
         if (optind >= argc)
                 return ctl_usage_error(argv[0], "no address given");

@@ -441,14 +441,12 @@ static int parse_options(int argc, char **argv, struct journal_query *q, struct 
                 case 'C':
                         q->changes = true;
                         break;
-                case 'h':
-                        return ctl_command_help(argv[0]);
                 default:
-                        return ctl_option_error(argv[0], opt, argv);
+                        return ctl_option_common(argv, opt);
                 }
         }
         if (optind < argc)
-                return ctl_usage_error(argv[0], "unexpected argument '%s'", argv[optind]);
+                return ctl_no_arguments(argc, argv);
         /* journalctl's habit: -f starts with the last 10; with no time range,
          * the newest 100 rather than a whole year of logons. */
         if (!lines_given && (st->follow || (q->since_usec == 0 && q->until_usec == 0))) {

@@ -81,6 +81,16 @@ int ctl_command_help(const char *command) {
         return EXIT_OK;
 }
 
+int ctl_option_common(char **argv, int opt) {
+        return opt == 'h' ? ctl_command_help(argv[0]) : ctl_option_error(argv[0], opt, argv);
+}
+
+int ctl_no_arguments(int argc, char **argv) {
+        if (optind < argc)
+                return ctl_usage_error(argv[0], "unexpected argument '%s'", argv[optind]);
+        return -1;
+}
+
 int ctl_parse_help_only(int argc, char **argv, const char *missing_arguments) {
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
@@ -89,17 +99,12 @@ int ctl_parse_help_only(int argc, char **argv, const char *missing_arguments) {
         int opt;
 
         opterr = 0;
-        while ((opt = getopt_long(argc, argv, "+:h", options, NULL)) >= 0)
-                switch (opt) {
-                case 'h':
-                        return ctl_command_help(argv[0]);
-                default:
-                        return ctl_option_error(argv[0], opt, argv);
-                }
-        if (missing_arguments && optind >= argc)
+        if ((opt = getopt_long(argc, argv, "+:h", options, NULL)) >= 0)
+                return ctl_option_common(argv, opt);
+        if (!missing_arguments)
+                return ctl_no_arguments(argc, argv);
+        if (optind >= argc)
                 return ctl_usage_error(argv[0], "%s", missing_arguments);
-        if (!missing_arguments && optind < argc)
-                return ctl_usage_error(argv[0], "unexpected argument '%s'", argv[optind]);
         return -1;
 }
 

@@ -23,17 +23,13 @@ static int parse_options(int argc, char **argv, bool *if_stale) {
         opterr = 0;
         while ((opt = getopt_long(argc, argv, "+:h", options, NULL)) >= 0)
                 switch (opt) {
-                case 'h':
-                        return ctl_command_help(argv[0]);
                 case 's':
                         *if_stale = true;
                         break;
                 default:
-                        return ctl_option_error(argv[0], opt, argv);
+                        return ctl_option_common(argv, opt);
                 }
-        if (optind < argc)
-                return ctl_usage_error(argv[0], "unexpected argument '%s'", argv[optind]);
-        return -1;
+        return ctl_no_arguments(argc, argv);
 }
 
 static bool index_fresh(const struct config *c) {

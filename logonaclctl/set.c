@@ -71,10 +71,8 @@ static int parse_options(int argc, char **argv, struct set_args *a) {
                                 return ctl_usage_error(argv[0], "--caller-address needs an address");
                         a->caller = optarg;
                         break;
-                case 'h':
-                        return ctl_command_help(argv[0]);
                 default:
-                        return ctl_option_error(argv[0], opt, argv);
+                        return ctl_option_common(argv, opt);
                 }
         if (argc - optind != 2)
                 return ctl_usage_error(argv[0], argc - optind < 2 ? "CHANNEL and ACTION are required"

@@ -125,13 +125,11 @@ int ctl_status(const struct ctl *ctl, int argc, char **argv) {
                                 return ctl_usage_error(argv[0], "--directory needs a folder");
                         directory = optarg;
                         break;
-                case 'h':
-                        return ctl_command_help(argv[0]);
                 default:
-                        return ctl_option_error(argv[0], opt, argv);
+                        return ctl_option_common(argv, opt);
                 }
         if (optind < argc)
-                return ctl_usage_error(argv[0], "unexpected argument '%s'", argv[optind]);
+                return ctl_no_arguments(argc, argv);
 
         s.config_r = config_load(ctl->config_path, true, 0, &s.config, &s.config_diags);
         if (s.config_r >= 0 && diag_has_errors(&s.config_diags))

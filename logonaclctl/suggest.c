@@ -140,14 +140,12 @@ int ctl_suggest(const struct ctl *ctl, int argc, char **argv) {
                 if (handled)
                         continue;
                 switch (opt) {
-                case 'h':
-                        return ctl_command_help(argv[0]);
                 default:
-                        return ctl_option_error(argv[0], opt, argv);
+                        return ctl_option_common(argv, opt);
                 }
         }
         if (optind < argc)
-                return ctl_usage_error(argv[0], "unexpected argument '%s'", argv[optind]);
+                return ctl_no_arguments(argc, argv);
 
         if (ctl_load_config(ctl, &config) < 0 || ctl_load_approved(&config, &list) < 0)
                 return EXIT_INVALID;

@@ -61,13 +61,11 @@ static int parse_options(int argc, char **argv, struct test_args *a) {
                         if (a->channel == CHANNEL_INVALID)
                                 return ctl_usage_error(argv[0], "--channel must be admin, enduser or api");
                         break;
-                case 'h':
-                        return ctl_command_help(argv[0]);
                 default:
-                        return ctl_option_error(argv[0], opt, argv);
+                        return ctl_option_common(argv, opt);
                 }
         if (optind < argc)
-                return ctl_usage_error(argv[0], "unexpected argument '%s'", argv[optind]);
+                return ctl_no_arguments(argc, argv);
         if (!a->service)
                 return ctl_usage_error(argv[0], "--service is required");
         return -1;

@@ -52,14 +52,12 @@ int ctl_what_if(const struct ctl *ctl, int argc, char **argv) {
                 case 'j':
                         json = true;
                         break;
-                case 'h':
-                        return ctl_command_help(argv[0]);
                 default:
-                        return ctl_option_error(argv[0], opt, argv);
+                        return ctl_option_common(argv, opt);
                 }
         }
         if (optind < argc)
-                return ctl_usage_error(argv[0], "unexpected argument '%s'", argv[optind]);
+                return ctl_no_arguments(argc, argv);
         if (q.channel == CHANNEL_INVALID)
                 return ctl_usage_error(argv[0], "--channel is required");
         enum channel channel = q.channel;
