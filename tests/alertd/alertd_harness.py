@@ -275,6 +275,22 @@ def start_alertd(config, state, *args, directory=None):
     return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
+def start_following(tmp, ns):
+    """For the benchmarks: an SMTP server and alertd following journal namespace ns at its tail,
+    once alertd has written its state file (bounded, loud).  Returns (smtp, state, alertd)."""
+    smtp = SmtpServer(tmp).start()
+    cfg = write_config(os.path.join(tmp, "conf"), email="secops@example.com", threshold="100",
+                       smtp_url="smtp://127.0.0.1:%d" % smtp.port, smtp_starttls="no")
+    state = os.path.join(tmp, "state")
+    d = start_alertd(cfg, state, "--namespace", ns.name)
+    deadline = time.monotonic() + 30
+    while not os.path.exists(state):
+        if d.poll() is not None or time.monotonic() > deadline:
+            raise SystemExit("alertd did not start: %s" % d.stderr.read().decode(errors="replace"))
+        time.sleep(0.01)
+    return smtp, state, d
+
+
 def split_printed(out):
     """--print output (an mbox, SPEC §5) -> list of parsed messages; checks the mbox form."""
     import re

@@ -4,7 +4,6 @@ failed" entry and uses the slot; TLS is verified; STARTTLS and AUTH work."""
 
 import os
 import signal
-import socket
 import time
 import unittest
 
@@ -13,14 +12,6 @@ from alertd_harness import *
 
 MIN = 60 * 1000000
 T0 = usec("2023-11-01 00:00:00")
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 class DeliveryTest(CertsTestCase):
@@ -65,7 +56,7 @@ class DeliveryTest(CertsTestCase):
         self.assertEqual(p.wait(15), 0)
 
     def test_smtp_down_then_up_keeps_order(self):
-        port = free_port()
+        port = lt.free_port()
         self.entries(2)
         cursor = lt.journal_cursor()
         p = self.daemon(self.config(port))

@@ -20,14 +20,6 @@ MIN = 60 * 1000000
 T0 = usec("2023-11-01 00:00:00")
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
 class NotifySocket:
     """An sd_notify socket: the messages alertd sends, stamped as they arrive (a reader thread)."""
 
@@ -120,7 +112,7 @@ class PipelineTest(unittest.TestCase):
 
     def test_ready_before_pending_resend_and_status(self):
         make_journal(self.jfile, [access(T0, user="u0")])
-        port = free_port()                  # nothing listens: the alert stays pending
+        port = lt.free_port()                  # nothing listens: the alert stays pending
         cfg = self.config(port)
         p = self.popen(cfg, "--from-start")
         deadline = time.monotonic() + 60
@@ -209,7 +201,7 @@ class PipelineTest(unittest.TestCase):
 
     def test_once_gives_up_after_bounded_retries(self):
         make_journal(self.jfile, [access(T0, user="u0")])
-        cfg = self.config(free_port())
+        cfg = self.config(lt.free_port())
         r = run_alertd(cfg, self.state, "--once", "--from-start", directory=self.jdir, timeout=120, check=False)
         self.assertEqual(r.returncode, 1, r.stderr)
         self.assertIn(b"not delivered after 4 attempts", r.stderr)
@@ -217,7 +209,7 @@ class PipelineTest(unittest.TestCase):
 
     def test_print_is_an_mbox_and_not_a_delivery(self):
         make_journal(self.jfile, [access(T0 + i * MIN, user="u%d" % i) for i in range(2)])
-        cfg = self.config(free_port())
+        cfg = self.config(lt.free_port())
         cursor = lt.journal_cursor()
         r = run_alertd(cfg, self.state, "--once", "--from-start", "--print", directory=self.jdir)
         out = r.stdout

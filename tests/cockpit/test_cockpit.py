@@ -76,14 +76,6 @@ def wait_for(what, predicate, timeout=TIMEOUT):
         time.sleep(0.05)
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
 def uid_processes(uid):
     pids = []
     for status in glob.glob("/proc/[0-9]*/status"):
@@ -208,7 +200,7 @@ class Env:
         sh(*ns, "ip", "link", "set", "lacl-c", "up")
 
     def start_ws(self):
-        self.port = free_port()
+        self.port = lt.free_port()
         self.ws_log = open(os.path.join(self.tmp, "cockpit-ws.log"), "wb")
         self.ws = subprocess.Popen([COCKPIT_WS, "--no-tls", "--port", str(self.port)],
                                    stdin=subprocess.DEVNULL, stdout=self.ws_log, stderr=subprocess.STDOUT)

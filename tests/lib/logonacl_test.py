@@ -93,6 +93,15 @@ def journal_entries(*matches, after_cursor=None, count=None, timeout=5.0, direct
         time.sleep(0.05)
 
 
+def free_port():
+    """A TCP port on 127.0.0.1 that nothing listens on now."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
 @contextlib.contextmanager
 def root_tmpdir(prefix="logonacl-test-"):
     """A folder under /tmp owned by root, mode 0755: acceptable to the SPEC §2 walk."""

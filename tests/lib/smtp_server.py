@@ -31,13 +31,14 @@ import asyncio
 import json
 import os
 import signal
-import socket
 import ssl
 import sys
 import time
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
+
+import logonacl_test      # beside this script in tests/lib: free_port
 
 REPLIES = {
     "421": "421 4.3.2 service shutting down, try later",
@@ -133,14 +134,6 @@ def authenticator_for(args):
     return authenticate
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--maildir", required=True)
@@ -166,7 +159,7 @@ def main():
         ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         ctx.load_cert_chain(args.tls_cert, args.tls_key)
 
-    kwargs = {"hostname": "127.0.0.1", "port": args.port or free_port(), "ready_timeout": 10}
+    kwargs = {"hostname": "127.0.0.1", "port": args.port or logonacl_test.free_port(), "ready_timeout": 10}
     smtp_kwargs = {"ident": "logonacl test SMTP"}
     if args.implicit_tls:
         kwargs["ssl_context"] = ctx

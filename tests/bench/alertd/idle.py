@@ -15,7 +15,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path[:0] = [os.path.join(HERE, "..", "..", "alertd"), os.path.join(HERE, "..", "..", "lib")]
 os.environ.setdefault("LOGONACL_BUILD_DIR", sys.argv[1])
 import logonacl_test as lt  # noqa: E402
-from alertd_harness import NamespaceJournald, SmtpServer, start_alertd, write_config  # noqa: E402
+from alertd_harness import NamespaceJournald, start_following  # noqa: E402
 
 
 def voluntary_switches(pid):
@@ -32,17 +32,8 @@ def main():
     seconds = float(sys.argv[2]) if len(sys.argv) > 2 else 60.0
     lt.ensure_journald()
     with lt.root_tmpdir("alertd-idle-") as tmp, NamespaceJournald() as ns:
-        smtp = SmtpServer(tmp).start()
-        cfg = write_config(os.path.join(tmp, "conf"), email="secops@example.com", threshold="100",
-                           smtp_url="smtp://127.0.0.1:%d" % smtp.port, smtp_starttls="no")
-        state = os.path.join(tmp, "state")
-        d = start_alertd(cfg, state, "--namespace", ns.name)
+        smtp, _, d = start_following(tmp, ns)
         try:
-            deadline = time.monotonic() + 30
-            while not os.path.exists(state):
-                if d.poll() is not None or time.monotonic() > deadline:
-                    raise SystemExit("alertd did not start: %s" % d.stderr.read().decode(errors="replace"))
-                time.sleep(0.05)
             time.sleep(1.0)     # past the start-up work: the measurement is of idleness
             before, t0 = voluntary_switches(d.pid), time.monotonic()
             time.sleep(seconds)

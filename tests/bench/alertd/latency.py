@@ -34,16 +34,7 @@ def main():
     use_pam = "--pam" in sys.argv
     lt.ensure_journald()
     with lt.root_tmpdir("alertd-latency-") as tmp, NamespaceJournald() as ns:
-        smtp = SmtpServer(tmp).start()
-        cfg = write_config(os.path.join(tmp, "conf"), email="secops@example.com", threshold="100",
-                           smtp_url="smtp://127.0.0.1:%d" % smtp.port, smtp_starttls="no")
-        state = os.path.join(tmp, "state")
-        d = start_alertd(cfg, state, "--namespace", ns.name)
-        deadline = time.monotonic() + 30
-        while not os.path.exists(state):        # at the tail: bounded, loud
-            if d.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit("alertd did not start: %s" % d.stderr.read().decode(errors="replace"))
-            time.sleep(0.01)
+        smtp, _, d = start_following(tmp, ns)
         pam_env = None
         if use_pam:
             module = os.path.join(build, "pam_logonacl", "pam_logonacl.so")
